@@ -1,0 +1,245 @@
+//! [`Config`]: the builder that build.rs and `cargo quarry` share, and the pipeline it runs.
+
+use crate::database;
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::emit::{emit, Flavor, Layout, OutputFile};
+use crate::error::Error;
+use crate::introspect::introspect;
+use crate::parse::{parse_file, QueryFile};
+use crate::write::{write_files, WriteReport};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What to generate and from where (prost-build style: `&mut self` setters, then
+/// [`compile`](Config::compile) in build.rs or [`write_to`](Config::write_to) elsewhere).
+///
+/// ```no_run
+/// // build.rs
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     quarry_codegen::Config::new()
+///         .queries("queries")
+///         .schema("queries/schema.sql")
+///         .compile()?;
+///     Ok(())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    queries: Vec<PathBuf>,
+    schema: Vec<PathBuf>,
+    flavor: Flavor,
+    database_url: Option<String>,
+    read_env: bool,
+    include_dir: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            queries: Vec::new(),
+            schema: Vec::new(),
+            flavor: Flavor::Async,
+            database_url: None,
+            read_env: true,
+            include_dir: "quarry".into(),
+        }
+    }
+}
+
+impl Config {
+    /// A config with no inputs, async flavour, `DATABASE_URL` honoured.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a folder of `.sql` query files (its top level, sorted) or a single `.sql` file.
+    /// Schema files inside the folder are skipped.
+    pub fn queries(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.queries.push(path.into());
+        self
+    }
+
+    /// Adds a schema file, loaded (in the order added) into the embedded server.
+    pub fn schema(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.schema.push(path.into());
+        self
+    }
+
+    /// Emits blocking functions over the `postgres` crate instead of async ones.
+    pub fn sync(&mut self, sync: bool) -> &mut Self {
+        self.flavor = if sync { Flavor::Sync } else { Flavor::Async };
+        self
+    }
+
+    /// Uses this database (which must already hold the schema) instead of `DATABASE_URL`
+    /// or the embedded server.
+    pub fn database_url(&mut self, url: impl Into<String>) -> &mut Self {
+        self.database_url = Some(url.into());
+        self
+    }
+
+    /// Whether to read `DATABASE_URL` from the environment (default `true`). With `false` and
+    /// no [`database_url`](Config::database_url), the embedded server is always used.
+    pub fn read_database_url_from_env(&mut self, read: bool) -> &mut Self {
+        self.read_env = read;
+        self
+    }
+
+    /// The folder under `OUT_DIR` that [`compile`](Config::compile) writes, and the argument
+    /// to give `quarry::include_queries!` when it is not the default `"quarry"`.
+    pub fn include_dir(&mut self, name: impl Into<String>) -> &mut Self {
+        self.include_dir = name.into();
+        self
+    }
+
+    /// For build.rs: generates into `$OUT_DIR/<include_dir>/` and tells cargo when to re-run.
+    pub fn compile(&self) -> Result<WriteReport, Error> {
+        let out_dir = std::env::var_os("OUT_DIR").ok_or_else(|| {
+            Error::Config("OUT_DIR is not set: `compile()` is for build scripts; use `write_to(dir)` elsewhere".into())
+        })?;
+        for path in self.queries.iter().chain(&self.schema) {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+        for file in self.query_paths()? {
+            println!("cargo:rerun-if-changed={}", file.display());
+        }
+        println!("cargo:rerun-if-env-changed=DATABASE_URL");
+        println!("cargo:rerun-if-env-changed=QUARRY_PG_BINDIR");
+        let files = self.generate(&Layout::Include {
+            dir: self.include_dir.clone(),
+        })?;
+        write_files(&Path::new(&out_dir).join(&self.include_dir), &files)
+    }
+
+    /// Generates into `dir` as a plain module folder (`mod.rs` plus one file per `.sql` file),
+    /// ready to be committed and declared with `mod <dir>;`.
+    pub fn write_to(&self, dir: impl AsRef<Path>) -> Result<WriteReport, Error> {
+        let files = self.generate(&Layout::Files)?;
+        write_files(dir.as_ref(), &files)
+    }
+
+    /// Runs the whole pipeline in memory: read, parse, introspect, emit.
+    pub fn generate(&self, layout: &Layout) -> Result<Vec<OutputFile>, Error> {
+        if self.queries.is_empty() {
+            return Err(Error::Config(
+                "no query files configured: call `.queries(\"queries\")`".into(),
+            ));
+        }
+        let files = self.parse_all()?;
+        let schema = self
+            .schema
+            .iter()
+            .map(|p| read_source(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let url = self
+            .database_url
+            .clone()
+            .or_else(|| self.read_env.then(|| std::env::var("DATABASE_URL").ok()).flatten());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start a tokio runtime: {e}")))?;
+        let model = runtime.block_on(async {
+            let db = database::open(url.as_deref(), &schema).await?;
+            introspect(&db.client, &files).await.map_err(Error::Diagnostics)
+        })?;
+        Ok(emit(&model, self.flavor, layout))
+    }
+
+    /// Every query file, sorted, without the schema files.
+    fn query_paths(&self) -> Result<Vec<PathBuf>, Error> {
+        let schema: Vec<PathBuf> = self.schema.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        let mut paths = Vec::new();
+        for root in &self.queries {
+            if root.is_file() {
+                paths.push(root.clone());
+                continue;
+            }
+            let entries = walkdir::WalkDir::new(root)
+                .min_depth(1)
+                .max_depth(1)
+                .sort_by_file_name();
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io(root, e.into()))?;
+                let path = entry.path();
+                let is_schema = path.canonicalize().is_ok_and(|c| schema.contains(&c));
+                if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "sql") && !is_schema {
+                    paths.push(path.to_path_buf());
+                }
+            }
+        }
+        Ok(paths)
+    }
+
+    fn parse_all(&self) -> Result<Vec<QueryFile>, Error> {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        let mut modules: HashMap<String, String> = HashMap::new();
+        for path in self.query_paths()? {
+            let source = read_source(&path)?;
+            let module = heck::AsSnakeCase(path.file_stem().unwrap_or_default().to_string_lossy()).to_string();
+            if let Err(e) = check_module_name(&source, &module, &modules) {
+                errors.push(e);
+                continue;
+            }
+            modules.insert(module.clone(), source.path.clone());
+            match parse_file(source, module) {
+                Ok(file) => files.push(file),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(files)
+        } else {
+            Err(Error::Diagnostics(errors))
+        }
+    }
+}
+
+fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, String>) -> Result<(), Diagnostic> {
+    let valid = module.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && module.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(module, "_" | "self" | "super" | "crate" | "mod");
+    if !valid {
+        return Err(Diagnostic::at(
+            source,
+            0..0,
+            format!(
+                "file name `{}` does not make a Rust module name (`{module}`)",
+                source.path
+            ),
+        )
+        .with_hint("rename the file to something like `tasks.sql` (letters, digits and `_`)"));
+    }
+    if let Some(other) = taken.get(module) {
+        return Err(Diagnostic::at(
+            source,
+            0..0,
+            format!("`{}` and `{other}` both become module `{module}`", source.path),
+        )
+        .with_hint("rename one of the files"));
+    }
+    Ok(())
+}
+
+/// Reads a file as UTF-8; invalid UTF-8 is reported at its line and column.
+fn read_source(path: &Path) -> Result<SourceFile, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let display = path.display().to_string();
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(display, text)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let at = String::from_utf8_lossy(&bytes[..valid]).len();
+            let source = SourceFile::new(display, text);
+            Err(Error::Diagnostics(vec![Diagnostic::at(
+                &source,
+                at..at + 1,
+                "the file is not valid UTF-8",
+            )
+            .with_hint("save the file as UTF-8")]))
+        }
+    }
+}

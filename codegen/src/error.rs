@@ -1,0 +1,102 @@
+//! The error every stage of code generation can end in.
+
+use crate::diagnostic::Diagnostic;
+use crate::embedded::EmbeddedError;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Why code generation failed. Nothing is written when it does.
+///
+/// `Debug` prints the same text as `Display`, so `fn main() -> Result<(), Box<dyn Error>>`
+/// in a build script shows readable diagnostics rather than a struct dump.
+#[non_exhaustive]
+pub enum Error {
+    /// Problems located in `.sql` files: bad annotations, SQL PostgreSQL rejects, unsupported
+    /// types. Every problem found is listed, not just the first.
+    Diagnostics(Vec<Diagnostic>),
+    /// A file or folder could not be read or written.
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The database could not be reached or set up.
+    Database {
+        /// What failed.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// The embedded PostgreSQL could not be started.
+    Embedded(EmbeddedError),
+    /// The configuration is unusable.
+    Config(String),
+}
+
+impl Error {
+    /// The located problems, if that is what this error is.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Error::Diagnostics(d) => d,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Diagnostics(diagnostics) => {
+                for d in diagnostics {
+                    writeln!(f, "{d}\n")?;
+                }
+                let n = diagnostics.len();
+                write!(
+                    f,
+                    "quarry: {n} error{} in the query files; nothing was written",
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+            Error::Io { path, source } => write!(f, "error: {}: {source}", path.display()),
+            Error::Database { message, hint } => write!(f, "error: {message}\n  = hint: {hint}"),
+            Error::Embedded(e) => write!(f, "error: {e}"),
+            Error::Config(message) => write!(f, "error: {message}"),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\n{self}")
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Embedded(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<Vec<Diagnostic>> for Error {
+    fn from(d: Vec<Diagnostic>) -> Self {
+        Error::Diagnostics(d)
+    }
+}
+
+impl From<EmbeddedError> for Error {
+    fn from(e: EmbeddedError) -> Self {
+        Error::Embedded(e)
+    }
+}

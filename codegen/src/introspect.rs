@@ -1,0 +1,274 @@
+//! Introspection: asks PostgreSQL for every query's parameter and column types.
+//!
+//! All statements are prepared concurrently on one connection, so tokio-postgres pipelines
+//! them (one round trip for the lot, plus type look-ups for unusual OIDs). Columns that come
+//! straight from a table are then looked up in `pg_attribute` in a single query to learn
+//! whether they are `NOT NULL`.
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::model::{Column, Model, Module, Param, Query};
+use crate::parse::{QueryDef, QueryFile, QueryKind};
+use crate::scan::{scan, TokenKind};
+use crate::types::{rust_type, RustType, SUPPORTED};
+use futures_util::future::join_all;
+use std::collections::{HashMap, HashSet};
+use tokio_postgres::error::ErrorPosition;
+use tokio_postgres::{Client, Statement};
+
+/// Prepares every query of every file and builds the typed model.
+pub async fn introspect(client: &Client, files: &[QueryFile]) -> Result<Model, Vec<Diagnostic>> {
+    let all: Vec<(&QueryFile, &QueryDef)> = files
+        .iter()
+        .flat_map(|f| f.queries.iter().map(move |q| (f, q)))
+        .collect();
+    let prepared = join_all(all.iter().map(|(_, q)| client.prepare(&q.sql))).await;
+    let mut errors = Vec::new();
+    let mut statements = Vec::with_capacity(all.len());
+    for ((file, query), result) in all.iter().zip(prepared) {
+        match result {
+            Ok(statement) => statements.push(statement),
+            Err(e) => errors.push(prepare_error(&file.source, query, &e)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let not_null = not_null_columns(client, &statements).await.map_err(|e| {
+        vec![Diagnostic::at(
+            &SourceFile::new("<catalog>", ""),
+            0..0,
+            format!("reading pg_attribute failed: {e}"),
+        )]
+    })?;
+    let mut statements = statements.into_iter();
+    let mut modules = Vec::new();
+    for file in files {
+        let mut queries = Vec::new();
+        for query in &file.queries {
+            let statement = statements.next().expect("one statement per query");
+            match resolve_query(&file.source, query, &statement, &not_null) {
+                Ok(q) => queries.push(q),
+                Err(e) => errors.push(e),
+            }
+        }
+        modules.push(Module {
+            name: file.module.clone(),
+            file: file.source.path.clone(),
+            queries,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    modules.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Model { modules })
+}
+
+/// Maps a prepare failure to the file, using PostgreSQL's error position when it gives one.
+fn prepare_error(source: &SourceFile, query: &QueryDef, error: &tokio_postgres::Error) -> Diagnostic {
+    let Some(db) = error.as_db_error() else {
+        return Diagnostic::at(
+            source,
+            query.name_span.clone(),
+            format!("preparing query `{}` failed: {error}", query.name),
+        )
+        .with_hint("the connection to PostgreSQL failed while preparing; check that the server is up");
+    };
+    let span = match db.position() {
+        Some(ErrorPosition::Original(position)) => {
+            let sql_offset = query
+                .sql
+                .char_indices()
+                .nth((*position as usize).saturating_sub(1))
+                .map_or(query.sql.len(), |(i, _)| i);
+            let start = query.file_offset(sql_offset);
+            let word = source.text[start..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(source.text.len() - start)
+                .max(1);
+            start..start + word
+        }
+        _ => query.name_span.clone(),
+    };
+    let hint = match db.hint() {
+        Some(hint) => format!("{hint} (SQLSTATE {})", db.code().code()),
+        None => format!(
+            "PostgreSQL rejected query `{}` while preparing it (SQLSTATE {})",
+            query.name,
+            db.code().code()
+        ),
+    };
+    Diagnostic::at(source, span, db.message()).with_hint(hint)
+}
+
+/// `(table OID, attribute number)` of every column declared `NOT NULL`, among those the
+/// statements read straight from a table.
+async fn not_null_columns(
+    client: &Client,
+    statements: &[Statement],
+) -> Result<HashSet<(u32, i16)>, tokio_postgres::Error> {
+    let origins: HashSet<(u32, i16)> = statements
+        .iter()
+        .flat_map(|s| s.columns())
+        .filter_map(|c| Some((c.table_oid()?, c.column_id()?)))
+        .filter(|(oid, _)| *oid != 0)
+        .collect();
+    if origins.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let (oids, attnums): (Vec<u32>, Vec<i16>) = origins.into_iter().unzip();
+    let rows = client
+        .query(
+            "SELECT a.attrelid, a.attnum FROM pg_attribute a \
+             JOIN unnest($1::oid[], $2::int2[]) AS o(rel, num) ON a.attrelid = o.rel AND a.attnum = o.num \
+             JOIN pg_class c ON c.oid = a.attrelid \
+             WHERE a.attnotnull AND c.relkind IN ('r', 'p')",
+            &[&oids, &attnums],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Keywords after which a column read from a `NOT NULL` table column may still be `NULL`:
+/// outer joins fill missing sides with `NULL`, grouping sets null out grouped columns.
+/// Until full nullability inference lands, their presence makes every column `Option`.
+const NULL_INTRODUCING: [&str; 6] = ["left", "right", "full", "rollup", "cube", "grouping"];
+
+fn may_introduce_nulls(sql: &str) -> bool {
+    scan(sql).map_or(true, |tokens| {
+        tokens.iter().filter(|t| t.kind == TokenKind::Code).any(|t| {
+            let word = &sql[t.span.clone()];
+            NULL_INTRODUCING.iter().any(|k| word.eq_ignore_ascii_case(k))
+        })
+    })
+}
+
+fn resolve_query(
+    source: &SourceFile,
+    query: &QueryDef,
+    statement: &Statement,
+    not_null: &HashSet<(u32, i16)>,
+) -> Result<Query, Diagnostic> {
+    let at_name =
+        |message: String, hint: String| Diagnostic::at(source, query.name_span.clone(), message).with_hint(hint);
+    let unsupported = |what: String, ty: &tokio_postgres::types::Type| {
+        at_name(
+            format!(
+                "query `{}`: {what} has type `{}`, which quarry does not support yet",
+                query.name,
+                ty.name()
+            ),
+            format!("cast it to a supported type in the SQL (e.g. `::text`); supported: {SUPPORTED}"),
+        )
+    };
+    let mut params = Vec::new();
+    for (def, ty) in query.params.iter().zip(statement.params()) {
+        let rust = rust_type(ty).ok_or_else(|| unsupported(format!("parameter `{}`", def.name), ty))?;
+        let name = heck::AsSnakeCase(&def.name).to_string();
+        if name == "client" {
+            return Err(Diagnostic::at(
+                source,
+                def.span.clone(),
+                "parameter name `client` clashes with the generated function's client argument",
+            )
+            .with_hint("rename the parameter, e.g. `:client_id`"));
+        }
+        params.push(Param {
+            name,
+            ty: rust,
+            nullable: def.nullable,
+        });
+    }
+    let uncertain = may_introduce_nulls(&query.sql);
+    let mut columns = Vec::new();
+    let mut fields: HashMap<String, String> = HashMap::new();
+    for column in statement.columns() {
+        let ty: RustType = rust_type(column.type_())
+            .ok_or_else(|| unsupported(format!("column `{}`", column.name()), column.type_()))?;
+        let origin = column.table_oid().zip(column.column_id());
+        let (nullable, reason) = match origin {
+            Some(key) if not_null.contains(&key) && !uncertain => (false, "NOT NULL table column"),
+            Some(key) if not_null.contains(&key) => (
+                true,
+                "NOT NULL table column, but the query has an outer join or grouping sets",
+            ),
+            Some(_) => (true, "nullable table column"),
+            None => (true, "computed expression (nullability not inferred yet)"),
+        };
+        let field = heck::AsSnakeCase(column.name()).to_string();
+        let several = statement.columns().len() > 1;
+        if several
+            && (field.is_empty()
+                || !field.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            return Err(at_name(
+                format!(
+                    "query `{}`: column `{}` has no usable Rust field name",
+                    query.name,
+                    column.name()
+                ),
+                "give the column a name with an alias: `expression AS some_name`".into(),
+            ));
+        }
+        if let Some(previous) = fields
+            .insert(field.clone(), column.name().to_string())
+            .filter(|_| several)
+        {
+            return Err(at_name(
+                format!(
+                    "query `{}`: columns `{previous}` and `{}` both become field `{field}`",
+                    query.name,
+                    column.name()
+                ),
+                "rename one of them with an alias: `t.id AS task_id`".into(),
+            ));
+        }
+        columns.push(Column {
+            field,
+            pg_name: column.name().to_string(),
+            ty,
+            nullable,
+            nullability_reason: reason,
+        });
+    }
+    if columns.is_empty() && query.kind != QueryKind::Exec {
+        return Err(at_name(
+            format!("query `{}` returns no columns, so it cannot be `{}`", query.name, kind_name(query.kind)),
+            "use `:exec` for statements without a result (it returns the number of rows affected), or add `RETURNING …`".into(),
+        ));
+    }
+    let (line, _) = source.line_col(query.name_span.start);
+    Ok(Query {
+        fn_name: heck::AsSnakeCase(&query.name).to_string(),
+        row_name: format!("{}Row", heck::AsUpperCamelCase(&query.name)),
+        kind: query.kind,
+        docs: query.docs.clone(),
+        sql_written: source.text[query.sql_span.clone()].to_string(),
+        sql: query.sql.clone(),
+        line,
+        params,
+        columns,
+    })
+}
+
+fn kind_name(kind: QueryKind) -> &'static str {
+    match kind {
+        QueryKind::One => ":one",
+        QueryKind::Opt => ":opt",
+        QueryKind::Many => ":many",
+        QueryKind::Exec => ":exec",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_introduce_nulls;
+
+    #[test]
+    fn outer_joins_and_grouping_sets_are_detected_as_keywords_only() {
+        assert!(may_introduce_nulls("SELECT a FROM t LEFT JOIN u USING (id)"));
+        assert!(may_introduce_nulls("SELECT a FROM t GROUP BY ROLLUP (a)"));
+        assert!(!may_introduce_nulls("SELECT 'left join', \"full\" FROM t -- right"));
+    }
+}

@@ -1,0 +1,49 @@
+//! # quarry-codegen
+//!
+//! Turns annotated PostgreSQL `.sql` files into typed Rust functions, checked against a real
+//! server: the database named by `DATABASE_URL`, or a throwaway PostgreSQL that quarry starts
+//! from the local server binaries and loads with your schema files.
+//!
+//! ```toml
+//! # Cargo.toml
+//! [dependencies]
+//! quarry-runtime = "0.1"        # imported as `quarry`
+//! [build-dependencies]
+//! quarry-codegen = "0.1"
+//! ```
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     quarry_codegen::Config::new().queries("queries").schema("queries/schema.sql").compile()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ```ignore
+//! // src/main.rs
+//! quarry::include_queries!();   // or: include!(concat!(env!("OUT_DIR"), "/quarry/mod.rs"));
+//! let id: i32 = tasks::add_task(&client, "Learn quarry", "").await?;
+//! ```
+//!
+//! The pipeline, one module per stage: [`scan`] → [`parse`] → [`database`] →
+//! [`introspect`] → [`model`] → [`emit`] → [`write`].
+
+pub mod config;
+pub mod database;
+pub mod diagnostic;
+pub mod embedded;
+pub mod emit;
+pub mod error;
+pub mod introspect;
+pub mod model;
+pub mod parse;
+pub mod scan;
+pub mod types;
+pub mod write;
+
+pub use config::Config;
+pub use diagnostic::Diagnostic;
+pub use emit::Flavor;
+pub use error::Error;
+pub use write::WriteReport;

@@ -1,0 +1,74 @@
+//! The resolved, database-free description of every query: what `emit` turns into Rust.
+//!
+//! Built by `introspect` from the parsed files and the database's answers; it holds no
+//! spans or connections, so it can be snapshotted and compared.
+
+use crate::parse::QueryKind;
+use crate::types::RustType;
+
+/// Everything generated from one run.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// One module per `.sql` file, sorted by name.
+    pub modules: Vec<Module>,
+}
+
+/// One `.sql` file.
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// Rust module name.
+    pub name: String,
+    /// The file as the user named it.
+    pub file: String,
+    /// Queries in file order.
+    pub queries: Vec<Query>,
+}
+
+/// One query, fully typed.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Rust function name (snake_case).
+    pub fn_name: String,
+    /// Rust row struct name (UpperCamelCase + `Row`).
+    pub row_name: String,
+    /// What it returns.
+    pub kind: QueryKind,
+    /// Rustdoc lines.
+    pub docs: Vec<String>,
+    /// The SQL as written in the file, for docs.
+    pub sql_written: String,
+    /// The SQL sent to the server.
+    pub sql: String,
+    /// 1-based line of the header.
+    pub line: usize,
+    /// Parameters in `$n` order.
+    pub params: Vec<Param>,
+    /// Result columns in order.
+    pub columns: Vec<Column>,
+}
+
+/// One parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Rust argument name (snake_case).
+    pub name: String,
+    /// Its type.
+    pub ty: RustType,
+    /// Whether `NULL` may be passed (`Option`).
+    pub nullable: bool,
+}
+
+/// One result column.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Rust field name (snake_case).
+    pub field: String,
+    /// The column name PostgreSQL reports.
+    pub pg_name: String,
+    /// Its type.
+    pub ty: RustType,
+    /// Whether it can be `NULL` (`Option`).
+    pub nullable: bool,
+    /// Why it is or is not nullable, for docs.
+    pub nullability_reason: &'static str,
+}

@@ -1,0 +1,464 @@
+//! The annotation parser: one `.sql` file in, a [`QueryFile`] out.
+//!
+//! ```sql
+//! -- name: list_tasks :many
+//! -- Doc lines become rustdoc.
+//! SELECT id, title FROM tasks WHERE status = :status;
+//! ```
+//!
+//! Every name, kind and parameter keeps its byte span so later stages (the database's error
+//! positions included) can point back at the exact place in the file.
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::scan::{scan, ParamRef, Token, TokenKind};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// What a query returns, chosen by the `:kind` in its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryKind {
+    /// `:one` — exactly one row; zero or several rows is an error naming the query.
+    One,
+    /// `:opt` — zero or one row, as `Option`.
+    Opt,
+    /// `:many` — every row, as `Vec`.
+    Many,
+    /// `:exec` — the number of rows affected, as `u64`.
+    Exec,
+}
+
+impl QueryKind {
+    const ALL: [(&'static str, QueryKind); 4] = [
+        ("one", QueryKind::One),
+        ("opt", QueryKind::Opt),
+        ("many", QueryKind::Many),
+        ("exec", QueryKind::Exec),
+    ];
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+}
+
+/// A parsed `.sql` file.
+#[derive(Debug, Clone)]
+pub struct QueryFile {
+    /// The file, for error messages.
+    pub source: SourceFile,
+    /// The Rust module name (the file stem in snake_case).
+    pub module: String,
+    /// The queries in file order.
+    pub queries: Vec<QueryDef>,
+}
+
+/// One annotated query.
+#[derive(Debug, Clone)]
+pub struct QueryDef {
+    /// The name as written in the header.
+    pub name: String,
+    /// Where the name is.
+    pub name_span: Range<usize>,
+    /// What it returns.
+    pub kind: QueryKind,
+    /// The `--` lines after the header, without the `--`.
+    pub docs: Vec<String>,
+    /// The statement as written (without the final `;`).
+    pub sql_span: Range<usize>,
+    /// The statement sent to PostgreSQL: named parameters rewritten to `$n`.
+    pub sql: String,
+    /// Parameters in `$n` order.
+    pub params: Vec<ParamDef>,
+    /// Pairs `(offset in sql, offset in file)` at the start of each copied segment, to map
+    /// PostgreSQL's error positions back into the file.
+    pub offset_map: Vec<(usize, usize)>,
+}
+
+impl QueryDef {
+    /// The file offset of a byte offset in the rewritten `sql`.
+    pub fn file_offset(&self, sql_offset: usize) -> usize {
+        let (sql_start, file_start) = self
+            .offset_map
+            .iter()
+            .rev()
+            .find(|(s, _)| *s <= sql_offset)
+            .copied()
+            .unwrap_or((0, self.sql_span.start));
+        (file_start + (sql_offset - sql_start)).min(self.sql_span.end)
+    }
+}
+
+/// One parameter of a query.
+#[derive(Debug, Clone)]
+pub struct ParamDef {
+    /// `title` for `:title`, `p1` for `$1`.
+    pub name: String,
+    /// Written `:name?` at least once.
+    pub nullable: bool,
+    /// First occurrence.
+    pub span: Range<usize>,
+}
+
+/// Parses one file. All errors of the file are returned, not just the first.
+pub fn parse_file(source: SourceFile, module: String) -> Result<QueryFile, Vec<Diagnostic>> {
+    let tokens = scan(&source.text).map_err(|e| vec![Diagnostic::at(&source, e.span, e.message).with_hint(e.hint)])?;
+    let mut errors = Vec::new();
+    let mut queries: Vec<QueryDef> = Vec::new();
+    let sections = split_sections(&source, &tokens, &mut errors);
+    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    for section in sections {
+        match parse_section(&source, &tokens, section) {
+            Ok(query) => {
+                let key = heck::AsSnakeCase(&query.name).to_string();
+                if let Some(first) = seen.get(&key) {
+                    let (line, _) = source.line_col(first.start);
+                    errors.push(
+                        Diagnostic::at(
+                            &source,
+                            query.name_span.clone(),
+                            format!("duplicate query name `{}`", query.name),
+                        )
+                        .with_hint(format!(
+                            "`{}` is already defined at line {line} of this file; rename one of them",
+                            &source.text[first.clone()]
+                        )),
+                    );
+                } else {
+                    seen.insert(key, query.name_span.clone());
+                    queries.push(query);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if queries.is_empty() && errors.is_empty() {
+        errors.push(
+            Diagnostic::at(&source, 0..0, "no queries in this file")
+                .with_hint("start each query with a header like `-- name: list_tasks :many`, or move the file out of the queries folder"),
+        );
+    }
+    if errors.is_empty() {
+        Ok(QueryFile {
+            source,
+            module,
+            queries,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// A header and the tokens up to the next header.
+struct Section {
+    header: usize,
+    body: Range<usize>,
+}
+
+fn header_text(source: &SourceFile, token: &Token) -> Option<usize> {
+    if token.kind != TokenKind::LineComment {
+        return None;
+    }
+    let text = &source.text[token.span.clone()];
+    let rest = text[2..].trim_start();
+    rest.starts_with("name:")
+        .then(|| token.span.start + (text.len() - rest.len()) + "name:".len())
+}
+
+fn split_sections(source: &SourceFile, tokens: &[Token], errors: &mut Vec<Diagnostic>) -> Vec<Section> {
+    let headers: Vec<usize> = (0..tokens.len())
+        .filter(|&i| header_text(source, &tokens[i]).is_some())
+        .collect();
+    let first = headers.first().copied().unwrap_or(tokens.len());
+    if let Some(stray) = tokens[..first]
+        .iter()
+        .find(|t| t.kind != TokenKind::LineComment && t.kind != TokenKind::BlockComment)
+    {
+        errors.push(
+            Diagnostic::at(source, stray.span.clone(), "SQL before the first query header")
+                .with_hint("every statement needs a header line above it, like `-- name: list_tasks :many`"),
+        );
+    }
+    headers
+        .iter()
+        .enumerate()
+        .map(|(n, &h)| Section {
+            header: h,
+            body: h + 1..headers.get(n + 1).copied().unwrap_or(tokens.len()),
+        })
+        .collect()
+}
+
+fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Result<QueryDef, Diagnostic> {
+    let header = &tokens[section.header];
+    let (name, name_span, kind) = parse_header(source, header)?;
+    let body = &tokens[section.body.clone()];
+    let docs = body
+        .iter()
+        .take_while(|t| t.kind == TokenKind::LineComment)
+        .map(|t| {
+            let line = &source.text[t.span.start + 2..t.span.end];
+            line.strip_prefix(' ').unwrap_or(line).trim_end().to_string()
+        })
+        .collect();
+    let is_sql = |t: &Token| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment);
+    let Some(first) = body.iter().position(|t| is_sql(t) && t.kind != TokenKind::Semicolon) else {
+        return Err(Diagnostic::at(source, name_span, format!("query `{name}` has no SQL"))
+            .with_hint("write one SQL statement below the header and its doc lines"));
+    };
+    let end = body[first..]
+        .iter()
+        .position(|t| t.kind == TokenKind::Semicolon)
+        .map_or(body.len(), |i| first + i);
+    if let Some(extra) = body.get(end + 1..).unwrap_or(&[]).iter().find(|t| is_sql(t)) {
+        return Err(Diagnostic::at(
+            source,
+            extra.span.clone(),
+            format!("more than one statement in query `{name}`"),
+        )
+        .with_hint("each query holds one statement; give the next one its own `-- name: <name> :<kind>` header"));
+    }
+    let statement = &body[first..end];
+    let sql_span = statement[0].span.start..statement.last().map_or(0, |t| t.span.end);
+    let (sql, params, offset_map) = rewrite_params(source, statement, &sql_span)?;
+    Ok(QueryDef {
+        name,
+        name_span,
+        kind,
+        docs,
+        sql_span,
+        sql,
+        params,
+        offset_map,
+    })
+}
+
+const HEADER_HINT: &str = "a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec";
+
+fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<usize>, QueryKind), Diagnostic> {
+    let after_name = header_text(source, header).expect("header token");
+    let rest = &source.text[after_name..header.span.end];
+    let words: Vec<(usize, &str)> = rest
+        .split_whitespace()
+        .map(|w| (after_name + (w.as_ptr() as usize - rest.as_ptr() as usize), w))
+        .collect();
+    let malformed = |span: Range<usize>, msg: &str| Diagnostic::at(source, span, msg).with_hint(HEADER_HINT);
+    let (name_at, name) = match words.first() {
+        Some(&(at, w)) if !w.starts_with(':') => (at, w),
+        _ => {
+            return Err(malformed(
+                header.span.clone(),
+                "malformed query header: missing the query name",
+            ))
+        }
+    };
+    let name_span = name_at..name_at + name.len();
+    let Some(&(kind_at, kind_word)) = words.get(1) else {
+        return Err(malformed(
+            name_span,
+            "malformed query header: missing the kind after the name",
+        ));
+    };
+    let kind_span = kind_at..kind_at + kind_word.len();
+    let Some(kind_name) = kind_word.strip_prefix(':') else {
+        return Err(malformed(
+            kind_span,
+            "malformed query header: the kind must start with `:`",
+        ));
+    };
+    if let Some(&(extra_at, extra)) = words.get(2) {
+        return Err(malformed(
+            extra_at..extra_at + extra.len(),
+            "malformed query header: unexpected text after the kind",
+        ));
+    }
+    let kind = QueryKind::from_name(kind_name).ok_or_else(|| {
+        Diagnostic::at(source, kind_span, format!("unknown query kind `{kind_word}`")).with_hint(
+            "the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows) and :exec (rows affected)",
+        )
+    })?;
+    validate_name(source, name, name_span.clone())?;
+    Ok((name.to_string(), name_span, kind))
+}
+
+/// Query names become Rust function names; they must be identifiers.
+fn validate_name(source: &SourceFile, name: &str, span: Range<usize>) -> Result<(), Diagnostic> {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name != "_";
+    if !valid {
+        return Err(
+            Diagnostic::at(source, span, format!("query name `{name}` is not an identifier")).with_hint(
+                "use ASCII letters, digits and `_`, starting with a letter (it becomes a Rust function name)",
+            ),
+        );
+    }
+    let snake = heck::AsSnakeCase(name).to_string();
+    if matches!(snake.as_str(), "self" | "super" | "crate") {
+        return Err(Diagnostic::at(
+            source,
+            span,
+            format!("query name `{name}` cannot be a Rust function name"),
+        )
+        .with_hint("`self`, `super` and `crate` cannot be escaped as raw identifiers; pick another name"));
+    }
+    Ok(())
+}
+
+type Rewritten = (String, Vec<ParamDef>, Vec<(usize, usize)>);
+
+/// Replaces `:name` parameters with `$n` (first appearance order) and records the offset map.
+fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>) -> Result<Rewritten, Diagnostic> {
+    let mut sql = String::new();
+    let mut params: Vec<ParamDef> = Vec::new();
+    let mut offset_map = vec![(0, span.start)];
+    let mut copied_to = span.start;
+    let mut positional: Option<Range<usize>> = None;
+    let mut named: Option<Range<usize>> = None;
+    for token in statement {
+        let TokenKind::Param(param) = &token.kind else { continue };
+        match param {
+            ParamRef::Positional(n) => {
+                positional.get_or_insert(token.span.clone());
+                let n = *n as usize;
+                while params.len() < n {
+                    let i = params.len() + 1;
+                    params.push(ParamDef {
+                        name: format!("p{i}"),
+                        nullable: false,
+                        span: token.span.clone(),
+                    });
+                }
+            }
+            ParamRef::Named { name, nullable } => {
+                named.get_or_insert(token.span.clone());
+                let index = match params.iter().position(|p| &p.name == name) {
+                    Some(i) => {
+                        params[i].nullable |= nullable;
+                        i
+                    }
+                    None => {
+                        params.push(ParamDef {
+                            name: name.clone(),
+                            nullable: *nullable,
+                            span: token.span.clone(),
+                        });
+                        params.len() - 1
+                    }
+                };
+                sql.push_str(&source.text[copied_to..token.span.start]);
+                sql.push_str(&format!("${}", index + 1));
+                copied_to = token.span.end;
+                offset_map.push((sql.len(), copied_to));
+            }
+        }
+    }
+    if let (Some(pos), Some(_)) = (&positional, &named) {
+        return Err(Diagnostic::at(
+            source,
+            pos.clone(),
+            "positional and named parameters mixed in one query",
+        )
+        .with_hint("use either `:name` parameters or `$1`-style ones in a query, not both"));
+    }
+    sql.push_str(&source.text[copied_to..span.end]);
+    Ok((sql, params, offset_map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<QueryFile, Vec<Diagnostic>> {
+        parse_file(SourceFile::new("q.sql", text), "q".into())
+    }
+
+    fn error(text: &str) -> String {
+        parse(text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn header_docs_statement_and_parameters() {
+        let file = parse("-- name: add_task :one\n-- Adds a task.\n--  Indented.\nINSERT INTO t (a, b) VALUES (:title, :body?) RETURNING :title;\n").unwrap();
+        let q = &file.queries[0];
+        assert_eq!((q.name.as_str(), q.kind), ("add_task", QueryKind::One));
+        assert_eq!(q.docs, vec!["Adds a task.", " Indented."]);
+        assert_eq!(q.sql, "INSERT INTO t (a, b) VALUES ($1, $2) RETURNING $1");
+        let params: Vec<_> = q.params.iter().map(|p| (p.name.as_str(), p.nullable)).collect();
+        assert_eq!(params, vec![("title", false), ("body", true)]);
+    }
+
+    #[test]
+    fn statement_ends_at_next_header_or_eof_without_semicolon() {
+        let file = parse("-- name: a :many\nSELECT 1\n-- name: b :exec\nDELETE FROM t").unwrap();
+        let sql: Vec<_> = file.queries.iter().map(|q| q.sql.trim()).collect();
+        assert_eq!(sql, vec!["SELECT 1", "DELETE FROM t"]);
+    }
+
+    #[test]
+    fn positional_parameters_get_stable_names() {
+        let file = parse("-- name: a :many\nSELECT $2, $1").unwrap();
+        let names: Vec<_> = file.queries[0].params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["p1", "p2"]);
+        assert_eq!(file.queries[0].sql, "SELECT $2, $1");
+    }
+
+    #[test]
+    fn file_offsets_map_back_through_rewritten_parameters() {
+        let text = "-- name: a :one\nSELECT :long_name, bogus";
+        let q = &parse(text).unwrap().queries[0];
+        let in_sql = q.sql.find("bogus").unwrap();
+        assert_eq!(q.file_offset(in_sql), text.find("bogus").unwrap());
+    }
+
+    #[test]
+    fn unknown_kind() {
+        assert_eq!(error("-- name: a :won\nSELECT 1;"), "error: unknown query kind `:won`\n --> q.sql:1:12\n  |\n1 | -- name: a :won\n  |            ^^^^\n  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows) and :exec (rows affected)");
+    }
+
+    #[test]
+    fn malformed_header() {
+        assert_eq!(error("-- name: a one\nSELECT 1;"), format!("error: malformed query header: the kind must start with `:`\n --> q.sql:1:12\n  |\n1 | -- name: a one\n  |            ^^^\n  = hint: {HEADER_HINT}"));
+        assert!(error("-- name:\nSELECT 1;").contains("missing the query name"));
+        assert!(error("-- name: a\nSELECT 1;").contains("missing the kind"));
+        assert!(error("-- name: a :one extra\nSELECT 1;").contains("unexpected text after the kind"));
+    }
+
+    #[test]
+    fn duplicate_names_point_at_the_second() {
+        assert_eq!(error("-- name: a :one\nSELECT 1;\n-- name: a :one\nSELECT 2;"), "error: duplicate query name `a`\n --> q.sql:3:10\n  |\n3 | -- name: a :one\n  |          ^\n  = hint: `a` is already defined at line 1 of this file; rename one of them");
+    }
+
+    #[test]
+    fn names_must_be_identifiers() {
+        assert!(error("-- name: 9lives :one\nSELECT 1;").contains("query name `9lives` is not an identifier"));
+        assert!(error("-- name: self :one\nSELECT 1;").contains("cannot be a Rust function name"));
+    }
+
+    #[test]
+    fn sql_outside_queries() {
+        assert!(error("SELECT 1;\n-- name: a :one\nSELECT 1;").contains("SQL before the first query header"));
+        assert!(error("-- name: a :one\nSELECT 1; SELECT 2;").contains("more than one statement in query `a`"));
+        assert!(error("-- name: a :one\n-- only docs\n").contains("query `a` has no SQL"));
+        assert!(error("").contains("no queries in this file"));
+    }
+
+    #[test]
+    fn mixed_parameter_styles() {
+        assert!(error("-- name: a :one\nSELECT :a, $1;").contains("positional and named parameters mixed"));
+    }
+
+    #[test]
+    fn every_error_of_a_file_is_reported() {
+        assert_eq!(
+            parse("-- name: a :x\nSELECT 1;\n-- name: b :y\nSELECT 1;")
+                .unwrap_err()
+                .len(),
+            2
+        );
+    }
+}

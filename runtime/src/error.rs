@@ -1,0 +1,125 @@
+//! [`Error`]: one opaque error type for everything a generated call can fail with.
+
+use crate::query::Query;
+use std::fmt;
+use tokio_postgres::error::SqlState;
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// PostgreSQL answered with an error; see [`Error::code`] and [`Error::as_db_error`].
+    Database,
+    /// The connection failed or was closed.
+    Connection,
+    /// A `:one` query returned no row, or a `:one`/`:opt` query returned several.
+    RowCount,
+    /// A value could not be decoded into its Rust type (e.g. an unexpected `NULL`).
+    Decode,
+}
+
+/// The error of every quarry runtime call: it names the query and where it is defined.
+pub struct Error {
+    kind: ErrorKind,
+    query: Option<&'static Query>,
+    message: String,
+    source: Option<tokio_postgres::Error>,
+}
+
+impl Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The SQLSTATE PostgreSQL reported, for [`ErrorKind::Database`] errors.
+    pub fn code(&self) -> Option<&SqlState> {
+        self.source.as_ref().and_then(|e| e.code())
+    }
+
+    /// PostgreSQL's full error report (message, detail, hint, constraint, position…).
+    pub fn as_db_error(&self) -> Option<&tokio_postgres::error::DbError> {
+        self.source.as_ref().and_then(|e| e.as_db_error())
+    }
+
+    /// The name of the query that failed, if the error came from a generated call.
+    pub fn query_name(&self) -> Option<&'static str> {
+        self.query.map(|q| q.name)
+    }
+
+    pub(crate) fn from_postgres(query: Option<&'static Query>, error: tokio_postgres::Error) -> Self {
+        let kind = if error.as_db_error().is_some() {
+            ErrorKind::Database
+        } else if error.is_closed() || error.to_string().contains("connection") {
+            ErrorKind::Connection
+        } else {
+            ErrorKind::Decode
+        };
+        let message = match error.as_db_error() {
+            Some(db) => format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code()),
+            None => error.to_string(),
+        };
+        Error {
+            kind,
+            query,
+            message,
+            source: Some(error),
+        }
+    }
+
+    pub(crate) fn row_count(query: &'static Query, message: &str) -> Self {
+        Error {
+            kind: ErrorKind::RowCount,
+            query: Some(query),
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn decode(column: &str, index: usize, error: tokio_postgres::Error) -> Self {
+        let cause = std::error::Error::source(&error).map_or_else(|| error.to_string(), ToString::to_string);
+        Error {
+            kind: ErrorKind::Decode,
+            query: None,
+            message: format!("cannot decode column `{column}` (#{index}): {cause}"),
+            source: Some(error),
+        }
+    }
+
+    /// Attaches the query to an error raised while decoding its rows.
+    pub(crate) fn in_query(mut self, query: &'static Query) -> Self {
+        self.query.get_or_insert(query);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.query {
+            Some(q) => write!(f, "query `{}` ({}): {}", q.name, q.source, self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("query", &self.query.map(|q| q.name))
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
+impl From<tokio_postgres::Error> for Error {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Error::from_postgres(None, error)
+    }
+}
