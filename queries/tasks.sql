@@ -34,3 +34,7 @@ SELECT count(*) FROM tasks WHERE status = :status? OR :status? IS NULL;
 
 -- name: assign_task :exec
 UPDATE tasks SET owner_id = $2 WHERE id = $1;
+
+-- name: task_title :one
+-- The title of one task; no such task is an error.
+SELECT title FROM tasks WHERE id = :id;

@@ -45,7 +45,7 @@ async fn connect(url: &str, what: &str) -> Result<Client, Error> {
         config.connect_timeout(Duration::from_secs(10));
     }
     let (client, connection) = config.connect(NoTls).await.map_err(|e| Error::Database {
-        message: format!("cannot connect to {what} ({}): {e}", redact(url)),
+        message: format!("cannot connect to {what} ({}): {}", redact(url), with_causes(&e)),
         hint: "check that the server is running and the URL is right, or unset DATABASE_URL to let quarry start a throwaway server from the schema files".into(),
     })?;
     tokio::spawn(async move {
@@ -83,6 +83,17 @@ async fn load_schema(client: &Client, schema: &[SourceFile]) -> Result<(), Error
         }
     }
     Ok(())
+}
+
+/// An error and its chain of causes, `a: b: c`.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 /// The URL with any password replaced by `***`, for messages.

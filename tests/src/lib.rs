@@ -1,4 +1,4 @@
-//! The generated code under test: `queries/` in both flavours.
+//! The generated code under test (`queries/` in both flavours) and the test database helper.
 
 /// Async functions over `quarry::GenericClient`.
 pub mod asynchronous {
@@ -9,3 +9,5 @@ pub mod asynchronous {
 pub mod blocking {
     quarry::include_queries!("quarry_sync");
 }
+
+pub mod db;

@@ -1,0 +1,58 @@
+//! One throwaway PostgreSQL per test binary, and a fresh database per test.
+//!
+//! Tests never touch the machine's shared server: the embedded server is started on first
+//! use, `queries/schema.sql` is loaded into `template1`, and every test gets its own
+//! `CREATE DATABASE` copy — so tests run in parallel without seeing each other's rows.
+//! The server is never dropped (it lives in a static); quarry's watchdog stops it and
+//! deletes its folder when the test process exits.
+
+use quarry_codegen::embedded::EmbeddedServer;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+/// The schema every test database starts with.
+pub const SCHEMA: &str = include_str!("../../queries/schema.sql");
+
+static SERVER: OnceLock<EmbeddedServer> = OnceLock::new();
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// The per-process server, with the schema in `template1`.
+pub fn server() -> &'static EmbeddedServer {
+    SERVER.get_or_init(|| {
+        let server = EmbeddedServer::start().expect("start the embedded PostgreSQL");
+        let url = server.connection_string("template1");
+        on_own_thread(move || {
+            let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect to template1");
+            admin.batch_execute(SCHEMA).expect("load queries/schema.sql");
+            admin.close().expect("close the template1 connection");
+        });
+        server
+    })
+}
+
+/// Creates a new database holding the schema; returns its connection string.
+pub fn fresh_database() -> String {
+    let server = server();
+    let name = format!("test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let admin_url = server.connection_string("postgres");
+    let create = format!("CREATE DATABASE {name}");
+    on_own_thread(move || {
+        let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect as admin");
+        // A just-closed template1 session can linger for a moment (SQLSTATE 55006).
+        for attempt in 0.. {
+            match admin.batch_execute(&create) {
+                Ok(()) => break,
+                Err(e) if attempt < 50 && e.code() == Some(&postgres::error::SqlState::OBJECT_IN_USE) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("{create}: {e}"),
+            }
+        }
+    });
+    server.connection_string(&name)
+}
+
+/// Runs blocking `postgres` calls off any tokio runtime the caller may be on.
+fn on_own_thread(f: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(f).join().expect("database setup thread panicked");
+}
