@@ -5,6 +5,7 @@
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::embedded::EmbeddedServer;
 use crate::error::Error;
+use crate::scan::{scan, TokenKind};
 use std::time::Duration;
 use tokio_postgres::error::ErrorPosition;
 use tokio_postgres::{Client, NoTls};
@@ -54,35 +55,68 @@ async fn connect(url: &str, what: &str) -> Result<Client, Error> {
     Ok(client)
 }
 
-/// Applies each schema file with the simple query protocol, mapping errors into the file.
+/// Applies each schema file one statement at a time (simple query protocol), so an error
+/// without a position still points at the statement that failed.
 async fn load_schema(client: &Client, schema: &[SourceFile]) -> Result<(), Error> {
     for file in schema {
-        if let Err(e) = client.batch_execute(&file.text).await {
-            let Some(db) = e.as_db_error() else {
-                return Err(Error::Database {
-                    message: format!("loading {} failed: {e}", file.path),
-                    hint: "the embedded server stopped; see the message above".into(),
-                });
-            };
-            let offset = match db.position() {
-                Some(ErrorPosition::Original(p)) => file
-                    .text
-                    .char_indices()
-                    .nth((*p as usize).saturating_sub(1))
-                    .map_or(0, |(i, _)| i),
-                _ => 0,
-            };
-            let end = file.text[offset..]
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .map_or(file.text.len(), |i| offset + i);
-            let diagnostic = Diagnostic::at(file, offset..end.max(offset + 1), db.message()).with_hint(format!(
-                "the schema file does not load into a fresh PostgreSQL (SQLSTATE {})",
-                db.code().code()
-            ));
-            return Err(Error::Diagnostics(vec![diagnostic]));
+        for statement in statements(&file.text) {
+            if let Err(e) = client.batch_execute(&file.text[statement.clone()]).await {
+                return Err(schema_error(file, statement.start, &e));
+            }
         }
     }
     Ok(())
+}
+
+/// Byte ranges of the statements of a schema file, split at top-level `;` by the scanner.
+/// A file the scanner cannot read is sent whole, and PostgreSQL reports the problem.
+fn statements(text: &str) -> Vec<std::ops::Range<usize>> {
+    let Ok(tokens) = scan(text) else {
+        return vec![0..text.len()];
+    };
+    let mut ranges = Vec::new();
+    let mut start: Option<usize> = None;
+    for token in tokens {
+        match token.kind {
+            TokenKind::LineComment | TokenKind::BlockComment => {}
+            TokenKind::Semicolon => {
+                ranges.extend(start.take().map(|s| s..token.span.end));
+            }
+            _ => {
+                start.get_or_insert(token.span.start);
+            }
+        }
+    }
+    ranges.extend(start.map(|s| s..text.len()));
+    ranges
+}
+
+fn schema_error(file: &SourceFile, statement_start: usize, e: &tokio_postgres::Error) -> Error {
+    let Some(db) = e.as_db_error() else {
+        return Error::Database {
+            message: format!("loading {} failed: {}", file.path, with_causes(e)),
+            hint: "the embedded server stopped; see the message above".into(),
+        };
+    };
+    let offset = match db.position() {
+        Some(ErrorPosition::Original(p)) => {
+            let rest = &file.text[statement_start..];
+            statement_start
+                + rest
+                    .char_indices()
+                    .nth((*p as usize).saturating_sub(1))
+                    .map_or(0, |(i, _)| i)
+        }
+        _ => statement_start,
+    };
+    let end = file.text[offset..]
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(file.text.len(), |i| offset + i);
+    let diagnostic = Diagnostic::at(file, offset..end.max(offset + 1), db.message()).with_hint(format!(
+        "the schema file does not load into a fresh PostgreSQL (SQLSTATE {})",
+        db.code().code()
+    ));
+    Error::Diagnostics(vec![diagnostic])
 }
 
 /// An error and its chain of causes, `a: b: c`.

@@ -61,7 +61,7 @@ impl fmt::Display for Error {
                 let n = diagnostics.len();
                 write!(
                     f,
-                    "quarry: {n} error{} in the query files; nothing was written",
+                    "quarry: {n} error{}; nothing was written",
                     if n == 1 { "" } else { "s" }
                 )
             }

@@ -165,6 +165,14 @@ fn resolve_query(
     for (def, ty) in query.params.iter().zip(statement.params()) {
         let rust = rust_type(ty).ok_or_else(|| unsupported(format!("parameter `{}`", def.name), ty))?;
         let name = heck::AsSnakeCase(&def.name).to_string();
+        if !usable_ident(&name) {
+            return Err(Diagnostic::at(
+                source,
+                def.span.clone(),
+                format!("parameter name `{name}` cannot be a Rust argument name"),
+            )
+            .with_hint("rename the parameter (`self`, `super`, `crate` and `_` are reserved in Rust)"));
+        }
         if name == "client" {
             return Err(Diagnostic::at(
                 source,
@@ -197,11 +205,7 @@ fn resolve_query(
         };
         let field = heck::AsSnakeCase(column.name()).to_string();
         let several = statement.columns().len() > 1;
-        if several
-            && (field.is_empty()
-                || !field.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        {
+        if several && (column.name() == "?column?" || !usable_ident(&field)) {
             return Err(at_name(
                 format!(
                     "query `{}`: column `{}` has no usable Rust field name",
@@ -250,6 +254,14 @@ fn resolve_query(
         params,
         columns,
     })
+}
+
+/// Whether `name` can be a Rust field or argument name (keywords are escaped with `r#`,
+/// but `self`, `super`, `crate`, `Self` and `_` cannot be).
+fn usable_ident(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(name, "_" | "self" | "super" | "crate" | "Self")
 }
 
 fn kind_name(kind: QueryKind) -> &'static str {

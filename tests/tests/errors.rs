@@ -1,0 +1,292 @@
+//! Bad input gets a precise error (file:line:column, the line, a marker, a hint), a non-zero
+//! outcome, and leaves nothing half-written. Messages are asserted in full.
+
+use quarry_codegen::Config;
+use quarry_tests::db::fresh_database;
+use std::path::Path;
+
+/// Writes `files` into a temp folder and generates from it against a fresh database.
+fn generate(files: &[(&str, &str)]) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let result = Config::new()
+        .queries(dir.path())
+        .database_url(fresh_database())
+        .generate(&quarry_codegen::emit::Layout::Files);
+    result.map(|_| ()).map_err(|e| normalize(&e.to_string(), dir.path()))
+}
+
+fn normalize(text: &str, dir: &Path) -> String {
+    text.replace(&format!("{}/", dir.display()), "")
+}
+
+#[test]
+fn malformed_header() {
+    assert_eq!(
+        generate(&[("q.sql", "-- name: list_tasks many\nSELECT 1;\n")]).unwrap_err(),
+        "error: malformed query header: the kind must start with `:`
+ --> q.sql:1:21
+  |
+1 | -- name: list_tasks many
+  |                     ^^^^
+  = hint: a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn unknown_kind() {
+    assert_eq!(
+        generate(&[("q.sql", "\n-- name: list_tasks :all\nSELECT 1;\n")]).unwrap_err(),
+        "error: unknown query kind `:all`
+ --> q.sql:2:21
+  |
+2 | -- name: list_tasks :all
+  |                     ^^^^
+  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows) and :exec (rows affected)
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn duplicate_query_name() {
+    assert_eq!(
+        generate(&[(
+            "q.sql",
+            "-- name: get :one\nSELECT 1;\n\n-- name: get :one\nSELECT 2;\n"
+        )])
+        .unwrap_err(),
+        "error: duplicate query name `get`
+ --> q.sql:4:10
+  |
+4 | -- name: get :one
+  |          ^^^
+  = hint: `get` is already defined at line 1 of this file; rename one of them
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn sql_postgres_rejects_points_at_the_offending_text() {
+    let sql = "-- name: find :many\nSELECT id, titel\nFROM tasks WHERE id = :id AND status = :status;\n";
+    assert_eq!(
+        generate(&[("q.sql", sql)]).unwrap_err(),
+        "error: column \"titel\" does not exist
+ --> q.sql:2:12
+  |
+2 | SELECT id, titel
+  |            ^^^^^
+  = hint: Perhaps you meant to reference the column \"tasks.title\". (SQLSTATE 42703)
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn error_positions_survive_parameter_rewriting() {
+    // `:a_long_parameter` becomes `$1` in the SQL sent; the position must still land on `nope`.
+    let sql = "-- name: q :many\nSELECT id FROM tasks WHERE title = :a_long_parameter AND nope = 1;\n";
+    let error = generate(&[("q.sql", sql)]).unwrap_err();
+    assert!(
+        error.starts_with("error: column \"nope\" does not exist\n --> q.sql:2:58\n"),
+        "{error}"
+    );
+    assert!(
+        error.contains("\n  |                                                          ^^^^\n"),
+        "{error}"
+    );
+}
+
+#[test]
+fn syntax_errors_are_located() {
+    let error = generate(&[("q.sql", "-- name: q :many\nSELECT id FROM tasks WHERE;\n")]).unwrap_err();
+    assert_eq!(
+        error,
+        "error: syntax error at end of input
+ --> q.sql:2:27
+  |
+2 | SELECT id FROM tasks WHERE;
+  |                           ^
+  = hint: PostgreSQL rejected query `q` while preparing it (SQLSTATE 42601)
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn unsupported_type_names_query_and_column() {
+    let error = generate(&[(
+        "q.sql",
+        "-- name: age :one\nSELECT now() - created_at AS age FROM tasks;\n",
+    )])
+    .unwrap_err();
+    assert_eq!(
+        error,
+        "error: query `age`: column `age` has type `interval`, which quarry does not support yet
+ --> q.sql:1:10
+  |
+1 | -- name: age :one
+  |          ^^^
+  = hint: cast it to a supported type in the SQL (e.g. `::text`); supported: bool, int2, int4, int8, float4, float8, numeric, text, varchar, bpchar, name, bytea, uuid, json, jsonb, timestamp, timestamptz, date, time
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn rows_needed_but_none_returned() {
+    let error = generate(&[("q.sql", "-- name: touch :one\nUPDATE tasks SET title = title;\n")]).unwrap_err();
+    assert!(
+        error.starts_with("error: query `touch` returns no columns, so it cannot be `:one`\n"),
+        "{error}"
+    );
+}
+
+#[test]
+fn unnamed_and_clashing_columns() {
+    let error = generate(&[("q.sql", "-- name: pair :one\nSELECT 1, 2;\n")]).unwrap_err();
+    assert!(
+        error.starts_with("error: query `pair`: column `?column?` has no usable Rust field name\n"),
+        "{error}"
+    );
+    let error = generate(&[(
+        "q.sql",
+        "-- name: ids :many\nSELECT t.id, u.id FROM tasks t, users u;\n",
+    )])
+    .unwrap_err();
+    assert!(
+        error.starts_with("error: query `ids`: columns `id` and `id` both become field `id`\n"),
+        "{error}"
+    );
+}
+
+#[test]
+fn every_error_in_every_file_is_reported() {
+    let error = generate(&[("a.sql", "-- name: x :nope\nSELECT 1;\n"), ("b.sql", "SELECT 1;\n")]).unwrap_err();
+    assert!(
+        error.contains(" --> a.sql:1:12\n") && error.contains(" --> b.sql:1:1\n"),
+        "{error}"
+    );
+    assert!(error.ends_with("quarry: 2 errors; nothing was written"), "{error}");
+}
+
+#[test]
+fn unreachable_database() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("q.sql"), "-- name: one :one\nSELECT 1;\n").unwrap();
+    let error = Config::new()
+        .queries(dir.path())
+        .database_url("postgres://quarry:secret@127.0.0.1:1/nowhere")
+        .generate(&quarry_codegen::emit::Layout::Files)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("error: cannot connect to DATABASE_URL (postgres://quarry:***@127.0.0.1:1/nowhere): error connecting to server: "),
+        "{error}"
+    );
+    assert!(error.ends_with("\n  = hint: check that the server is running and the URL is right, or unset DATABASE_URL to let quarry start a throwaway server from the schema files"), "{error}");
+}
+
+#[test]
+fn schema_errors_point_at_the_failing_statement() {
+    // PostgreSQL gives no position for a missing referenced table: the statement is marked.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE t (id int);\nCREATE TABLE u (id int REFERENCES nope);\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("q.sql"), "-- name: ids :many\nSELECT id FROM t;\n").unwrap();
+    let error = Config::new()
+        .queries(dir.path())
+        .schema(dir.path().join("schema.sql"))
+        .read_database_url_from_env(false)
+        .generate(&quarry_codegen::emit::Layout::Files)
+        .unwrap_err();
+    assert_eq!(
+        normalize(&error.to_string(), dir.path()),
+        "error: relation \"nope\" does not exist
+ --> schema.sql:2:1
+  |
+2 | CREATE TABLE u (id int REFERENCES nope);
+  | ^^^^^^
+  = hint: the schema file does not load into a fresh PostgreSQL (SQLSTATE 42P01)
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn schema_errors_with_a_position_point_at_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "-- tables\nCREATE TABLE t (id int);\nCREATE TABLE u (id nosuchtype);\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("q.sql"), "-- name: ids :many\nSELECT id FROM t;\n").unwrap();
+    let error = Config::new()
+        .queries(dir.path())
+        .schema(dir.path().join("schema.sql"))
+        .read_database_url_from_env(false)
+        .generate(&quarry_codegen::emit::Layout::Files)
+        .unwrap_err();
+    assert!(
+        normalize(&error.to_string(), dir.path())
+            .starts_with("error: type \"nosuchtype\" does not exist\n --> schema.sql:3:20\n"),
+        "{error}"
+    );
+}
+
+#[test]
+fn failed_generation_leaves_previous_output_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let queries = dir.path().join("queries");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&queries).unwrap();
+    std::fs::write(queries.join("a.sql"), "-- name: one :one\nSELECT 1 AS one;\n").unwrap();
+    std::fs::write(queries.join("b.sql"), "-- name: two :one\nSELECT 2 AS two;\n").unwrap();
+    let url = fresh_database();
+    let run = || Config::new().queries(&queries).database_url(url.clone()).write_to(&out);
+    let first = run().unwrap();
+    assert_eq!(first.written, vec!["mod.rs", "a.rs", "b.rs"]);
+    let snapshot = read_dir(&out);
+
+    std::fs::write(queries.join("a.sql"), "-- name: one :one\nSELECT 10 AS one;\n").unwrap();
+    std::fs::write(queries.join("b.sql"), "-- name: two :one\nSELECT bogus;\n").unwrap();
+    assert!(run().is_err());
+    assert_eq!(read_dir(&out), snapshot, "a.rs must not be rewritten when b.sql fails");
+
+    std::fs::write(queries.join("b.sql"), "-- name: two :one\nSELECT 2 AS two;\n").unwrap();
+    let again = run().unwrap();
+    assert_eq!(
+        (again.written, again.unchanged),
+        (vec!["a.rs".to_string()], vec!["mod.rs".to_string(), "b.rs".to_string()])
+    );
+    std::fs::remove_file(queries.join("b.sql")).unwrap();
+    assert_eq!(
+        run().unwrap().removed,
+        vec!["b.rs"],
+        "generated files of deleted .sql files are removed"
+    );
+}
+
+fn read_dir(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
