@@ -166,6 +166,10 @@ pub fn find_bindir() -> Result<PathBuf, EmbeddedError> {
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(dir) = std::env::var_os("QUARRY_PG_BINDIR") {
         candidates.push(dir.into());
+        // Lets tests (and users who want certainty) forbid the fallbacks below.
+        if std::env::var_os("QUARRY_PG_SEARCH_ONLY_BINDIR").is_some() {
+            return candidates.into_iter().find(|d| is_bindir(d)).ok_or_else(no_binaries);
+        }
     }
     for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
         if let Ok(real) = std::fs::canonicalize(dir.join("initdb")) {
@@ -192,17 +196,20 @@ pub fn find_bindir() -> Result<PathBuf, EmbeddedError> {
         ]
         .map(PathBuf::from),
     );
-    candidates
-        .into_iter()
-        .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
-        .ok_or_else(|| {
-            fail(
+    candidates.into_iter().find(|d| is_bindir(d)).ok_or_else(no_binaries)
+}
+
+fn is_bindir(dir: &Path) -> bool {
+    dir.join("initdb").is_file() && dir.join("postgres").is_file()
+}
+
+fn no_binaries() -> EmbeddedError {
+    fail(
                 "no PostgreSQL server binaries found (looked for `initdb` and `postgres` in $QUARRY_PG_BINDIR, PATH, \
                  `pg_config --bindir` and /usr/lib/postgresql/*/bin).\n\
                  hint: install the server package (Debian/Ubuntu: `apt-get install postgresql`; macOS: `brew install postgresql`), \
                  set QUARRY_PG_BINDIR to the folder holding them, or set DATABASE_URL to use an existing database",
-            )
-        })
+    )
 }
 
 /// The uid/gid to run the server as: `None` when we are not root, else `postgres` (or `nobody`).

@@ -1,0 +1,126 @@
+//! `cargo quarry generate`, run as cargo runs it, against a throwaway server it starts itself.
+
+use quarry_codegen::emit::{Layout, STAMP};
+use std::process::Command;
+
+fn cargo_quarry(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .arg("quarry")
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run cargo-quarry")
+}
+
+#[test]
+fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().to_str().unwrap();
+    let args = [
+        "generate",
+        "--queries",
+        "../queries",
+        "--schema",
+        "../queries/schema.sql",
+        "--out",
+        out_dir,
+    ];
+    let first = cargo_quarry(&args);
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("quarry: 4 written, 0 unchanged, 0 removed in "),
+        "{stderr}"
+    );
+
+    let expected = quarry_codegen::Config::new()
+        .queries("../queries")
+        .schema("../queries/schema.sql")
+        .read_database_url_from_env(false)
+        .generate(&Layout::Files)
+        .unwrap();
+    assert_eq!(expected.len(), 4);
+    for file in &expected {
+        let written = std::fs::read_to_string(out.path().join(&file.name)).unwrap();
+        assert!(written.starts_with(STAMP), "{} is stamped", file.name);
+        assert_eq!(written, file.contents, "{} matches the library's output", file.name);
+        let reparsed = prettyplease::unparse(&syn::parse_file(&written).unwrap());
+        assert!(written.ends_with(&reparsed), "{} is prettyplease-formatted", file.name);
+    }
+
+    let second = cargo_quarry(&args);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.starts_with("quarry: 0 written, 4 unchanged, 0 removed in "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn generate_fails_with_a_located_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.sql"), "CREATE TABLE t (id int);").unwrap();
+    std::fs::write(dir.path().join("q.sql"), "-- name: ids :many\nSELECT idd FROM t;\n").unwrap();
+    let out = dir.path().join("out");
+    let result = cargo_quarry(&[
+        "generate",
+        "--queries",
+        dir.path().to_str().unwrap(),
+        "--schema",
+        dir.path().join("schema.sql").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr).replace(&format!("{}/", dir.path().display()), "");
+    assert_eq!(
+        stderr,
+        "error: column \"idd\" does not exist
+ --> q.sql:2:8
+  |
+2 | SELECT idd FROM t;
+  |        ^^^
+  = hint: Perhaps you meant to reference the column \"t.id\". (SQLSTATE 42703)
+
+quarry: 1 error; nothing was written
+"
+    );
+    assert!(!out.exists(), "no output folder is created on failure");
+}
+
+#[test]
+fn missing_arguments_are_usage_errors() {
+    let result = cargo_quarry(&["generate", "--queries", "q"]);
+    assert_eq!(result.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&result.stderr).contains("--out <OUT>"));
+}
+
+#[test]
+fn missing_server_binaries_say_what_to_install() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("q.sql"), "-- name: one :one\nSELECT 1;\n").unwrap();
+    let result = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .args([
+            "quarry",
+            "generate",
+            "--queries",
+            dir.path().to_str().unwrap(),
+            "--out",
+            "unused",
+        ])
+        .env_remove("DATABASE_URL")
+        .env("QUARRY_PG_BINDIR", dir.path())
+        .env("QUARRY_PG_SEARCH_ONLY_BINDIR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        stderr.starts_with("error: no PostgreSQL server binaries found"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("apt-get install postgresql") && stderr.contains("DATABASE_URL"),
+        "{stderr}"
+    );
+}
