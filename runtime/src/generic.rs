@@ -22,6 +22,10 @@ pub(crate) mod sealed {
 /// also the mode that works behind PgBouncer in transaction mode.
 ///
 /// This trait is sealed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot run quarry queries",
+    note = "pass a `quarry::Client`, a `quarry::Transaction`, or a `tokio_postgres::Client` / `Transaction`"
+)]
 pub trait GenericClient: sealed::Sealed + Sync {
     #[doc(hidden)]
     fn __query(

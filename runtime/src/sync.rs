@@ -14,6 +14,10 @@ use postgres_types::ToSql;
 use std::ops::{Deref, DerefMut};
 
 /// Anything a generated blocking function can run on. Sealed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot run blocking quarry queries",
+    note = "pass a `quarry::sync::Client`, a `quarry::sync::Transaction`, or a `postgres::Client` / `Transaction`"
+)]
 pub trait GenericClient: sealed::Sealed {
     #[doc(hidden)]
     fn __query(
