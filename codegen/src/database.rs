@@ -72,7 +72,7 @@ async fn load_schema(client: &Client, schema: &[SourceFile]) -> Result<(), Error
 /// A file the scanner cannot read is sent whole, and PostgreSQL reports the problem.
 fn statements(text: &str) -> Vec<std::ops::Range<usize>> {
     let Ok(tokens) = scan(text) else {
-        return vec![0..text.len()];
+        return std::iter::once(0..text.len()).collect();
     };
     let mut ranges = Vec::new();
     let mut start: Option<usize> = None;

@@ -204,9 +204,8 @@ impl Scanner<'_> {
         let start = self.pos;
         self.pos += 1;
         while let Some(b) = self.peek(0) {
-            if backslash_escapes && b == b'\\' {
-                self.pos += 2;
-            } else if b == quote && self.peek(1) == Some(quote) {
+            let escaped = (backslash_escapes && b == b'\\') || (b == quote && self.peek(1) == Some(quote));
+            if escaped {
                 self.pos += 2;
             } else if b == quote {
                 self.pos += 1;

@@ -5,7 +5,6 @@ use crate::error::Error;
 use crate::generic::{prepared, sealed, GenericClient};
 use crate::query::Query;
 use postgres_types::ToSql;
-use std::future::Future;
 use std::ops::Deref;
 use tokio_postgres::{NoTls, RowStream};
 
@@ -70,20 +69,18 @@ impl Deref for Client {
 impl sealed::Sealed for Client {}
 
 impl GenericClient for Client {
-    fn __query(
+    async fn __query(
         &self,
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
-        async move {
-            let statement = prepared(
-                &self.cache,
-                query,
-                self.inner.prepare_typed(query.sql, query.param_types),
-            )
-            .await?;
-            self.inner.query_raw(&statement, params.iter().copied()).await
-        }
+    ) -> Result<RowStream, tokio_postgres::Error> {
+        let statement = prepared(
+            &self.cache,
+            query,
+            self.inner.prepare_typed(query.sql, query.param_types),
+        )
+        .await?;
+        self.inner.query_raw(&statement, params.iter().copied()).await
     }
 }
 
@@ -115,20 +112,18 @@ impl<'a> Deref for Transaction<'a> {
 impl sealed::Sealed for Transaction<'_> {}
 
 impl GenericClient for Transaction<'_> {
-    fn __query(
+    async fn __query(
         &self,
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
-        async move {
-            let statement = prepared(
-                self.cache,
-                query,
-                self.inner.prepare_typed(query.sql, query.param_types),
-            )
-            .await?;
-            self.inner.query_raw(&statement, params.iter().copied()).await
-        }
+    ) -> Result<RowStream, tokio_postgres::Error> {
+        let statement = prepared(
+            self.cache,
+            query,
+            self.inner.prepare_typed(query.sql, query.param_types),
+        )
+        .await?;
+        self.inner.query_raw(&statement, params.iter().copied()).await
     }
 }
 
