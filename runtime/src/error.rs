@@ -16,6 +16,8 @@ pub enum ErrorKind {
     RowCount,
     /// A value could not be decoded into its Rust type (e.g. an unexpected `NULL`).
     Decode,
+    /// Anything else tokio-postgres reports, such as a parameter it cannot encode.
+    Other,
 }
 
 /// The error of every quarry runtime call: it names the query and where it is defined.
@@ -48,12 +50,13 @@ impl Error {
     }
 
     pub(crate) fn from_postgres(query: Option<&'static Query>, error: tokio_postgres::Error) -> Self {
+        let io = std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>());
         let kind = if error.as_db_error().is_some() {
             ErrorKind::Database
-        } else if error.is_closed() || error.to_string().contains("connection") {
+        } else if error.is_closed() || io {
             ErrorKind::Connection
         } else {
-            ErrorKind::Decode
+            ErrorKind::Other
         };
         let message = match error.as_db_error() {
             Some(db) => format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code()),

@@ -1,0 +1,79 @@
+//! The embedded server cleans up after itself even when its owner is killed outright.
+
+use quarry_codegen::embedded::EmbeddedServer;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHILD: &str = "QUARRY_EMBEDDED_TEST_CHILD";
+
+/// Not a test on its own: the body of the child process `killed_owner_leaves_nothing_behind`
+/// starts. It holds a server, reports where it lives, and waits to be killed.
+#[test]
+fn child_holding_a_server() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let server = EmbeddedServer::start().expect("start");
+    let pid = std::fs::read_to_string(server.socket_dir().join("data/postmaster.pid")).unwrap();
+    println!(
+        "READY {} {}",
+        server.socket_dir().display(),
+        pid.lines().next().unwrap()
+    );
+    std::thread::sleep(Duration::from_secs(120));
+}
+
+#[test]
+fn killed_owner_leaves_nothing_behind() {
+    for signal in [libc::SIGKILL, libc::SIGINT] {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "child_holding_a_server", "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let ready = lines
+            .find_map(|l| l.ok().filter(|l| l.contains("READY ")))
+            .expect("child reports its server");
+        let mut words = ready.split_once("READY ").unwrap().1.split(' ');
+        let dir = PathBuf::from(words.next().unwrap());
+        let postmaster: i32 = words.next().unwrap().parse().unwrap();
+        assert!(dir.exists() && alive(postmaster));
+
+        unsafe { libc::kill(child.id() as i32, signal) };
+        child.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while (dir.exists() || alive(postmaster)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(!alive(postmaster), "signal {signal}: the server was stopped");
+        assert!(!dir.exists(), "signal {signal}: {} was removed", dir.display());
+    }
+}
+
+#[test]
+fn dropping_the_server_stops_it_and_removes_its_folder() {
+    let server = EmbeddedServer::start().expect("start");
+    let dir = server.socket_dir().to_path_buf();
+    let pid: i32 = std::fs::read_to_string(dir.join("data/postmaster.pid"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(server.started_in() > Duration::ZERO);
+    drop(server);
+    assert!(!dir.exists());
+    assert!(!alive(pid));
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie (exited, not yet reaped) counts as gone.
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    !status.is_empty() && !status.lines().any(|l| l.starts_with("State:") && l.contains('Z'))
+}
