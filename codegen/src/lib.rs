@@ -20,7 +20,7 @@
 //! }
 //! ```
 //!
-//! ```ignore
+//! ```text
 //! // src/main.rs
 //! quarry::include_queries!();   // or: include!(concat!(env!("OUT_DIR"), "/quarry/mod.rs"));
 //! let id: i32 = tasks::add_task(&client, "Learn quarry", "").await?;

@@ -5,7 +5,7 @@
 //! type that names the failing query. The package is `quarry-runtime`; its library is named
 //! `quarry`, so code says `quarry::Client`.
 //!
-//! ```ignore
+//! ```text
 //! quarry::include_queries!();              // the modules build.rs generated
 //!
 //! let client = quarry::Client::connect("host=localhost user=postgres").await?;
