@@ -7,6 +7,7 @@
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{Column, Model, Module, Param, Query};
+use crate::nullability::{infer, Catalog, Context, Verdict};
 use crate::parse::{QueryDef, QueryFile, QueryKind};
 use crate::scan::{scan, TokenKind};
 use crate::types::{rust_type, RustType, SUPPORTED};
@@ -33,20 +34,22 @@ pub async fn introspect(client: &Client, files: &[QueryFile]) -> Result<Model, V
     if !errors.is_empty() {
         return Err(errors);
     }
-    let not_null = not_null_columns(client, &statements).await.map_err(|e| {
+    let catalog_error = |e: tokio_postgres::Error| {
         vec![Diagnostic::at(
             &SourceFile::new("<catalog>", ""),
             0..0,
-            format!("reading pg_attribute failed: {e}"),
+            format!("reading the catalog failed: {e}"),
         )]
-    })?;
+    };
+    let not_null = not_null_columns(client, &statements).await.map_err(catalog_error)?;
+    let catalog = Catalog::load(client).await.map_err(catalog_error)?;
     let mut statements = statements.into_iter();
     let mut modules = Vec::new();
     for file in files {
         let mut queries = Vec::new();
         for query in &file.queries {
             let statement = statements.next().expect("one statement per query");
-            match resolve_query(&file.source, query, &statement, &not_null) {
+            match resolve_query(&file.source, query, &statement, &not_null, &catalog) {
                 Ok(q) => queries.push(q),
                 Err(e) => errors.push(e),
             }
@@ -134,6 +137,46 @@ async fn not_null_columns(
 /// Until full nullability inference lands, their presence makes every column `Option`.
 const NULL_INTRODUCING: [&str; 6] = ["left", "right", "full", "rollup", "cube", "grouping"];
 
+/// The verdict for each column: full inference, or the conservative rule when the SQL
+/// cannot be analysed.
+fn infer_nullability(
+    source: &SourceFile,
+    query: &QueryDef,
+    statement: &Statement,
+    not_null: &HashSet<(u32, i16)>,
+    catalog: &Catalog,
+) -> Vec<Verdict> {
+    let nullable_params: Vec<bool> = query.params.iter().map(|p| p.nullable).collect();
+    let first_line = source.line_col(query.sql_span.start).0;
+    let context = Context {
+        catalog,
+        nullable_params: &nullable_params,
+        first_line,
+    };
+    let failure = match infer(&query.sql, &context) {
+        Ok(verdicts) if verdicts.len() == statement.columns().len() => return verdicts,
+        Ok(verdicts) => format!(
+            "analysis found {} columns, the server {}",
+            verdicts.len(),
+            statement.columns().len()
+        ),
+        Err(e) => e,
+    };
+    let uncertain = may_introduce_nulls(&query.sql);
+    statement
+        .columns()
+        .iter()
+        .map(|column| match column.table_oid().zip(column.column_id()) {
+            Some(key) if not_null.contains(&key) && !uncertain => {
+                Verdict::non_null(format!("NOT NULL table column (SQL not analysed: {failure})"))
+            }
+            _ => Verdict::nullable(format!(
+                "SQL not analysed ({failure}); only plain NOT NULL columns are trusted"
+            )),
+        })
+        .collect()
+}
+
 fn may_introduce_nulls(sql: &str) -> bool {
     scan(sql).map_or(true, |tokens| {
         tokens.iter().filter(|t| t.kind == TokenKind::Code).any(|t| {
@@ -148,6 +191,7 @@ fn resolve_query(
     query: &QueryDef,
     statement: &Statement,
     not_null: &HashSet<(u32, i16)>,
+    catalog: &Catalog,
 ) -> Result<Query, Diagnostic> {
     let at_name =
         |message: String, hint: String| Diagnostic::at(source, query.name_span.clone(), message).with_hint(hint);
@@ -187,22 +231,13 @@ fn resolve_query(
             nullable: def.nullable,
         });
     }
-    let uncertain = may_introduce_nulls(&query.sql);
+    let verdicts = infer_nullability(source, query, statement, not_null, catalog);
     let mut columns = Vec::new();
     let mut fields: HashMap<String, String> = HashMap::new();
-    for column in statement.columns() {
+    for (column, verdict) in statement.columns().iter().zip(verdicts) {
         let ty: RustType = rust_type(column.type_())
             .ok_or_else(|| unsupported(format!("column `{}`", column.name()), column.type_()))?;
-        let origin = column.table_oid().zip(column.column_id());
-        let (nullable, reason) = match origin {
-            Some(key) if not_null.contains(&key) && !uncertain => (false, "NOT NULL table column"),
-            Some(key) if not_null.contains(&key) => (
-                true,
-                "NOT NULL table column, but the query has an outer join or grouping sets",
-            ),
-            Some(_) => (true, "nullable table column"),
-            None => (true, "computed expression (nullability not inferred yet)"),
-        };
+        let (nullable, reason) = (verdict.nullable, verdict.reason);
         let field = heck::AsSnakeCase(column.name()).to_string();
         let several = statement.columns().len() > 1;
         if several && (column.name() == "?column?" || !usable_ident(&field)) {

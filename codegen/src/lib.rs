@@ -37,6 +37,7 @@ pub mod emit;
 pub mod error;
 pub mod introspect;
 pub mod model;
+pub mod nullability;
 pub mod parse;
 pub mod scan;
 pub mod types;

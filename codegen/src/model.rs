@@ -69,6 +69,6 @@ pub struct Column {
     pub ty: RustType,
     /// Whether it can be `NULL` (`Option`).
     pub nullable: bool,
-    /// Why it is or is not nullable, for docs.
-    pub nullability_reason: &'static str,
+    /// Why it is or is not nullable, for docs and `cargo quarry explain`.
+    pub nullability_reason: String,
 }

@@ -52,10 +52,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\n== Count");
-    // `count(*)` is typed `Option<i64>` until expression nullability is inferred.
-    let all = tasks::count_tasks(&client, None).await?.unwrap_or(0);
-    let pending = tasks::count_tasks(&client, Some("pending")).await?.unwrap_or(0);
-    let done = tasks::count_tasks(&client, Some("done")).await?.unwrap_or(0);
+    let all = tasks::count_tasks(&client, None).await?;
+    let pending = tasks::count_tasks(&client, Some("pending")).await?;
+    let done = tasks::count_tasks(&client, Some("done")).await?;
     println!("{all} tasks: {pending} pending, {done} done");
 
     // Leave a shared DATABASE_URL database as we found it.

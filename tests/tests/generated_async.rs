@@ -63,12 +63,12 @@ async fn task_manager_flow() {
     assert_eq!(pending, vec![b]);
     assert_eq!(tasks::list_tasks_by_status(&client, None).await.unwrap().len(), 2);
 
-    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), Some(2));
-    assert_eq!(tasks::count_tasks(&client, Some("done")).await.unwrap(), Some(1));
+    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), 2);
+    assert_eq!(tasks::count_tasks(&client, Some("done")).await.unwrap(), 1);
 
     assert_eq!(tasks::delete_task(&client, b).await.unwrap(), 1);
     assert_eq!(tasks::find_task(&client, b).await.unwrap(), None);
-    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), Some(1));
+    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -96,10 +96,7 @@ async fn positional_parameters_and_outer_joins() {
     assert_eq!(tasks::assign_task(&client, owned, user.id).await.unwrap(), 1);
     let rows = users::tasks_with_owner(&client).await.unwrap();
     let pairs: Vec<_> = rows.iter().map(|r| (r.id, r.owner_name.clone())).collect();
-    assert_eq!(
-        pairs,
-        vec![(Some(owned), Some("Ada".to_string())), (Some(orphan), None)]
-    );
+    assert_eq!(pairs, vec![(owned, Some("Ada".to_string())), (orphan, None)]);
 }
 
 #[tokio::test]
@@ -172,7 +169,7 @@ async fn orders_numeric_uuid_json_bytea_date() {
         .await
         .unwrap();
     let empty = orders::order_totals(&client, user.id).await.unwrap();
-    assert_eq!((empty.orders, empty.total, empty.last_order), (Some(0), None, None));
+    assert_eq!((empty.orders, empty.total, empty.last_order), (0, None, None));
 
     let total: quarry::rust_decimal::Decimal = "1234.50".parse().unwrap();
     let details = quarry::serde_json::json!({"gift": true, "items": [1, 2]});
@@ -196,7 +193,7 @@ async fn orders_numeric_uuid_json_bytea_date() {
         .collect();
     assert_eq!(listed, vec![placed.id, bare.id]);
     let totals = orders::order_totals(&client, user.id).await.unwrap();
-    assert_eq!(totals.orders, Some(2));
+    assert_eq!(totals.orders, 2);
     assert_eq!(totals.total, Some("1234.51".parse().unwrap()));
     assert_eq!(totals.last_order, Some(placed.placed_on));
 }
@@ -239,23 +236,20 @@ async fn every_scalar_type_round_trips_including_extremes() {
     )
     .await
     .unwrap();
-    assert_eq!(row.b, Some(true));
+    assert!(row.b);
+    assert_eq!((row.i2, row.i4, row.i8), (i16::MIN, i32::MAX, i64::MIN));
+    assert_eq!((row.f4, row.f8), (f32::INFINITY, f64::NEG_INFINITY));
+    assert_eq!(row.n, n);
+    assert_eq!(row.t, "tab\tquote'nul-free");
     assert_eq!(
-        (row.i2, row.i4, row.i8),
-        (Some(i16::MIN), Some(i32::MAX), Some(i64::MIN))
+        (row.vc.as_str(), row.bp.as_str(), row.nm.as_str()),
+        ("varchar", "bp", "name")
     );
-    assert_eq!((row.f4, row.f8), (Some(f32::INFINITY), Some(f64::NEG_INFINITY)));
-    assert_eq!(row.n, Some(n));
-    assert_eq!(row.t.as_deref(), Some("tab\tquote'nul-free"));
-    assert_eq!(
-        (row.vc.as_deref(), row.bp.as_deref(), row.nm.as_deref()),
-        (Some("varchar"), Some("bp"), Some("name"))
-    );
-    assert_eq!(row.by.as_deref(), Some(&bytes[..]));
-    assert_eq!(row.u, Some(quarry::uuid::Uuid::max()));
-    assert_eq!((row.j.as_ref(), row.jb.as_ref()), (Some(&json), Some(&json)));
-    assert_eq!((row.ts, row.tstz), (Some(ts), Some(tstz)));
-    assert_eq!((row.d, row.tm), (Some(date), Some(time)));
+    assert_eq!(row.by, bytes);
+    assert_eq!(row.u, quarry::uuid::Uuid::max());
+    assert_eq!((&row.j, &row.jb), (&json, &json));
+    assert_eq!((row.ts, row.tstz), (ts, tstz));
+    assert_eq!((row.d, row.tm), (date, time));
     let nan = orders::scalar_types(
         &client,
         false,
@@ -280,8 +274,8 @@ async fn every_scalar_type_round_trips_including_extremes() {
     )
     .await
     .unwrap();
-    assert!(nan.f4.unwrap().is_nan() && nan.f8.unwrap().is_nan());
-    assert_eq!(nan.by, Some(vec![]));
+    assert!(nan.f4.is_nan() && nan.f8.is_nan());
+    assert_eq!(nan.by, Vec::<u8>::new());
 }
 
 #[tokio::test]
@@ -306,13 +300,13 @@ async fn transactions_roll_back_on_drop_and_commit_on_commit() {
     {
         let tx = client.transaction().await.unwrap();
         tasks::add_task(&tx, "rolled back", "").await.unwrap();
-        assert_eq!(tasks::count_tasks(&tx, None).await.unwrap(), Some(1));
+        assert_eq!(tasks::count_tasks(&tx, None).await.unwrap(), 1);
     }
-    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), Some(0));
+    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), 0);
     let tx = client.transaction().await.unwrap();
     tasks::add_task(&tx, "kept", "").await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), Some(1));
+    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), 1);
     assert_eq!(
         client.statement_cache().len(),
         2,
@@ -332,7 +326,7 @@ async fn plain_tokio_postgres_client_and_transaction_work_unprepared() {
     let tx = raw.transaction().await.unwrap();
     assert_eq!(tasks::delete_task(&tx, id).await.unwrap(), 1);
     tx.rollback().await.unwrap();
-    assert_eq!(tasks::count_tasks(&raw, None).await.unwrap(), Some(1));
+    assert_eq!(tasks::count_tasks(&raw, None).await.unwrap(), 1);
     assert_eq!(
         server_side_statements(&raw).await,
         0,

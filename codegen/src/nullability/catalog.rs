@@ -1,0 +1,83 @@
+//! What the database says about relations: every column of every table and view outside the
+//! system schemas, with `NOT NULL`, read in one query before inference starts.
+
+use std::collections::HashMap;
+use tokio_postgres::Client;
+
+/// One column of a relation.
+#[derive(Debug, Clone)]
+pub struct CatalogColumn {
+    /// Column name.
+    pub name: String,
+    /// Declared `NOT NULL` (always false for views).
+    pub not_null: bool,
+}
+
+/// A table or view.
+#[derive(Debug, Clone)]
+pub struct CatalogRelation {
+    /// `schema.name`, for reasons.
+    pub qualified: String,
+    /// Columns in attribute order.
+    pub columns: Vec<CatalogColumn>,
+    /// `Some(definition)` for a view, which inference looks through.
+    pub view_definition: Option<String>,
+}
+
+/// Relations by name, resolved the way the server's `search_path` resolves them.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    qualified: HashMap<(String, String), CatalogRelation>,
+    search_path: Vec<String>,
+}
+
+const QUERY: &str = "\
+SELECT n.nspname, c.relname, c.relkind::text, \
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END, \
+       a.attname, a.attnotnull \
+FROM pg_class c \
+JOIN pg_namespace n ON n.oid = c.relnamespace \
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' \
+ORDER BY n.nspname, c.relname, a.attnum";
+
+impl Catalog {
+    /// Reads every user relation and the search path.
+    pub async fn load(client: &Client) -> Result<Self, tokio_postgres::Error> {
+        let mut catalog = Catalog::default();
+        for row in client.query(QUERY, &[]).await? {
+            let (schema, name): (String, String) = (row.get(0), row.get(1));
+            let relation = catalog
+                .qualified
+                .entry((schema.clone(), name.clone()))
+                .or_insert_with(|| {
+                    let kind: String = row.get(2);
+                    CatalogRelation {
+                        qualified: format!("{schema}.{name}"),
+                        columns: Vec::new(),
+                        view_definition: if kind == "v" || kind == "m" { row.get(3) } else { None },
+                    }
+                });
+            relation.columns.push(CatalogColumn {
+                name: row.get(4),
+                not_null: row.get(5),
+            });
+        }
+        let path = client.query_one("SELECT current_schemas(false)::text[]", &[]).await?;
+        catalog.search_path = path.get(0);
+        Ok(catalog)
+    }
+
+    /// Looks up `name` or `schema.name` (already case-folded).
+    pub fn relation(&self, parts: &[String]) -> Option<&CatalogRelation> {
+        match parts {
+            [schema, name] => self.qualified.get(&(schema.clone(), name.clone())),
+            [name] => self
+                .search_path
+                .iter()
+                .find_map(|s| self.qualified.get(&(s.clone(), name.clone()))),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! What quarry knows about functions: which never return `NULL`, which return `NULL` only
+//! for a `NULL` argument, and how aggregates and window functions behave.
+//!
+//! "Strict" in PostgreSQL's catalog (`NULL` in → `NULL` out) is not enough for soundness:
+//! a strict function may still return `NULL` for non-null input (`array_length('{}', 1)`,
+//! `regexp_match`, `jsonb ->> 'missing'`). So these lists are hand-checked, and any function
+//! not listed is taken as possibly `NULL`.
+
+/// Functions that return `NULL` only when an argument is `NULL` (non-null in → non-null out).
+pub const NULL_PRESERVING: &[&str] = &[
+    // strings
+    "lower",
+    "upper",
+    "initcap",
+    "length",
+    "char_length",
+    "character_length",
+    "octet_length",
+    "bit_length",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "trim",
+    "lpad",
+    "rpad",
+    "left",
+    "right",
+    "repeat",
+    "replace",
+    "reverse",
+    "substr",
+    "substring",
+    "strpos",
+    "position",
+    "split_part",
+    "translate",
+    "md5",
+    "sha256",
+    "sha512",
+    "ascii",
+    "chr",
+    "quote_ident",
+    "quote_literal",
+    "to_hex",
+    "starts_with",
+    "encode",
+    "decode",
+    "overlay",
+    "textlen",
+    // numbers
+    "abs",
+    "round",
+    "ceil",
+    "ceiling",
+    "floor",
+    "trunc",
+    "sign",
+    "mod",
+    "div",
+    "power",
+    "pow",
+    "sqrt",
+    "cbrt",
+    "exp",
+    "ln",
+    "log",
+    "log10",
+    "degrees",
+    "radians",
+    "gcd",
+    "lcm",
+    "width_bucket",
+    "factorial",
+    // dates and times
+    "date_trunc",
+    "date_part",
+    "extract",
+    "age",
+    "to_char",
+    "to_timestamp",
+    "to_date",
+    "make_date",
+    "make_time",
+    "make_timestamp",
+    "make_timestamptz",
+    "make_interval",
+    "justify_days",
+    "justify_hours",
+    "justify_interval",
+    "timezone",
+    "date_bin",
+    "isfinite",
+    // json, arrays, misc
+    "to_json",
+    "to_jsonb",
+    "jsonb_typeof",
+    "json_typeof",
+    "jsonb_pretty",
+    "row_to_json",
+    "array_to_json",
+    "cardinality",
+    "array_to_string",
+    "array_append",
+    "array_prepend",
+    "array_cat",
+    "array_remove",
+    "array_replace",
+    "string_to_array",
+    "jsonb_set",
+    "jsonb_insert",
+    "jsonb_strip_nulls",
+    "json_strip_nulls",
+    "int4",
+    "int8",
+    "int2",
+    "float8",
+    "float4",
+    "numeric",
+    "text",
+    "bool",
+    "date",
+    "uuid",
+    "hashtext",
+    "pg_column_size",
+    "host",
+    "family",
+    "masklen",
+];
+
+/// Functions that never return `NULL`, whatever their arguments.
+pub const NEVER_NULL: &[&str] = &[
+    "now",
+    "current_timestamp",
+    "current_date",
+    "current_time",
+    "localtimestamp",
+    "localtime",
+    "clock_timestamp",
+    "statement_timestamp",
+    "transaction_timestamp",
+    "timeofday",
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "concat",
+    "num_nulls",
+    "num_nonnulls",
+    "current_user",
+    "session_user",
+    "current_database",
+    "version",
+    "pg_backend_pid",
+    "txid_current",
+    "json_build_object",
+    "jsonb_build_object",
+    "json_build_array",
+    "jsonb_build_array",
+    "row",
+    "pg_typeof",
+];
+
+/// Window functions that never return `NULL`.
+pub const WINDOW_NEVER_NULL: &[&str] = &["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"];
+
+/// Window functions that read another row, which may not exist.
+pub const WINDOW_OTHER_ROW: &[&str] = &["lag", "lead", "first_value", "last_value", "nth_value"];
+
+/// How an aggregate behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// `count`: never `NULL`.
+    Count,
+    /// `array_agg`, `json_agg`…: `NULL` only over no rows (elements may be `NULL`).
+    Collect,
+    /// `sum`, `max`, `string_agg`…: `NULL` over no rows or when every input is `NULL`.
+    SkipsNulls,
+    /// `stddev`, `variance`, percentiles…: may be `NULL` even over non-null rows.
+    MayBeNull,
+}
+
+/// The aggregate called `name`, if it is one quarry knows.
+pub fn aggregate(name: &str) -> Option<Aggregate> {
+    Some(match name {
+        "count" => Aggregate::Count,
+        "array_agg" | "json_agg" | "jsonb_agg" | "json_object_agg" | "jsonb_object_agg" | "xmlagg" => {
+            Aggregate::Collect
+        }
+        "sum"
+        | "avg"
+        | "min"
+        | "max"
+        | "string_agg"
+        | "bool_and"
+        | "bool_or"
+        | "every"
+        | "bit_and"
+        | "bit_or"
+        | "bit_xor"
+        | "range_agg"
+        | "range_intersect_agg" => Aggregate::SkipsNulls,
+        "stddev" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp" | "var_pop" | "corr" | "covar_pop"
+        | "covar_samp" | "regr_slope" | "regr_intercept" | "regr_r2" | "regr_avgx" | "regr_avgy" | "regr_sxx"
+        | "regr_syy" | "regr_sxy" | "regr_count" | "percentile_cont" | "percentile_disc" | "mode" | "any_value" => {
+            Aggregate::MayBeNull
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,127 @@
+//! Name resolution: the relations a query reads from, which of them an outer join can
+//! null-extend, and which columns a filter has proven non-null.
+
+use super::Verdict;
+use std::collections::HashSet;
+
+/// One output column of a relation or query.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Name (case-folded).
+    pub name: String,
+    /// Its verdict inside the relation.
+    pub verdict: Verdict,
+}
+
+/// A relation in a `FROM` clause: a table, view, CTE or subquery, under its alias.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    /// The name a query uses to qualify its columns.
+    pub alias: String,
+    /// Its columns, in order.
+    pub columns: Vec<Column>,
+    /// `Some(reason)` when an outer join can null-extend it.
+    pub outer: Option<String>,
+}
+
+/// How a `SELECT` aggregates, which changes what its expressions can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// No aggregation.
+    None,
+    /// `GROUP BY` plain expressions: every group has at least one row.
+    Groups,
+    /// Aggregates without `GROUP BY`: one row, possibly over no input.
+    WholeInput,
+    /// `ROLLUP`, `CUBE`, `GROUPING SETS`: grouped columns are `NULL` in super-aggregate rows.
+    Sets,
+}
+
+/// The names visible to an expression.
+#[derive(Debug)]
+pub struct Scope<'p> {
+    /// Relations in `FROM` order.
+    pub relations: Vec<Relation>,
+    /// Columns merged by `JOIN … USING`, visible unqualified.
+    pub merged: Vec<Column>,
+    /// `(alias, column)` pairs a `WHERE` or inner-join condition proves non-null.
+    pub narrowed: HashSet<(String, String)>,
+    /// How the query aggregates.
+    pub grouping: Grouping,
+    /// The enclosing query's scope, for correlated subqueries.
+    pub parent: Option<&'p Scope<'p>>,
+}
+
+impl<'p> Scope<'p> {
+    /// An empty scope inside `parent`.
+    pub fn new(parent: Option<&'p Scope<'p>>) -> Self {
+        Scope {
+            relations: Vec::new(),
+            merged: Vec::new(),
+            narrowed: HashSet::new(),
+            grouping: Grouping::None,
+            parent,
+        }
+    }
+
+    /// Resolves `column` or `qualifier.column` to its verdict in this query's rows.
+    pub fn resolve(&self, qualifier: Option<&str>, column: &str) -> Result<Verdict, String> {
+        if qualifier.is_none() {
+            if let Some(merged) = self.merged.iter().find(|c| c.name == column) {
+                return Ok(self.grouped(merged.verdict.clone()));
+            }
+        }
+        let candidates: Vec<(&Relation, &Column)> = self
+            .relations
+            .iter()
+            .filter(|r| qualifier.is_none_or(|q| r.alias == q))
+            .flat_map(|r| r.columns.iter().filter(|c| c.name == column).map(move |c| (r, c)))
+            .collect();
+        match candidates.as_slice() {
+            [(relation, col)] => Ok(self.grouped(self.in_rows(relation, col))),
+            [] => match self.parent {
+                // A correlated reference is a single value per outer row: its nullability
+                // is the outer column's.
+                Some(parent) => parent.resolve(qualifier, column),
+                None => Err(format!("column `{}` not found", qualify(qualifier, column))),
+            },
+            _ => Err(format!("column `{}` is ambiguous", qualify(qualifier, column))),
+        }
+    }
+
+    /// The verdict of `column` of `relation` once joins and filters have had their say.
+    pub fn in_rows(&self, relation: &Relation, column: &Column) -> Verdict {
+        if self.narrowed.contains(&(relation.alias.clone(), column.name.clone())) {
+            if column.verdict.nullable || relation.outer.is_some() {
+                return Verdict::non_null(format!(
+                    "{}.{} is filtered to non-null by the WHERE or JOIN condition",
+                    relation.alias, column.name
+                ));
+            }
+            return column.verdict.clone();
+        }
+        match &relation.outer {
+            Some(reason) if !column.verdict.nullable => Verdict::nullable(reason.clone()),
+            _ => column.verdict.clone(),
+        }
+    }
+
+    fn grouped(&self, verdict: Verdict) -> Verdict {
+        if self.grouping == Grouping::Sets && !verdict.nullable {
+            return Verdict::nullable("ROLLUP/CUBE/GROUPING SETS put NULL in grouped columns of super-aggregate rows");
+        }
+        verdict
+    }
+
+    /// The relation called `alias`.
+    pub fn relation(&self, alias: &str) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.alias == alias)
+    }
+}
+
+fn qualify(qualifier: Option<&str>, column: &str) -> String {
+    match qualifier {
+        Some(q) => format!("{q}.{column}"),
+        None => column.to_string(),
+    }
+}
