@@ -10,6 +10,15 @@ use crate::write::{write_files, WriteReport};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// The result of [`Config::run`].
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// `mod.rs` and one file per module.
+    pub files: Vec<OutputFile>,
+    /// The typed model, with warnings.
+    pub model: crate::model::Model,
+}
+
 /// What to generate and from where (prost-build style: `&mut self` setters, then
 /// [`compile`](Config::compile) in build.rs or [`write_to`](Config::write_to) elsewhere).
 ///
@@ -114,12 +123,20 @@ impl Config {
     /// Generates into `dir` as a plain module folder (`mod.rs` plus one file per `.sql` file),
     /// ready to be committed and declared with `mod <dir>;`.
     pub fn write_to(&self, dir: impl AsRef<Path>) -> Result<WriteReport, Error> {
-        let files = self.generate(&Layout::Files)?;
-        write_files(dir.as_ref(), &files)
+        let generated = self.run(&Layout::Files)?;
+        let mut report = write_files(dir.as_ref(), &generated.files)?;
+        report.warnings = generated.model.warnings;
+        Ok(report)
     }
 
-    /// Runs the whole pipeline in memory: read, parse, introspect, emit.
+    /// Runs the whole pipeline in memory and returns the generated files.
     pub fn generate(&self, layout: &Layout) -> Result<Vec<OutputFile>, Error> {
+        Ok(self.run(layout)?.files)
+    }
+
+    /// Runs the whole pipeline in memory: read, parse, introspect, emit. Returns the files
+    /// and the typed model they were emitted from (for `cargo quarry explain`, and warnings).
+    pub fn run(&self, layout: &Layout) -> Result<Generated, Error> {
         if self.queries.is_empty() {
             return Err(Error::Config(
                 "no query files configured: call `.queries(\"queries\")`".into(),
@@ -143,7 +160,8 @@ impl Config {
             let db = database::open(url.as_deref(), &schema).await?;
             introspect(&db.client, &files).await.map_err(Error::Diagnostics)
         })?;
-        Ok(emit(&model, self.flavor, layout))
+        let files = emit(&model, self.flavor, layout);
+        Ok(Generated { files, model })
     }
 
     /// Every query file, sorted, without the schema files.

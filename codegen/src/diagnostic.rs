@@ -36,9 +36,20 @@ impl SourceFile {
     }
 }
 
-/// One error located in a source file.
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Generation stops; nothing is written.
+    Error,
+    /// Generation goes on; the user should look.
+    Warning,
+}
+
+/// One error or warning located in a source file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
+    pub level: Level,
     /// What went wrong, in one sentence.
     pub message: String,
     /// The file as the user named it.
@@ -72,6 +83,7 @@ impl Diagnostic {
         let start = floor_char_boundary(&file.text, span.start);
         let width = file.text[start..end].chars().count().max(1);
         Diagnostic {
+            level: Level::Error,
             message: message.into(),
             file: file.path.clone(),
             line,
@@ -80,6 +92,12 @@ impl Diagnostic {
             width,
             hint: None,
         }
+    }
+
+    /// Makes this a warning.
+    pub fn warning(mut self) -> Self {
+        self.level = Level::Warning;
+        self
     }
 
     /// Adds a hint line.
@@ -93,7 +111,11 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let gutter = self.line.to_string().len();
         let pad = " ".repeat(gutter);
-        writeln!(f, "error: {}", self.message)?;
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        writeln!(f, "{level}: {}", self.message)?;
         writeln!(f, "{pad}--> {}:{}:{}", self.file, self.line, self.column)?;
         writeln!(f, "{pad} |")?;
         writeln!(f, "{} | {}", self.line, self.source_line)?;

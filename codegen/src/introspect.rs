@@ -45,12 +45,16 @@ pub async fn introspect(client: &Client, files: &[QueryFile]) -> Result<Model, V
     let catalog = Catalog::load(client).await.map_err(catalog_error)?;
     let mut statements = statements.into_iter();
     let mut modules = Vec::new();
+    let mut warnings = Vec::new();
     for file in files {
         let mut queries = Vec::new();
         for query in &file.queries {
             let statement = statements.next().expect("one statement per query");
             match resolve_query(&file.source, query, &statement, &not_null, &catalog) {
-                Ok(q) => queries.push(q),
+                Ok((q, mut w)) => {
+                    queries.push(q);
+                    warnings.append(&mut w);
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -64,7 +68,7 @@ pub async fn introspect(client: &Client, files: &[QueryFile]) -> Result<Model, V
         return Err(errors);
     }
     modules.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Model { modules })
+    Ok(Model { modules, warnings })
 }
 
 /// Maps a prepare failure to the file, using PostgreSQL's error position when it gives one.
@@ -192,7 +196,7 @@ fn resolve_query(
     statement: &Statement,
     not_null: &HashSet<(u32, i16)>,
     catalog: &Catalog,
-) -> Result<Query, Diagnostic> {
+) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
     let at_name =
         |message: String, hint: String| Diagnostic::at(source, query.name_span.clone(), message).with_hint(hint);
     let unsupported = |what: String, ty: &tokio_postgres::types::Type| {
@@ -232,6 +236,7 @@ fn resolve_query(
         });
     }
     let verdicts = infer_nullability(source, query, statement, not_null, catalog);
+    let (verdicts, warnings) = apply_overrides(source, query, statement, verdicts);
     let mut columns = Vec::new();
     let mut fields: HashMap<String, String> = HashMap::new();
     for (column, verdict) in statement.columns().iter().zip(verdicts) {
@@ -278,17 +283,57 @@ fn resolve_query(
         ));
     }
     let (line, _) = source.line_col(query.name_span.start);
-    Ok(Query {
-        fn_name: heck::AsSnakeCase(&query.name).to_string(),
-        row_name: format!("{}Row", heck::AsUpperCamelCase(&query.name)),
-        kind: query.kind,
-        docs: query.docs.clone(),
-        sql_written: source.text[query.sql_span.clone()].to_string(),
-        sql: query.sql.clone(),
-        line,
-        params,
-        columns,
-    })
+    Ok((
+        Query {
+            fn_name: heck::AsSnakeCase(&query.name).to_string(),
+            row_name: format!("{}Row", heck::AsUpperCamelCase(&query.name)),
+            kind: query.kind,
+            docs: query.docs.clone(),
+            sql_written: source.text[query.sql_span.clone()].to_string(),
+            sql: query.sql.clone(),
+            line,
+            params,
+            columns,
+        },
+        warnings,
+    ))
+}
+
+/// Applies `AS "col!"` / `AS "col?"`; warns when `!` contradicts the catalog.
+fn apply_overrides(
+    source: &SourceFile,
+    query: &QueryDef,
+    statement: &Statement,
+    mut verdicts: Vec<Verdict>,
+) -> (Vec<Verdict>, Vec<Diagnostic>) {
+    let mut warnings = Vec::new();
+    for o in &query.overrides {
+        let Some(i) = statement.columns().iter().position(|c| c.name() == o.column) else {
+            continue;
+        };
+        let line = source.line_col(o.span.start).0;
+        if !o.nullable && verdicts[i].catalog_nullable {
+            warnings.push(
+                Diagnostic::at(
+                    source,
+                    o.span.clone(),
+                    format!(
+                        "`!` declares column `{}` non-null, but {}",
+                        o.column, verdicts[i].reason
+                    ),
+                )
+                .with_hint("a NULL there fails to decode at run time; filter NULLs in the query, or drop the `!`")
+                .warning(),
+            );
+        }
+        let marker = if o.nullable { '?' } else { '!' };
+        verdicts[i] = Verdict {
+            nullable: o.nullable,
+            reason: format!("override `{marker}` at line {line} (inferred: {})", verdicts[i].reason),
+            catalog_nullable: false,
+        };
+    }
+    (verdicts, warnings)
 }
 
 /// Whether `name` can be a Rust field or argument name (keywords are escaped with `r#`,

@@ -43,7 +43,7 @@ pub mod scan;
 pub mod types;
 pub mod write;
 
-pub use config::Config;
+pub use config::{Config, Generated};
 pub use diagnostic::Diagnostic;
 pub use emit::Flavor;
 pub use error::Error;

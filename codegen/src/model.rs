@@ -11,6 +11,8 @@ use crate::types::RustType;
 pub struct Model {
     /// One module per `.sql` file, sorted by name.
     pub modules: Vec<Module>,
+    /// Problems that do not stop generation (e.g. an override contradicting the catalog).
+    pub warnings: Vec<crate::diagnostic::Diagnostic>,
 }
 
 /// One `.sql` file.

@@ -68,6 +68,8 @@ pub struct QueryDef {
     pub sql: String,
     /// Parameters in `$n` order.
     pub params: Vec<ParamDef>,
+    /// Nullability overrides written as `AS "name!"` / `AS "name?"`.
+    pub overrides: Vec<NullOverride>,
     /// Pairs `(offset in sql, offset in file)` at the start of each copied segment, to map
     /// PostgreSQL's error positions back into the file.
     pub offset_map: Vec<(usize, usize)>,
@@ -85,6 +87,17 @@ impl QueryDef {
             .unwrap_or((0, self.sql_span.start));
         (file_start + (sql_offset - sql_start)).min(self.sql_span.end)
     }
+}
+
+/// A nullability override on one result column, from a quoted alias ending in `!` or `?`.
+#[derive(Debug, Clone)]
+pub struct NullOverride {
+    /// The column name without the marker.
+    pub column: String,
+    /// `?` (nullable) or `!` (non-null).
+    pub nullable: bool,
+    /// Where the quoted alias is.
+    pub span: Range<usize>,
 }
 
 /// One parameter of a query.
@@ -218,7 +231,12 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
     }
     let statement = &body[first..end];
     let sql_span = statement[0].span.start..statement.last().map_or(0, |t| t.span.end);
-    let (sql, params, offset_map) = rewrite_params(source, statement, &sql_span)?;
+    let Rewritten {
+        sql,
+        params,
+        overrides,
+        offset_map,
+    } = rewrite_params(source, statement, &sql_span)?;
     Ok(QueryDef {
         name,
         name_span,
@@ -227,6 +245,7 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
         sql_span,
         sql,
         params,
+        overrides,
         offset_map,
     })
 }
@@ -304,32 +323,58 @@ fn validate_name(source: &SourceFile, name: &str, span: Range<usize>) -> Result<
     Ok(())
 }
 
-type Rewritten = (String, Vec<ParamDef>, Vec<(usize, usize)>);
+/// The statement as sent to the server, and what was taken out of it.
+struct Rewritten {
+    sql: String,
+    params: Vec<ParamDef>,
+    overrides: Vec<NullOverride>,
+    offset_map: Vec<(usize, usize)>,
+}
 
-/// Replaces `:name` parameters with `$n` (first appearance order) and records the offset map.
+/// Copies the statement while replacing spans, keeping the offset map in step.
+struct Rewriter<'a> {
+    text: &'a str,
+    sql: String,
+    offset_map: Vec<(usize, usize)>,
+    copied_to: usize,
+}
+
+impl Rewriter<'_> {
+    fn replace(&mut self, span: &Range<usize>, with: &str) {
+        self.sql.push_str(&self.text[self.copied_to..span.start]);
+        self.sql.push_str(with);
+        self.copied_to = span.end;
+        self.offset_map.push((self.sql.len(), self.copied_to));
+    }
+}
+
+/// Replaces `:name` parameters with `$n` (first appearance order), strips the `!`/`?`
+/// nullability markers from quoted aliases, and records the offset map.
 fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>) -> Result<Rewritten, Diagnostic> {
-    let mut sql = String::new();
+    let mut out = Rewriter {
+        text: &source.text,
+        sql: String::new(),
+        offset_map: vec![(0, span.start)],
+        copied_to: span.start,
+    };
     let mut params: Vec<ParamDef> = Vec::new();
-    let mut offset_map = vec![(0, span.start)];
-    let mut copied_to = span.start;
+    let mut overrides = Vec::new();
     let mut positional: Option<Range<usize>> = None;
     let mut named: Option<Range<usize>> = None;
     for token in statement {
-        let TokenKind::Param(param) = &token.kind else { continue };
-        match param {
-            ParamRef::Positional(n) => {
+        match &token.kind {
+            TokenKind::Param(ParamRef::Positional(n)) => {
                 positional.get_or_insert(token.span.clone());
-                let n = *n as usize;
-                while params.len() < n {
-                    let i = params.len() + 1;
+                while params.len() < *n as usize {
+                    let name = format!("p{}", params.len() + 1);
                     params.push(ParamDef {
-                        name: format!("p{i}"),
+                        name,
                         nullable: false,
                         span: token.span.clone(),
                     });
                 }
             }
-            ParamRef::Named { name, nullable } => {
+            TokenKind::Param(ParamRef::Named { name, nullable }) => {
                 named.get_or_insert(token.span.clone());
                 let index = match params.iter().position(|p| &p.name == name) {
                     Some(i) => {
@@ -345,11 +390,20 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
                         params.len() - 1
                     }
                 };
-                sql.push_str(&source.text[copied_to..token.span.start]);
-                sql.push_str(&format!("${}", index + 1));
-                copied_to = token.span.end;
-                offset_map.push((sql.len(), copied_to));
+                out.replace(&token.span, &format!("${}", index + 1));
             }
+            TokenKind::Code => {
+                if let Some(marker) = null_override(&source.text[token.span.clone()]) {
+                    let quoted = &source.text[token.span.start..token.span.end - 2];
+                    out.replace(&token.span, &format!("{quoted}\""));
+                    overrides.push(NullOverride {
+                        column: marker.0,
+                        nullable: marker.1,
+                        span: token.span.clone(),
+                    });
+                }
+            }
+            _ => {}
         }
     }
     if let (Some(pos), Some(_)) = (&positional, &named) {
@@ -360,8 +414,25 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
         )
         .with_hint("use either `:name` parameters or `$1`-style ones in a query, not both"));
     }
-    sql.push_str(&source.text[copied_to..span.end]);
-    Ok((sql, params, offset_map))
+    let mut sql = out.sql;
+    sql.push_str(&source.text[out.copied_to..span.end]);
+    Ok(Rewritten {
+        sql,
+        params,
+        overrides,
+        offset_map: out.offset_map,
+    })
+}
+
+/// `"name!"` → (`name`, non-null), `"name?"` → (`name`, nullable).
+fn null_override(token: &str) -> Option<(String, bool)> {
+    let inner = token.strip_prefix('"')?.strip_suffix('"')?;
+    let (name, nullable) = match inner.chars().last()? {
+        '!' => (&inner[..inner.len() - 1], false),
+        '?' => (&inner[..inner.len() - 1], true),
+        _ => return None,
+    };
+    (!name.is_empty()).then(|| (name.replace("\"\"", "\""), nullable))
 }
 
 #[cfg(test)]
@@ -445,6 +516,19 @@ mod tests {
         assert!(error("-- name: a :one\nSELECT 1; SELECT 2;").contains("more than one statement in query `a`"));
         assert!(error("-- name: a :one\n-- only docs\n").contains("query `a` has no SQL"));
         assert!(error("").contains("no queries in this file"));
+    }
+
+    #[test]
+    fn nullability_markers_are_stripped_and_recorded() {
+        let text = "-- name: a :one\nSELECT sum(x) AS \"total!\", bio AS \"bio?\", \"plain\", :p AS \"say \"\"hi\"\"!\" FROM t";
+        let q = &parse(text).unwrap().queries[0];
+        assert_eq!(
+            q.sql,
+            "SELECT sum(x) AS \"total\", bio AS \"bio\", \"plain\", $1 AS \"say \"\"hi\"\"\" FROM t"
+        );
+        let found: Vec<_> = q.overrides.iter().map(|o| (o.column.as_str(), o.nullable)).collect();
+        assert_eq!(found, vec![("total", false), ("bio", true), ("say \"hi\"", false)]);
+        assert_eq!(q.file_offset(q.sql.find("FROM").unwrap()), text.find("FROM").unwrap());
     }
 
     #[test]

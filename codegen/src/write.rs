@@ -15,6 +15,8 @@ pub struct WriteReport {
     pub unchanged: Vec<String>,
     /// Stale generated files removed.
     pub removed: Vec<String>,
+    /// Warnings from generation (nothing stopped because of them).
+    pub warnings: Vec<crate::diagnostic::Diagnostic>,
 }
 
 /// Writes `files` into `dir` (created if needed).

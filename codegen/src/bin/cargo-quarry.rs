@@ -1,6 +1,8 @@
 //! `cargo quarry`: the command-line face of [`quarry_codegen::Config`].
 
 use clap::{Args, Parser, Subcommand};
+use quarry_codegen::emit::Layout;
+use quarry_codegen::model::Model;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -23,63 +25,125 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Generate Rust modules from .sql files into a folder.
-    Generate(Generate),
+    Generate {
+        #[command(flatten)]
+        input: Input,
+        /// Output folder: gets mod.rs and one file per .sql file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Emit blocking functions (the `postgres` crate) instead of async ones.
+        #[arg(long)]
+        sync: bool,
+    },
+    /// Print each result column's type, nullability and the reason for it.
+    Explain {
+        #[command(flatten)]
+        input: Input,
+        /// Only this query (its name, or `module::name`).
+        query: Option<String>,
+    },
 }
 
+/// Where the queries and the schema come from.
 #[derive(Args)]
-struct Generate {
+struct Input {
     /// Folder of annotated .sql files (or one file); repeatable.
     #[arg(long, required = true)]
     queries: Vec<PathBuf>,
     /// Schema file loaded into the throwaway server; repeatable, applied in order.
     #[arg(long)]
     schema: Vec<PathBuf>,
-    /// Output folder: gets mod.rs and one file per .sql file.
-    #[arg(long)]
-    out: PathBuf,
-    /// Emit blocking functions (the `postgres` crate) instead of async ones.
-    #[arg(long)]
-    sync: bool,
     /// Database holding the schema; defaults to $DATABASE_URL, else a throwaway server.
     #[arg(long)]
     database_url: Option<String>,
 }
 
-fn main() -> ExitCode {
-    let Cargo::Quarry(cli) = Cargo::parse();
-    match cli.command {
-        Command::Generate(args) => generate(args),
+impl Input {
+    fn config(&self) -> quarry_codegen::Config {
+        let mut config = quarry_codegen::Config::new();
+        for q in &self.queries {
+            config.queries(q);
+        }
+        for s in &self.schema {
+            config.schema(s);
+        }
+        if let Some(url) = &self.database_url {
+            config.database_url(url);
+        }
+        config
     }
 }
 
-fn generate(args: Generate) -> ExitCode {
-    let started = Instant::now();
-    let mut config = quarry_codegen::Config::new();
-    for q in &args.queries {
-        config.queries(q);
-    }
-    for s in &args.schema {
-        config.schema(s);
-    }
-    config.sync(args.sync);
-    if let Some(url) = &args.database_url {
-        config.database_url(url);
-    }
-    match config.write_to(&args.out) {
-        Ok(report) => {
-            eprintln!(
-                "quarry: {} written, {} unchanged, {} removed in {} ({:.2} s)",
-                report.written.len(),
-                report.unchanged.len(),
-                report.removed.len(),
-                args.out.display(),
-                started.elapsed().as_secs_f64()
-            );
-            ExitCode::SUCCESS
-        }
+fn main() -> ExitCode {
+    let Cargo::Quarry(cli) = Cargo::parse();
+    let result = match cli.command {
+        Command::Generate { input, out, sync } => generate(&input, &out, sync),
+        Command::Explain { input, query } => explain(&input, query.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn generate(input: &Input, out: &PathBuf, sync: bool) -> Result<(), quarry_codegen::Error> {
+    let started = Instant::now();
+    let report = input.config().sync(sync).write_to(out)?;
+    for warning in &report.warnings {
+        eprintln!("{warning}\n");
+    }
+    eprintln!(
+        "quarry: {} written, {} unchanged, {} removed in {} ({:.2} s)",
+        report.written.len(),
+        report.unchanged.len(),
+        report.removed.len(),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn explain(input: &Input, only: Option<&str>) -> Result<(), quarry_codegen::Error> {
+    let generated = input.config().run(&Layout::Files)?;
+    for warning in &generated.model.warnings {
+        eprintln!("{warning}\n");
+    }
+    let text = render_explain(&generated.model, only);
+    if text.is_empty() {
+        return Err(quarry_codegen::Error::Config(format!(
+            "no query named `{}`",
+            only.unwrap_or_default()
+        )));
+    }
+    print!("{text}");
+    Ok(())
+}
+
+fn render_explain(model: &Model, only: Option<&str>) -> String {
+    let mut out = String::new();
+    for module in &model.modules {
+        for query in &module.queries {
+            let full = format!("{}::{}", module.name, query.fn_name);
+            if only.is_some_and(|o| o != query.fn_name && o != full) {
+                continue;
+            }
+            out.push_str(&format!("{full} ({}:{})\n", module.file, query.line));
+            for p in &query.params {
+                let null = if p.nullable { "nullable" } else { "not null" };
+                out.push_str(&format!("  param  {:<16} {:<12} {null}\n", p.name, p.ty.pg_name));
+            }
+            for c in &query.columns {
+                let null = if c.nullable { "nullable" } else { "not null" };
+                out.push_str(&format!(
+                    "  column {:<16} {:<12} {null:<9} {}\n",
+                    c.pg_name, c.ty.pg_name, c.nullability_reason
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    out
 }
