@@ -1,4 +1,14 @@
-//! Generates the async and the sync flavour of `../queries` from the same model.
+//! Generates, from the same model code:
+//! - the async and the sync flavour of `../queries`;
+//! - the nullability corpus (`nullability/`), plus `corpus_calls.rs`: one call of every corpus
+//!   function, so the soundness test runs each through its generated decoder.
+
+use quarry_codegen::emit::Layout;
+use quarry_codegen::model::Model;
+use quarry_codegen::parse::QueryKind;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     quarry_codegen::Config::new()
         .queries("../queries")
@@ -10,5 +20,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .sync(true)
         .include_dir("quarry_sync")
         .compile()?;
+
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    println!("cargo:rerun-if-changed=nullability");
+    let corpus = quarry_codegen::Config::new()
+        .queries("nullability")
+        .schema("nullability/schema.sql")
+        .read_database_url_from_env(false)
+        .run(&Layout::Include { dir: "corpus".into() })?;
+    quarry_codegen::write::write_files(&out.join("corpus"), &corpus.files)?;
+    std::fs::write(out.join("corpus_calls.rs"), calls(&corpus.model))?;
     Ok(())
+}
+
+/// `pub async fn call_all(client) -> Vec<(name, Result<rows, Error>)>` over every corpus query,
+/// with `Default::default()` for non-null parameters and `None` for nullable ones.
+fn calls(model: &Model) -> String {
+    let mut body = String::new();
+    for module in &model.modules {
+        for query in &module.queries {
+            let args: String = query
+                .params
+                .iter()
+                .map(|p| if p.nullable { ", None" } else { ", Default::default()" })
+                .collect();
+            let count = match query.kind {
+                QueryKind::Many => "r.len()",
+                QueryKind::Opt => "usize::from(r.is_some())",
+                QueryKind::One => "1",
+                QueryKind::Exec => "r as usize",
+            };
+            let name = format!("{}::{}", module.name, query.fn_name);
+            writeln!(
+                body,
+                "    out.push((\"{name}\", crate::corpus::{name}(client{args}).await.map(|r| {{ let _ = &r; {count} }})));"
+            )
+            .unwrap();
+        }
+    }
+    format!(
+        "/// Calls every corpus query once; the number of rows each returned, or its error.\n\
+         pub async fn call_all(client: &quarry::Client) -> Vec<(&'static str, Result<usize, quarry::Error>)> {{\n\
+         \x20   let mut out = Vec::new();\n{body}    out\n}}\n"
+    )
 }

@@ -32,10 +32,28 @@ pub fn server() -> &'static EmbeddedServer {
 
 /// Creates a new database holding the schema; returns its connection string.
 pub fn fresh_database() -> String {
+    create_database("")
+}
+
+/// Creates an empty database (from `template0`, without `queries/schema.sql`) and runs each
+/// of `scripts` in it; returns its connection string.
+pub fn fresh_database_with(scripts: &[&str]) -> String {
+    let url = create_database(" TEMPLATE template0");
+    let (script_url, scripts) = (url.clone(), scripts.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    on_own_thread(move || {
+        let mut client = postgres::Client::connect(&script_url, postgres::NoTls).expect("connect to the new database");
+        for script in scripts {
+            client.batch_execute(&script).expect("run setup script");
+        }
+    });
+    url
+}
+
+fn create_database(options: &str) -> String {
     let server = server();
     let name = format!("test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let admin_url = server.connection_string("postgres");
-    let create = format!("CREATE DATABASE {name}");
+    let create = format!("CREATE DATABASE {name}{options}");
     on_own_thread(move || {
         let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect as admin");
         // A just-closed template1 session can linger for a moment (SQLSTATE 55006).

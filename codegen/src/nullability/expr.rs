@@ -6,7 +6,7 @@ use super::scope::{Grouping, Scope};
 use super::Verdict;
 use sqlparser::ast::{
     BinaryOperator as Op, CastKind, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
-    ObjectNamePart, SetExpr, Spanned, Value,
+    ObjectNamePart, SetExpr, Spanned, Value, WindowType,
 };
 
 /// The case-folded name of an identifier: unquoted names fold to lower case.
@@ -168,10 +168,22 @@ impl Analyser<'_> {
                 substring_for,
                 ..
             } => {
-                let mut all: Vec<&Expr> = vec![&**expr];
-                all.extend(substring_from.iter().map(|e| &**e));
-                all.extend(substring_for.iter().map(|e| &**e));
-                self.all(&all, scope, "non-null arguments")?
+                // `substring(s FROM 'regex')` is NULL when nothing matches; only the
+                // positional form (integer bounds) is null-preserving.
+                let bounds: Vec<&Expr> = substring_from
+                    .iter()
+                    .chain(substring_for.iter())
+                    .map(|e| &**e)
+                    .collect();
+                let positional = bounds
+                    .iter()
+                    .all(|b| matches!(b, Expr::Value(v) if matches!(v.value, Value::Number(..))));
+                if !positional {
+                    return Ok(Verdict::nullable(
+                        "substring() with a pattern is NULL when nothing matches",
+                    ));
+                }
+                self.all(&[&**expr], scope, "substring() by position of a non-null string")?
             }
             Expr::Trim { expr, trim_what, .. } => {
                 let mut all: Vec<&Expr> = vec![&**expr];
@@ -239,8 +251,9 @@ impl Analyser<'_> {
     fn function(&self, f: &Function, scope: &Scope<'_>) -> Result<Verdict, String> {
         let name = object_name(&f.name).last().cloned().unwrap_or_default();
         let args = arguments(f);
-        if f.over.is_some() {
-            return self.window(&name, &args, scope);
+        if let Some(over) = &f.over {
+            let default_frame = matches!(over, WindowType::WindowSpec(spec) if spec.window_frame.is_none());
+            return self.window(&name, &args, scope, default_frame, f);
         }
         if let Some(kind) = aggregate(&name) {
             return self.aggregate(&name, kind, f, &args, scope);
@@ -267,9 +280,44 @@ impl Analyser<'_> {
         }
     }
 
-    fn window(&self, name: &str, args: &[&Expr], scope: &Scope<'_>) -> Result<Verdict, String> {
+    fn window(
+        &self,
+        name: &str,
+        args: &[&Expr],
+        scope: &Scope<'_>,
+        default_frame: bool,
+        f: &Function,
+    ) -> Result<Verdict, String> {
         if WINDOW_NEVER_NULL.contains(&name) || name == "count" {
             return Ok(Verdict::non_null(format!("{name}() never returns NULL")));
+        }
+        // The default frame always holds the current row, so it is never empty.
+        if default_frame && matches!(name, "first_value" | "last_value") {
+            return self.all(
+                &args[..args.len().min(1)],
+                scope,
+                &format!("{name}() of a non-null value over a frame holding the current row"),
+            );
+        }
+        if default_frame && f.filter.is_none() {
+            if let Some(kind @ (Aggregate::Collect | Aggregate::SkipsNulls)) = aggregate(name) {
+                return Ok(match (kind, args.first()) {
+                    (Aggregate::Collect, _) => {
+                        Verdict::non_null(format!("{name}() over a frame holding the current row"))
+                    }
+                    (_, Some(arg)) => {
+                        let v = self.expr(arg, scope)?;
+                        if v.nullable {
+                            Verdict::nullable(format!("{name}() is NULL when every input is NULL ({})", v.reason))
+                        } else {
+                            Verdict::non_null(format!(
+                                "{name}() of a non-null value over a frame holding the current row"
+                            ))
+                        }
+                    }
+                    _ => Verdict::nullable(format!("{name}() without arguments")),
+                });
+            }
         }
         if WINDOW_OTHER_ROW.contains(&name) {
             // lag(x, n, default): the default covers the missing row.
@@ -331,7 +379,6 @@ impl Analyser<'_> {
     fn inner_scope_for_aggregate<'s>(&self, scope: &'s Scope<'s>) -> Scope<'s> {
         Scope {
             relations: scope.relations.clone(),
-            merged: scope.merged.clone(),
             narrowed: scope.narrowed.clone(),
             grouping: Grouping::None,
             parent: scope.parent,
@@ -398,7 +445,9 @@ pub fn proven_non_null(expr: &Expr, out: &mut Vec<(Option<String>, String)>) {
             proven_non_null(right, out);
         }
         Expr::Nested(e) => proven_non_null(e, out),
-        Expr::IsNotNull(e) => operands(e, out),
+        // A bare boolean column as a condition must be true.
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => operands(expr, out),
+        Expr::IsNotNull(e) | Expr::IsTrue(e) | Expr::IsFalse(e) => operands(e, out),
         Expr::BinaryOp { left, op, right } if comparison(op) => {
             operands(left, out);
             operands(right, out);

@@ -29,7 +29,6 @@ pub const NULL_PRESERVING: &[&str] = &[
     "replace",
     "reverse",
     "substr",
-    "substring",
     "strpos",
     "position",
     "split_part",

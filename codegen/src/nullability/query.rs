@@ -2,7 +2,7 @@
 //! `VALUES`, and `INSERT`/`UPDATE`/`DELETE … RETURNING`.
 
 use super::expr::{arguments, has_aggregate, ident, object_name, proven_non_null};
-use super::scope::{Column, Grouping, Relation, Scope};
+use super::scope::{Column, Grouping, Relation, Scope, MERGED};
 use super::{Context, Verdict};
 use sqlparser::ast::{
     AssignmentTarget, Delete, Expr, FromTable, GroupByExpr, Insert, JoinConstraint, JoinOperator, Query, Select,
@@ -12,9 +12,6 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use std::cell::{Cell, RefCell};
-
-/// Prefix of the pseudo-relations holding `JOIN … USING` merged columns (never a user alias).
-const MERGED: &str = "\0using";
 
 /// Walks one statement with a stack of visible CTEs.
 pub struct Analyser<'a> {
@@ -80,8 +77,9 @@ impl<'a> Analyser<'a> {
         Ok(())
     }
 
-    /// `base UNION [ALL] recursive`: the recursive term is analysed with the CTE's columns
-    /// taken as nullable, and each column is nullable if either term can produce `NULL`.
+    /// `base UNION [ALL] recursive`: iterated to a fixpoint, starting from the base term's
+    /// verdicts; a column becomes nullable as soon as either term can produce `NULL` there.
+    /// Verdicts only ever move from non-null to nullable, so this ends within one pass per column.
     fn recursive_cte(&self, name: &str, query: &Query, parent: Option<&Scope<'_>>) -> Result<Vec<Column>, String> {
         let SetExpr::SetOperation {
             left,
@@ -93,22 +91,27 @@ impl<'a> Analyser<'a> {
             return self.query(query, parent);
         };
         let base = self.set_expr(left, parent)?;
-        let assumed = base
-            .iter()
-            .map(|c| Column {
-                name: c.name.clone(),
-                verdict: Verdict::nullable("column of a recursive CTE"),
-            })
-            .collect();
-        self.ctes.borrow_mut().push((name.to_string(), assumed));
-        let recursive = self.set_expr(right, parent);
-        self.ctes.borrow_mut().pop();
-        combine(
-            base,
-            recursive?,
-            |l, r| if l.nullable { l } else { r },
-            "recursive CTE terms",
-        )
+        let mut current = base.clone();
+        for _ in 0..=base.len() {
+            self.ctes.borrow_mut().push((name.to_string(), current.clone()));
+            let recursive = self.set_expr(right, parent);
+            self.ctes.borrow_mut().pop();
+            let next = combine(
+                base.clone(),
+                recursive?,
+                |l, r| if l.nullable { l } else { r },
+                "recursive CTE",
+            )?;
+            if next
+                .iter()
+                .zip(&current)
+                .all(|(a, b)| a.verdict.nullable == b.verdict.nullable)
+            {
+                return Ok(next);
+            }
+            current = next;
+        }
+        Err("recursive CTE did not settle".into())
     }
 
     fn set_expr(&self, body: &SetExpr, parent: Option<&Scope<'_>>) -> Result<Vec<Column>, String> {

@@ -4,6 +4,9 @@
 use super::Verdict;
 use std::collections::HashSet;
 
+/// Prefix of the pseudo-relations holding `JOIN … USING` merged columns (never a user alias).
+pub const MERGED: &str = "\0using";
+
 /// One output column of a relation or query.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -42,8 +45,6 @@ pub enum Grouping {
 pub struct Scope<'p> {
     /// Relations in `FROM` order.
     pub relations: Vec<Relation>,
-    /// Columns merged by `JOIN … USING`, visible unqualified.
-    pub merged: Vec<Column>,
     /// `(alias, column)` pairs a `WHERE` or inner-join condition proves non-null.
     pub narrowed: HashSet<(String, String)>,
     /// How the query aggregates.
@@ -57,7 +58,6 @@ impl<'p> Scope<'p> {
     pub fn new(parent: Option<&'p Scope<'p>>) -> Self {
         Scope {
             relations: Vec::new(),
-            merged: Vec::new(),
             narrowed: HashSet::new(),
             grouping: Grouping::None,
             parent,
@@ -67,14 +67,19 @@ impl<'p> Scope<'p> {
     /// Resolves `column` or `qualifier.column` to its verdict in this query's rows.
     pub fn resolve(&self, qualifier: Option<&str>, column: &str) -> Result<Verdict, String> {
         if qualifier.is_none() {
-            if let Some(merged) = self.merged.iter().find(|c| c.name == column) {
-                return Ok(self.grouped(merged.verdict.clone()));
+            // A `JOIN … USING` column named without a qualifier is the merged column; the
+            // latest join's merge wins, as in PostgreSQL.
+            let merged = self.relations.iter().rev().filter(|r| r.alias.starts_with(MERGED));
+            for relation in merged {
+                if let Some(col) = relation.columns.iter().find(|c| c.name == column) {
+                    return Ok(self.grouped(self.in_rows(relation, col)));
+                }
             }
         }
         let candidates: Vec<(&Relation, &Column)> = self
             .relations
             .iter()
-            .filter(|r| qualifier.is_none_or(|q| r.alias == q))
+            .filter(|r| !r.alias.starts_with(MERGED) && qualifier.is_none_or(|q| r.alias == q))
             .flat_map(|r| r.columns.iter().filter(|c| c.name == column).map(move |c| (r, c)))
             .collect();
         match candidates.as_slice() {
@@ -101,6 +106,9 @@ impl<'p> Scope<'p> {
             return column.verdict.clone();
         }
         match &relation.outer {
+            // A filter that rules out NULL in any column of a null-extended relation rules out
+            // the null-extended rows themselves: the relation's columns are as in its table.
+            Some(_) if self.narrowed.iter().any(|(alias, _)| *alias == relation.alias) => column.verdict.clone(),
             Some(reason) if !column.verdict.nullable => Verdict::nullable(reason.clone()),
             _ => column.verdict.clone(),
         }
