@@ -62,8 +62,8 @@ pub struct Diagnostic {
     pub source_line: String,
     /// How many characters of `source_line` to mark, starting at `column` (at least 1).
     pub width: usize,
-    /// What the user can do about it.
-    pub hint: Option<String>,
+    /// What the user can do about it (boxed to keep `Result<_, Diagnostic>` small).
+    pub hint: Option<Box<str>>,
 }
 
 impl Diagnostic {
@@ -102,7 +102,7 @@ impl Diagnostic {
 
     /// Adds a hint line.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(hint.into().into_boxed_str());
         self
     }
 }
