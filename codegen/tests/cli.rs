@@ -124,3 +124,35 @@ fn missing_server_binaries_say_what_to_install() {
         "{stderr}"
     );
 }
+
+#[test]
+fn explain_prints_type_nullability_and_reason_per_column() {
+    let result = cargo_quarry(&[
+        "explain",
+        "--queries",
+        "../queries",
+        "--schema",
+        "../queries/schema.sql",
+        "users::tasks_with_owner",
+    ]);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&result.stdout),
+        "users::tasks_with_owner (../queries/users.sql:9)
+  column id               int4         not null  public.tasks.id is NOT NULL
+  column title            varchar      not null  public.tasks.title is NOT NULL
+  column owner_name       text         nullable  right side of LEFT JOIN at line 12
+
+"
+    );
+    let missing = cargo_quarry(&[
+        "explain",
+        "--queries",
+        "../queries",
+        "--schema",
+        "../queries/schema.sql",
+        "nope",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no query named `nope`"));
+}

@@ -290,3 +290,56 @@ fn read_dir(dir: &Path) -> Vec<(String, String)> {
     files.sort();
     files
 }
+
+#[test]
+fn override_contradicting_the_catalog_is_a_warning_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("q.sql"),
+        "-- name: bios :many\nSELECT id, bio AS \"bio!\", count(*) OVER () AS \"n?\" FROM users;\n",
+    )
+    .unwrap();
+    let generated = Config::new()
+        .queries(dir.path())
+        .database_url(fresh_database())
+        .run(&quarry_codegen::emit::Layout::Files)
+        .unwrap();
+    let warnings: Vec<String> = generated
+        .model
+        .warnings
+        .iter()
+        .map(|w| normalize(&w.to_string(), dir.path()))
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            "warning: `!` declares column `bio` non-null, but public.users.bio is nullable
+ --> q.sql:2:19
+  |
+2 | SELECT id, bio AS \"bio!\", count(*) OVER () AS \"n?\" FROM users;
+  |                   ^^^^^^
+  = hint: a NULL there fails to decode at run time; filter NULLs in the query, or drop the `!`"
+        ]
+    );
+    let columns: Vec<_> = generated.model.modules[0].queries[0]
+        .columns
+        .iter()
+        .map(|c| (c.pg_name.as_str(), c.nullable, c.nullability_reason.as_str()))
+        .collect();
+    assert_eq!(
+        columns,
+        vec![
+            ("id", false, "public.users.id is NOT NULL"),
+            (
+                "bio",
+                false,
+                "override `!` at line 2 (inferred: public.users.bio is nullable)"
+            ),
+            (
+                "n",
+                true,
+                "override `?` at line 2 (inferred: count() never returns NULL)"
+            ),
+        ]
+    );
+}
