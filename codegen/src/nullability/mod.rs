@@ -14,7 +14,9 @@
 //! the reason says so.
 
 mod catalog;
+mod dml;
 mod expr;
+mod from;
 mod functions;
 mod query;
 mod scope;
