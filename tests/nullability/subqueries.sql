@@ -53,3 +53,7 @@ SELECT (SELECT sum(qty) FROM order_lines) AS all_items;
 -- name: correlated_column_in_subquery :many
 -- expect: name! same_dept!
 SELECT e.name, (SELECT count(*) FROM employees x WHERE x.dept_id = e.dept_id) > 1 AS same_dept FROM employees e;
+
+-- name: scalar_aggregate_fetch_zero :many
+-- expect: n?
+SELECT (SELECT count(*) FROM orders FETCH FIRST 0 ROWS ONLY) AS n;

@@ -233,6 +233,7 @@ impl Analyser<'_> {
         let one_row = match query.body.as_ref() {
             SetExpr::Select(select) => {
                 query.limit_clause.is_none()
+                    && query.fetch.is_none()
                     && select.having.is_none()
                     && matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
                     && self.select_aggregates(select)
