@@ -192,15 +192,10 @@ fn unreachable_database() {
     assert!(error.ends_with("\n  = hint: check that the server is running and the URL is right, or unset DATABASE_URL to let quarry start a throwaway server from the schema files"), "{error}");
 }
 
-#[test]
-fn schema_errors_point_at_the_failing_statement() {
-    // PostgreSQL gives no position for a missing referenced table: the statement is marked.
+/// Generates one query against an embedded server loaded with `schema`; the error text.
+fn schema_error(schema: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("schema.sql"),
-        "CREATE TABLE t (id int);\nCREATE TABLE u (id int REFERENCES nope);\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("schema.sql"), schema).unwrap();
     std::fs::write(dir.path().join("q.sql"), "-- name: ids :many\nSELECT id FROM t;\n").unwrap();
     let error = Config::new()
         .queries(dir.path())
@@ -208,8 +203,14 @@ fn schema_errors_point_at_the_failing_statement() {
         .read_database_url_from_env(false)
         .generate(&quarry_codegen::emit::Layout::Files)
         .unwrap_err();
+    normalize(&error.to_string(), dir.path())
+}
+
+#[test]
+fn schema_errors_point_at_the_failing_statement() {
+    // PostgreSQL gives no position for a missing referenced table: the statement is marked.
     assert_eq!(
-        normalize(&error.to_string(), dir.path()),
+        schema_error("CREATE TABLE t (id int);\nCREATE TABLE u (id int REFERENCES nope);\n"),
         "error: relation \"nope\" does not exist
  --> schema.sql:2:1
   |
@@ -223,22 +224,9 @@ quarry: 1 error; nothing was written"
 
 #[test]
 fn schema_errors_with_a_position_point_at_it() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("schema.sql"),
-        "-- tables\nCREATE TABLE t (id int);\nCREATE TABLE u (id nosuchtype);\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("q.sql"), "-- name: ids :many\nSELECT id FROM t;\n").unwrap();
-    let error = Config::new()
-        .queries(dir.path())
-        .schema(dir.path().join("schema.sql"))
-        .read_database_url_from_env(false)
-        .generate(&quarry_codegen::emit::Layout::Files)
-        .unwrap_err();
+    let error = schema_error("-- tables\nCREATE TABLE t (id int);\nCREATE TABLE u (id nosuchtype);\n");
     assert!(
-        normalize(&error.to_string(), dir.path())
-            .starts_with("error: type \"nosuchtype\" does not exist\n --> schema.sql:3:20\n"),
+        error.starts_with("error: type \"nosuchtype\" does not exist\n --> schema.sql:3:20\n"),
         "{error}"
     );
 }
