@@ -12,7 +12,7 @@ use crate::parse::{QueryDef, QueryFile, QueryKind};
 use crate::scan::{scan, TokenKind};
 use crate::types::{rust_type, RustType, SUPPORTED};
 use futures_util::future::join_all;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use tokio_postgres::error::ErrorPosition;
 use tokio_postgres::{Client, Statement};
 
@@ -41,7 +41,6 @@ pub async fn introspect(client: &Client, files: &[QueryFile]) -> Result<Model, V
             format!("reading the catalog failed: {e}"),
         )]
     };
-    let not_null = not_null_columns(client, &statements).await.map_err(catalog_error)?;
     let catalog = Catalog::load(client).await.map_err(catalog_error)?;
     let mut statements = statements.into_iter();
     let mut modules = Vec::new();
@@ -50,7 +49,7 @@ pub async fn introspect(client: &Client, files: &[QueryFile]) -> Result<Model, V
         let mut queries = Vec::new();
         for query in &file.queries {
             let statement = statements.next().expect("one statement per query");
-            match resolve_query(&file.source, query, &statement, &not_null, &catalog) {
+            match resolve_query(&file.source, query, &statement, &catalog) {
                 Ok((q, mut w)) => {
                     queries.push(q);
                     warnings.append(&mut w);
@@ -108,34 +107,6 @@ fn prepare_error(source: &SourceFile, query: &QueryDef, error: &tokio_postgres::
     Diagnostic::at(source, span, db.message()).with_hint(hint)
 }
 
-/// `(table OID, attribute number)` of every column declared `NOT NULL`, among those the
-/// statements read straight from a table.
-async fn not_null_columns(
-    client: &Client,
-    statements: &[Statement],
-) -> Result<HashSet<(u32, i16)>, tokio_postgres::Error> {
-    let origins: HashSet<(u32, i16)> = statements
-        .iter()
-        .flat_map(|s| s.columns())
-        .filter_map(|c| Some((c.table_oid()?, c.column_id()?)))
-        .filter(|(oid, _)| *oid != 0)
-        .collect();
-    if origins.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let (oids, attnums): (Vec<u32>, Vec<i16>) = origins.into_iter().unzip();
-    let rows = client
-        .query(
-            "SELECT a.attrelid, a.attnum FROM pg_attribute a \
-             JOIN unnest($1::oid[], $2::int2[]) AS o(rel, num) ON a.attrelid = o.rel AND a.attnum = o.num \
-             JOIN pg_class c ON c.oid = a.attrelid \
-             WHERE a.attnotnull AND c.relkind IN ('r', 'p')",
-            &[&oids, &attnums],
-        )
-        .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-}
-
 /// Keywords after which a column read from a `NOT NULL` table column may still be `NULL`:
 /// outer joins fill missing sides with `NULL`, grouping sets null out grouped columns.
 /// Until full nullability inference lands, their presence makes every column `Option`.
@@ -143,13 +114,7 @@ const NULL_INTRODUCING: [&str; 6] = ["left", "right", "full", "rollup", "cube", 
 
 /// The verdict for each column: full inference, or the conservative rule when the SQL
 /// cannot be analysed.
-fn infer_nullability(
-    source: &SourceFile,
-    query: &QueryDef,
-    statement: &Statement,
-    not_null: &HashSet<(u32, i16)>,
-    catalog: &Catalog,
-) -> Vec<Verdict> {
+fn infer_nullability(source: &SourceFile, query: &QueryDef, statement: &Statement, catalog: &Catalog) -> Vec<Verdict> {
     let nullable_params: Vec<bool> = query.params.iter().map(|p| p.nullable).collect();
     let first_line = source.line_col(query.sql_span.start).0;
     let context = Context {
@@ -171,7 +136,7 @@ fn infer_nullability(
         .columns()
         .iter()
         .map(|column| match column.table_oid().zip(column.column_id()) {
-            Some(key) if not_null.contains(&key) && !uncertain => {
+            Some((oid, attnum)) if catalog.is_not_null_column(oid, attnum) && !uncertain => {
                 Verdict::non_null(format!("NOT NULL table column (SQL not analysed: {failure})"))
             }
             _ => Verdict::nullable(format!(
@@ -194,7 +159,6 @@ fn resolve_query(
     source: &SourceFile,
     query: &QueryDef,
     statement: &Statement,
-    not_null: &HashSet<(u32, i16)>,
     catalog: &Catalog,
 ) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
     let at_name =
@@ -235,7 +199,7 @@ fn resolve_query(
             nullable: def.nullable,
         });
     }
-    let verdicts = infer_nullability(source, query, statement, not_null, catalog);
+    let verdicts = infer_nullability(source, query, statement, catalog);
     let (verdicts, warnings) = apply_overrides(source, query, statement, verdicts);
     let mut columns = Vec::new();
     let mut fields: HashMap<String, String> = HashMap::new();

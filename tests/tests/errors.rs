@@ -331,3 +331,42 @@ fn override_contradicting_the_catalog_is_a_warning_not_an_error() {
         ]
     );
 }
+
+#[test]
+fn unanalysable_sql_falls_back_to_plain_not_null_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql =
+        "-- name: elements :many\nSELECT t.id, t.completed_at, x FROM tasks t, json_array_elements_text('[1]') x;\n";
+    std::fs::write(dir.path().join("q.sql"), sql).unwrap();
+    let generated = Config::new()
+        .queries(dir.path())
+        .database_url(fresh_database())
+        .run(&quarry_codegen::emit::Layout::Files)
+        .unwrap();
+    let columns: Vec<_> = generated.model.modules[0].queries[0]
+        .columns
+        .iter()
+        .map(|c| (c.pg_name.as_str(), c.nullable, c.nullability_reason.as_str()))
+        .collect();
+    let why = "set-returning function json_array_elements_text() in FROM is not analysed";
+    assert_eq!(
+        columns,
+        vec![
+            (
+                "id",
+                false,
+                &*format!("NOT NULL table column (SQL not analysed: {why})")
+            ),
+            (
+                "completed_at",
+                true,
+                &*format!("SQL not analysed ({why}); only plain NOT NULL columns are trusted")
+            ),
+            (
+                "x",
+                true,
+                &*format!("SQL not analysed ({why}); only plain NOT NULL columns are trusted")
+            ),
+        ]
+    );
+}

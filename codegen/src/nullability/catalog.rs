@@ -1,7 +1,10 @@
-//! What the database says about relations: every column of every table and view outside the
-//! system schemas, with `NOT NULL`, read in one query before inference starts.
+//! What the database says about relations, read in one query before inference starts: every
+//! column of every table and view, with `NOT NULL`. Relations outside the system schemas are
+//! found by name (for the SQL analysis); table columns anywhere are also found by
+//! `(table OID, attribute number)`, the origin the server reports for a result column (for the
+//! conservative fallback).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tokio_postgres::Client;
 
 /// One column of a relation.
@@ -29,44 +32,53 @@ pub struct CatalogRelation {
 pub struct Catalog {
     qualified: HashMap<(String, String), CatalogRelation>,
     search_path: Vec<String>,
+    not_null_origins: HashSet<(u32, i16)>,
 }
 
 const QUERY: &str = "\
 SELECT n.nspname, c.relname, c.relkind::text, \
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END, \
-       a.attname, a.attnotnull \
+       a.attname, a.attnotnull, c.oid, a.attnum \
 FROM pg_class c \
 JOIN pg_namespace n ON n.oid = c.relnamespace \
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') \
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' \
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT LIKE 'pg_toast%' \
 ORDER BY n.nspname, c.relname, a.attnum";
+
+/// Schemas whose relations are not looked up by name.
+const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
 impl Catalog {
     /// Reads every user relation and the search path.
     pub async fn load(client: &Client) -> Result<Self, tokio_postgres::Error> {
         let mut catalog = Catalog::default();
         for row in client.query(QUERY, &[]).await? {
-            let (schema, name): (String, String) = (row.get(0), row.get(1));
+            let (schema, name, kind): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+            let (column, not_null): (String, bool) = (row.get(4), row.get(5));
+            if not_null && (kind == "r" || kind == "p") {
+                catalog.not_null_origins.insert((row.get(6), row.get(7)));
+            }
+            if SYSTEM_SCHEMAS.contains(&schema.as_str()) {
+                continue;
+            }
             let relation = catalog
                 .qualified
                 .entry((schema.clone(), name.clone()))
-                .or_insert_with(|| {
-                    let kind: String = row.get(2);
-                    CatalogRelation {
-                        qualified: format!("{schema}.{name}"),
-                        columns: Vec::new(),
-                        view_definition: if kind == "v" || kind == "m" { row.get(3) } else { None },
-                    }
+                .or_insert_with(|| CatalogRelation {
+                    qualified: format!("{schema}.{name}"),
+                    columns: Vec::new(),
+                    view_definition: if kind == "v" || kind == "m" { row.get(3) } else { None },
                 });
-            relation.columns.push(CatalogColumn {
-                name: row.get(4),
-                not_null: row.get(5),
-            });
+            relation.columns.push(CatalogColumn { name: column, not_null });
         }
         let path = client.query_one("SELECT current_schemas(false)::text[]", &[]).await?;
         catalog.search_path = path.get(0);
         Ok(catalog)
+    }
+
+    /// Whether the table column with this origin is declared `NOT NULL`.
+    pub fn is_not_null_column(&self, table_oid: u32, attnum: i16) -> bool {
+        self.not_null_origins.contains(&(table_oid, attnum))
     }
 
     /// Looks up `name` or `schema.name` (already case-folded).

@@ -6,7 +6,7 @@ use super::scope::{Grouping, Scope};
 use super::Verdict;
 use sqlparser::ast::{
     BinaryOperator as Op, CastKind, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
-    ObjectNamePart, SetExpr, Spanned, Value, WindowType,
+    ObjectNamePart, SetExpr, Value, WindowType,
 };
 
 /// The case-folded name of an identifier: unquoted names fold to lower case.
@@ -143,7 +143,6 @@ impl Analyser<'_> {
                 Verdict::nullable("ANY/ALL is NULL when the array holds a NULL and nothing matches")
             }
             Expr::Case {
-                operand,
                 conditions,
                 else_result,
                 ..
@@ -151,7 +150,6 @@ impl Analyser<'_> {
                 let Some(else_result) = else_result else {
                     return Ok(Verdict::nullable("CASE without ELSE"));
                 };
-                let _ = operand;
                 let mut results: Vec<&Expr> = conditions.iter().map(|c| &c.result).collect();
                 results.push(else_result);
                 self.all(&results, scope, "every CASE branch is non-null")?
@@ -510,7 +508,6 @@ fn operands(expr: &Expr, out: &mut Vec<(Option<String>, String)>) {
 
 fn short(expr: &Expr) -> String {
     let text = expr.to_string();
-    let _ = expr.span();
     if text.chars().count() > 40 {
         format!("{}…", text.chars().take(40).collect::<String>())
     } else {

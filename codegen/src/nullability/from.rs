@@ -154,16 +154,16 @@ impl Analyser<'_> {
             TableFactor::Table {
                 name,
                 alias,
-                args: Some(args),
+                args: Some(_),
                 ..
             } => {
                 let function = object_name(name).pop().unwrap_or_default();
-                let columns = self.table_function(&function, args.args.len())?;
+                let columns = self.table_function(&function)?;
                 (alias_name(alias.as_ref(), function), rename(columns, alias.as_ref())?)
             }
-            TableFactor::Function { name, alias, args, .. } => {
+            TableFactor::Function { name, alias, .. } => {
                 let function = object_name(name).pop().unwrap_or_default();
-                let columns = self.table_function(&function, args.len())?;
+                let columns = self.table_function(&function)?;
                 (alias_name(alias.as_ref(), function), rename(columns, alias.as_ref())?)
             }
             TableFactor::Derived {
@@ -308,7 +308,7 @@ impl Analyser<'_> {
         }
     }
 
-    fn table_function(&self, function: &str, _args: usize) -> Result<Vec<Column>, String> {
+    fn table_function(&self, function: &str) -> Result<Vec<Column>, String> {
         match function {
             "generate_series" => Ok(vec![Column {
                 name: "generate_series".into(),

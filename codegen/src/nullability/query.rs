@@ -1,7 +1,7 @@
 //! Statement rules: `SELECT` (joins, filters, grouping, projection), set operations, CTEs,
 //! `VALUES`, and `INSERT`/`UPDATE`/`DELETE … RETURNING`.
 
-use super::expr::{arguments, has_aggregate, ident, object_name};
+use super::expr::{has_aggregate, ident, object_name};
 use super::from::{narrow, Star};
 use super::scope::{Column, Grouping, Scope};
 use super::{Context, Verdict};
@@ -277,9 +277,6 @@ fn output_name(expr: &Expr) -> String {
         Expr::CompoundIdentifier(parts) => parts.last().map(ident).unwrap_or_default(),
         Expr::Function(f) => object_name(&f.name).pop().unwrap_or_default(),
         Expr::Cast { expr, .. } | Expr::Nested(expr) => output_name(expr),
-        _ => {
-            let _ = arguments;
-            "?column?".into()
-        }
+        _ => "?column?".into(),
     }
 }
