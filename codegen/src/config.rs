@@ -2,10 +2,11 @@
 
 use crate::database;
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::emit::{emit, Flavor, Layout, OutputFile};
+use crate::emit::{emit, EmitOptions, Flavor, Layout, OutputFile, TYPES_MODULE};
 use crate::error::Error;
 use crate::introspect::introspect;
 use crate::parse::{parse_file, QueryFile};
+use crate::types::{TimeCrate, TypeSettings};
 use crate::write::{write_files, WriteReport};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,10 +37,12 @@ pub struct Generated {
 pub struct Config {
     queries: Vec<PathBuf>,
     schema: Vec<PathBuf>,
-    flavor: Flavor,
+    emit: EmitOptions,
+    types: TypeSettings,
     database_url: Option<String>,
     read_env: bool,
     include_dir: String,
+    invalid: Vec<String>,
 }
 
 impl Default for Config {
@@ -47,10 +50,12 @@ impl Default for Config {
         Config {
             queries: Vec::new(),
             schema: Vec::new(),
-            flavor: Flavor::Async,
+            emit: EmitOptions::default(),
+            types: TypeSettings::default(),
             database_url: None,
             read_env: true,
             include_dir: "quarry".into(),
+            invalid: Vec::new(),
         }
     }
 }
@@ -76,8 +81,99 @@ impl Config {
 
     /// Emits blocking functions over the `postgres` crate instead of async ones.
     pub fn sync(&mut self, sync: bool) -> &mut Self {
-        self.flavor = if sync { Flavor::Sync } else { Flavor::Async };
+        self.emit.flavor = if sync { Flavor::Sync } else { Flavor::Async };
         self
+    }
+
+    /// Which crate date/time columns use: `chrono` (default) or `time` (enable
+    /// quarry-runtime's `time` feature).
+    pub fn time_crate(&mut self, time_crate: TimeCrate) -> &mut Self {
+        self.types.time_crate = time_crate;
+        self
+    }
+
+    /// Maps `point`, `box` and `path` to geo-types (enable quarry-runtime's `geo-types`
+    /// feature). Without it they are an error that names this setting.
+    pub fn geo_types(&mut self, enabled: bool) -> &mut Self {
+        self.types.geo_types = enabled;
+        self
+    }
+
+    /// Maps a PostgreSQL type — `"name"` or `"schema.name"`, e.g. `"geometry"` or
+    /// `"public.vector"` — to a Rust type implementing `ToSql` and `FromSql`, everywhere it
+    /// appears (parameters, columns, array elements, composite fields).
+    pub fn type_override(&mut self, pg_type: &str, rust_type: &str) -> &mut Self {
+        if self.valid_type(rust_type) {
+            self.types.overrides.insert(pg_type.to_string(), rust_type.to_string());
+        }
+        self
+    }
+
+    /// Maps one table column — `"table.column"` or `"schema.table.column"` — to a Rust type,
+    /// in every query that returns it unchanged, e.g.
+    /// `.column_type("users.settings", "quarry::types::Json<crate::Settings>")`.
+    pub fn column_type(&mut self, column: &str, rust_type: &str) -> &mut Self {
+        if self.valid_type(rust_type) {
+            self.types
+                .table_columns
+                .insert(column.to_string(), rust_type.to_string());
+        }
+        self
+    }
+
+    /// Maps one result column of one query — `"query_name.column"` — to a Rust type.
+    pub fn query_column_type(&mut self, column: &str, rust_type: &str) -> &mut Self {
+        if self.valid_type(rust_type) {
+            self.types
+                .query_columns
+                .insert(column.to_string(), rust_type.to_string());
+        }
+        self
+    }
+
+    /// Adds a derive to every generated row struct, e.g. `"serde::Serialize"`.
+    pub fn row_derive(&mut self, path: &str) -> &mut Self {
+        if self.valid::<syn::Path>(path, "derive path") {
+            self.emit.row_derives.push(path.to_string());
+        }
+        self
+    }
+
+    /// Adds an attribute to every generated row struct, e.g. `#[serde(rename_all = "camelCase")]`.
+    pub fn row_attribute(&mut self, attribute: &str) -> &mut Self {
+        let parses = attribute
+            .parse::<proc_macro2::TokenStream>()
+            .ok()
+            .and_then(|t| syn::parse::Parser::parse2(syn::Attribute::parse_outer, t).ok())
+            .is_some_and(|a| !a.is_empty());
+        if parses {
+            self.emit.row_attributes.push(attribute.to_string());
+        } else {
+            self.invalid.push(format!(
+                "`{attribute}` is not an outer attribute like `#[serde(default)]`"
+            ));
+        }
+        self
+    }
+
+    /// Adds a derive to every generated enum and composite type.
+    pub fn type_derive(&mut self, path: &str) -> &mut Self {
+        if self.valid::<syn::Path>(path, "derive path") {
+            self.emit.type_derives.push(path.to_string());
+        }
+        self
+    }
+
+    fn valid_type(&mut self, rust_type: &str) -> bool {
+        self.valid::<syn::Type>(rust_type, "Rust type")
+    }
+
+    fn valid<T: syn::parse::Parse>(&mut self, text: &str, what: &str) -> bool {
+        let ok = syn::parse_str::<T>(text).is_ok();
+        if !ok {
+            self.invalid.push(format!("`{text}` is not a valid {what}"));
+        }
+        ok
     }
 
     /// Uses this database (which must already hold the schema) instead of `DATABASE_URL`
@@ -137,6 +233,9 @@ impl Config {
     /// Runs the whole pipeline in memory: read, parse, introspect, emit. Returns the files
     /// and the typed model they were emitted from (for `cargo quarry explain`, and warnings).
     pub fn run(&self, layout: &Layout) -> Result<Generated, Error> {
+        if let Some(problem) = self.invalid.first() {
+            return Err(Error::Config(format!("invalid configuration: {problem}")));
+        }
         if self.queries.is_empty() {
             return Err(Error::Config(
                 "no query files configured: call `.queries(\"queries\")`".into(),
@@ -158,9 +257,11 @@ impl Config {
             .map_err(|e| Error::Config(format!("cannot start a tokio runtime: {e}")))?;
         let model = runtime.block_on(async {
             let db = database::open(url.as_deref(), &schema).await?;
-            introspect(&db.client, &files).await.map_err(Error::Diagnostics)
+            introspect(&db.client, &files, &self.types)
+                .await
+                .map_err(Error::Diagnostics)
         })?;
-        let files = emit(&model, self.flavor, layout);
+        let files = emit(&model, &self.emit, layout);
         Ok(Generated { files, model })
     }
 
@@ -236,6 +337,17 @@ fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, 
             format!("`{}` and `{other}` both become module `{module}`", source.path),
         )
         .with_hint("rename one of the files"));
+    }
+    if module == TYPES_MODULE {
+        return Err(Diagnostic::at(
+            source,
+            0..0,
+            format!(
+                "`{}` would become module `{TYPES_MODULE}`, which holds the generated enums and composite types",
+                source.path
+            ),
+        )
+        .with_hint("rename the file, e.g. to `type_queries.sql`"));
     }
     Ok(())
 }

@@ -10,14 +10,18 @@ use crate::model::{Column, Model, Module, Param, Query};
 use crate::nullability::{infer, Catalog, Context, Verdict};
 use crate::parse::{QueryDef, QueryFile, QueryKind};
 use crate::scan::{scan, TokenKind};
-use crate::types::{rust_type, RustType, SUPPORTED};
+use crate::types::{Resolver, RustType, TypeSettings, Unsupported};
 use futures_util::future::join_all;
 use std::collections::HashMap;
 use tokio_postgres::error::ErrorPosition;
 use tokio_postgres::{Client, Statement};
 
 /// Prepares every query of every file and builds the typed model.
-pub async fn introspect(client: &Client, files: &[QueryFile]) -> Result<Model, Vec<Diagnostic>> {
+pub async fn introspect(
+    client: &Client,
+    files: &[QueryFile],
+    settings: &TypeSettings,
+) -> Result<Model, Vec<Diagnostic>> {
     let all: Vec<(&QueryFile, &QueryDef)> = files
         .iter()
         .flat_map(|f| f.queries.iter().map(move |q| (f, q)))
@@ -43,13 +47,20 @@ pub async fn introspect(client: &Client, files: &[QueryFile]) -> Result<Model, V
     };
     let catalog = Catalog::load(client).await.map_err(catalog_error)?;
     let mut statements = statements.into_iter();
+    let mut resolver = Resolver::new(settings);
     let mut modules = Vec::new();
     let mut warnings = Vec::new();
     for file in files {
         let mut queries = Vec::new();
         for query in &file.queries {
             let statement = statements.next().expect("one statement per query");
-            match resolve_query(&file.source, query, &statement, &catalog) {
+            let input = QueryInput {
+                source: &file.source,
+                query,
+                statement: &statement,
+                catalog: &catalog,
+            };
+            match resolve_query(&input, &mut resolver) {
                 Ok((q, mut w)) => {
                     queries.push(q);
                     warnings.append(&mut w);
@@ -67,7 +78,11 @@ pub async fn introspect(client: &Client, files: &[QueryFile]) -> Result<Model, V
         return Err(errors);
     }
     modules.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Model { modules, warnings })
+    Ok(Model {
+        modules,
+        warnings,
+        user_types: resolver.into_user_types(),
+    })
 }
 
 /// Maps a prepare failure to the file, using PostgreSQL's error position when it gives one.
@@ -155,62 +170,56 @@ fn may_introduce_nulls(sql: &str) -> bool {
     })
 }
 
-fn resolve_query(
-    source: &SourceFile,
-    query: &QueryDef,
-    statement: &Statement,
-    catalog: &Catalog,
-) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
-    let at_name =
-        |message: String, hint: String| Diagnostic::at(source, query.name_span.clone(), message).with_hint(hint);
-    let unsupported = |what: String, ty: &tokio_postgres::types::Type| {
-        at_name(
-            format!(
-                "query `{}`: {what} has type `{}`, which quarry does not support yet",
-                query.name,
-                ty.name()
-            ),
-            format!("cast it to a supported type in the SQL (e.g. `::text`); supported: {SUPPORTED}"),
-        )
-    };
-    let mut params = Vec::new();
-    for (def, ty) in query.params.iter().zip(statement.params()) {
-        let rust = rust_type(ty).ok_or_else(|| unsupported(format!("parameter `{}`", def.name), ty))?;
-        let name = heck::AsSnakeCase(&def.name).to_string();
-        if !usable_ident(&name) {
-            return Err(Diagnostic::at(
-                source,
-                def.span.clone(),
-                format!("parameter name `{name}` cannot be a Rust argument name"),
-            )
-            .with_hint("rename the parameter (`self`, `super`, `crate` and `_` are reserved in Rust)"));
-        }
-        if name == "client" {
-            return Err(Diagnostic::at(
-                source,
-                def.span.clone(),
-                "parameter name `client` clashes with the generated function's client argument",
-            )
-            .with_hint("rename the parameter, e.g. `:client_id`"));
-        }
-        params.push(Param {
-            name,
-            ty: rust,
-            nullable: def.nullable,
-        });
+/// One prepared query and what resolving it needs.
+struct QueryInput<'a> {
+    source: &'a SourceFile,
+    query: &'a QueryDef,
+    statement: &'a Statement,
+    catalog: &'a Catalog,
+}
+
+impl QueryInput<'_> {
+    fn at_name(&self, message: String, hint: String) -> Diagnostic {
+        Diagnostic::at(self.source, self.query.name_span.clone(), message).with_hint(hint)
     }
+
+    fn unsupported(&self, what: String, e: Unsupported) -> Diagnostic {
+        self.at_name(
+            format!(
+                "query `{}`: {what} has type `{}`, which quarry cannot map to a Rust type",
+                self.query.name, e.pg_type
+            ),
+            e.hint,
+        )
+    }
+}
+
+fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
+    let QueryInput {
+        source,
+        query,
+        statement,
+        catalog,
+    } = *input;
+    let params = resolve_params(input, resolver)?;
     let verdicts = infer_nullability(source, query, statement, catalog);
     let (verdicts, warnings) = apply_overrides(source, query, statement, verdicts);
     let mut columns = Vec::new();
     let mut fields: HashMap<String, String> = HashMap::new();
     for (column, verdict) in statement.columns().iter().zip(verdicts) {
-        let ty: RustType = rust_type(column.type_())
-            .ok_or_else(|| unsupported(format!("column `{}`", column.name()), column.type_()))?;
+        let origin = column.table_oid().zip(column.column_id());
+        let origin = origin.and_then(|(oid, attnum)| catalog.origin(oid, attnum));
+        let ty: RustType = match resolver.settings().column_override(&query.name, column.name(), origin) {
+            Some(rust) => RustType::by_ref(column.type_(), rust),
+            None => resolver
+                .resolve(column.type_())
+                .map_err(|e| input.unsupported(format!("column `{}`", column.name()), e))?,
+        };
         let (nullable, reason) = (verdict.nullable, verdict.reason);
         let field = heck::AsSnakeCase(column.name()).to_string();
         let several = statement.columns().len() > 1;
         if several && (column.name() == "?column?" || !usable_ident(&field)) {
-            return Err(at_name(
+            return Err(input.at_name(
                 format!(
                     "query `{}`: column `{}` has no usable Rust field name",
                     query.name,
@@ -223,7 +232,7 @@ fn resolve_query(
             .insert(field.clone(), column.name().to_string())
             .filter(|_| several)
         {
-            return Err(at_name(
+            return Err(input.at_name(
                 format!(
                     "query `{}`: columns `{previous}` and `{}` both become field `{field}`",
                     query.name,
@@ -241,7 +250,7 @@ fn resolve_query(
         });
     }
     if columns.is_empty() && query.kind != QueryKind::Exec {
-        return Err(at_name(
+        return Err(input.at_name(
             format!("query `{}` returns no columns, so it cannot be `{}`", query.name, kind_name(query.kind)),
             "use `:exec` for statements without a result (it returns the number of rows affected), or add `RETURNING …`".into(),
         ));
@@ -261,6 +270,38 @@ fn resolve_query(
         },
         warnings,
     ))
+}
+
+fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<Vec<Param>, Diagnostic> {
+    let mut params = Vec::new();
+    for (def, ty) in input.query.params.iter().zip(input.statement.params()) {
+        let rust = resolver
+            .resolve(ty)
+            .map_err(|e| input.unsupported(format!("parameter `{}`", def.name), e))?;
+        let name = heck::AsSnakeCase(&def.name).to_string();
+        if !usable_ident(&name) {
+            return Err(Diagnostic::at(
+                input.source,
+                def.span.clone(),
+                format!("parameter name `{name}` cannot be a Rust argument name"),
+            )
+            .with_hint("rename the parameter (`self`, `super`, `crate` and `_` are reserved in Rust)"));
+        }
+        if name == "client" {
+            return Err(Diagnostic::at(
+                input.source,
+                def.span.clone(),
+                "parameter name `client` clashes with the generated function's client argument",
+            )
+            .with_hint("rename the parameter, e.g. `:client_id`"));
+        }
+        params.push(Param {
+            name,
+            ty: rust,
+            nullable: def.nullable,
+        });
+    }
+    Ok(params)
 }
 
 /// Applies `AS "col!"` / `AS "col?"`; warns when `!` contradicts the catalog.

@@ -47,4 +47,5 @@ pub use config::{Config, Generated};
 pub use diagnostic::Diagnostic;
 pub use emit::Flavor;
 pub use error::Error;
+pub use types::TimeCrate;
 pub use write::WriteReport;

@@ -13,6 +13,8 @@ pub struct Model {
     pub modules: Vec<Module>,
     /// Problems that do not stop generation (e.g. an override contradicting the catalog).
     pub warnings: Vec<crate::diagnostic::Diagnostic>,
+    /// User-defined enums and composites the queries use, for the shared `types` module.
+    pub user_types: Vec<crate::types::UserType>,
 }
 
 /// One `.sql` file.

@@ -77,7 +77,7 @@ impl GenericClient for Client {
         let statement = prepared(
             &self.cache,
             query,
-            self.inner.prepare_typed(query.sql, query.param_types),
+            self.inner.prepare_typed(query.sql, &query.param_types()),
         )
         .await?;
         self.inner.query_raw(&statement, params.iter().copied()).await
@@ -120,7 +120,7 @@ impl GenericClient for Transaction<'_> {
         let statement = prepared(
             self.cache,
             query,
-            self.inner.prepare_typed(query.sql, query.param_types),
+            self.inner.prepare_typed(query.sql, &query.param_types()),
         )
         .await?;
         self.inner.query_raw(&statement, params.iter().copied()).await

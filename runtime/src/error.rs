@@ -3,6 +3,7 @@
 use crate::query::Query;
 use std::fmt;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::Column;
 
 /// What kind of failure an [`Error`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,13 +80,34 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(column: &str, index: usize, error: tokio_postgres::Error) -> Self {
+    pub(crate) fn decode(column: &Column, index: usize, error: tokio_postgres::Error) -> Self {
         let cause = std::error::Error::source(&error).map_or_else(|| error.to_string(), ToString::to_string);
+        Error {
+            source: Some(error),
+            ..Error::decode_message(column, index, cause)
+        }
+    }
+
+    pub(crate) fn decode_message(column: &Column, index: usize, cause: String) -> Self {
+        let ty = column.type_();
+        let hint = match ty.name() {
+            _ if cause.contains("too many dimensions") => {
+                "; a multi-dimensional array needs the override `quarry::types::Array<T>`"
+            }
+            "timestamp" | "timestamptz" | "date" if cause.contains("too large") => {
+                "; the value is probably ±infinity, which needs the override `quarry::types::Timestamp<T>` (or `Date<T>`)"
+            }
+            _ => "",
+        };
         Error {
             kind: ErrorKind::Decode,
             query: None,
-            message: format!("cannot decode column `{column}` (#{index}): {cause}"),
-            source: Some(error),
+            message: format!(
+                "cannot decode column `{}` (#{index}, {}): {cause}{hint}",
+                column.name(),
+                ty.name()
+            ),
+            source: None,
         }
     }
 

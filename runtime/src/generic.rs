@@ -1,7 +1,7 @@
 //! [`GenericClient`]: the one trait generated async functions accept.
 
 use crate::cache::StatementCache;
-use crate::query::Query;
+use crate::query::{param_type, Query};
 use postgres_types::ToSql;
 use std::future::Future;
 use tokio_postgres::{RowStream, Statement};
@@ -56,7 +56,26 @@ fn typed<'a>(
     query: &'static Query,
     params: &'a [&'a (dyn ToSql + Sync)],
 ) -> impl Iterator<Item = (&'a (dyn ToSql + Sync), postgres_types::Type)> + 'a {
-    params.iter().zip(query.param_types).map(|(p, t)| (*p, t.clone()))
+    params
+        .iter()
+        .zip(query.param_oids)
+        .map(|(p, &oid)| (*p, param_type(oid)))
+}
+
+/// The unnamed path of the plain tokio-postgres clients. Parameters of user-defined types
+/// need their real type (an enum's or composite's OID differs per database), so those
+/// queries are described first: two round trips instead of one.
+macro_rules! unnamed_query {
+    ($client:expr, $query:expr, $params:expr) => {
+        async move {
+            let (client, query, params) = ($client, $query, $params);
+            if query.types_known() {
+                return client.query_typed_raw(query.sql, typed(query, params)).await;
+            }
+            let statement = client.prepare_typed(query.sql, &query.param_types()).await?;
+            client.query_raw(&statement, params.iter().copied()).await
+        }
+    };
 }
 
 impl sealed::Sealed for tokio_postgres::Client {}
@@ -67,7 +86,7 @@ impl GenericClient for tokio_postgres::Client {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
-        self.query_typed_raw(query.sql, typed(query, params))
+        unnamed_query!(self, query, params)
     }
 }
 
@@ -79,6 +98,6 @@ impl GenericClient for tokio_postgres::Transaction<'_> {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
-        self.query_typed_raw(query.sql, typed(query, params))
+        unnamed_query!(self, query, params)
     }
 }

@@ -40,14 +40,17 @@ pub use query::Query;
 /// `include!(concat!(env!("OUT_DIR"), "/quarry/mod.rs"));`.
 pub use quarry_macros::include_queries;
 
-/// PostgreSQL type descriptions used by generated code.
-pub mod types {
-    pub use postgres_types::{FromSql, ToSql, Type};
-}
+pub mod types;
 
 // The crates generated code names, re-exported so applications need not depend on them.
+pub use bit_vec;
 pub use chrono;
+pub use cidr;
+#[cfg(feature = "geo-types")]
+pub use geo_types;
 pub use rust_decimal;
 pub use serde_json;
+#[cfg(feature = "time")]
+pub use time;
 pub use tokio_postgres;
 pub use uuid;

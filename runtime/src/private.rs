@@ -12,9 +12,34 @@ use tokio_postgres::Row;
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 /// Reads column `index`, naming the column if it cannot be decoded.
+///
+/// When `T` does not accept the column's type as reported (an array of a domain, say), the
+/// value is decoded against the type with domains unwrapped, which has the same wire format.
 pub fn get<'a, T: FromSql<'a>>(row: &'a Row, index: usize) -> Result<T, Error> {
-    row.try_get(index)
-        .map_err(|e| Error::decode(row.columns()[index].name(), index, e))
+    let column = &row.columns()[index];
+    if T::accepts(column.type_()) {
+        return row.try_get(index).map_err(|e| Error::decode(column, index, e));
+    }
+    let raw: RawValue<'a> = row.try_get(index).map_err(|e| Error::decode(column, index, e))?;
+    crate::types::decode_value::<T>(column.type_(), raw.0)
+        .map_err(|e| Error::decode_message(column, index, e.to_string()))
+}
+
+/// A column's bytes, undecoded (`None` for NULL).
+struct RawValue<'a>(Option<&'a [u8]>);
+
+impl<'a> FromSql<'a> for RawValue<'a> {
+    fn from_sql(_: &postgres_types::Type, raw: &'a [u8]) -> Result<Self, crate::types::BoxError> {
+        Ok(RawValue(Some(raw)))
+    }
+
+    fn from_sql_null(_: &postgres_types::Type) -> Result<Self, crate::types::BoxError> {
+        Ok(RawValue(None))
+    }
+
+    fn accepts(_: &postgres_types::Type) -> bool {
+        true
+    }
 }
 
 /// `:one` — exactly one row.
@@ -22,7 +47,7 @@ pub async fn one<C, T>(
     client: &C,
     query: &'static Query,
     params: Params<'_>,
-    decode: impl Fn(&Row) -> Result<T, Error>,
+    decode: impl FnOnce(&Row) -> Result<T, Error>,
 ) -> Result<T, Error>
 where
     C: GenericClient + ?Sized,
@@ -38,7 +63,7 @@ pub async fn opt<C, T>(
     client: &C,
     query: &'static Query,
     params: Params<'_>,
-    decode: impl Fn(&Row) -> Result<T, Error>,
+    decode: impl FnOnce(&Row) -> Result<T, Error>,
 ) -> Result<Option<T>, Error>
 where
     C: GenericClient + ?Sized,
@@ -79,6 +104,26 @@ where
         out.push(decode(&row).map_err(|e| e.in_query(query))?);
     }
     Ok(out)
+}
+
+/// Zero-copy `:many` — runs `visit` on each row as it streams in; returns the row count.
+pub async fn each<C>(
+    client: &C,
+    query: &'static Query,
+    params: Params<'_>,
+    mut visit: impl FnMut(&Row) -> Result<(), Error>,
+) -> Result<u64, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    let db = |e| Error::from_postgres(Some(query), e);
+    let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await.map_err(db)? {
+        visit(&row).map_err(|e| e.in_query(query))?;
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// `:exec` — the number of rows affected.

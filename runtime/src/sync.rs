@@ -8,7 +8,7 @@
 use crate::cache::StatementCache;
 use crate::error::Error;
 use crate::generic::sealed;
-use crate::query::Query;
+use crate::query::{param_type, Query};
 use postgres::{NoTls, RowIter};
 use postgres_types::ToSql;
 use std::ops::{Deref, DerefMut};
@@ -118,7 +118,7 @@ macro_rules! cached_client {
                 let statement = match self.cache.get(query.sql) {
                     Some(statement) => statement,
                     None => {
-                        let statement = self.inner.prepare_typed(query.sql, query.param_types)?;
+                        let statement = self.inner.prepare_typed(query.sql, &query.param_types())?;
                         self.cache.insert(query.sql, statement.clone());
                         statement
                     }
@@ -141,9 +141,16 @@ macro_rules! unnamed_client {
                 query: &'static Query,
                 params: &[&(dyn ToSql + Sync)],
             ) -> Result<RowIter<'_>, postgres::Error> {
+                if !query.types_known() {
+                    let statement = self.prepare_typed(query.sql, &query.param_types())?;
+                    return self.query_raw(&statement, params.iter().copied());
+                }
                 self.query_typed_raw(
                     query.sql,
-                    params.iter().zip(query.param_types).map(|(p, t)| (*p, t.clone())),
+                    params
+                        .iter()
+                        .zip(query.param_oids)
+                        .map(|(p, &oid)| (*p, param_type(oid))),
                 )
             }
         }
@@ -170,7 +177,7 @@ pub mod __private {
         client: &mut C,
         query: &'static Query,
         params: Params<'_>,
-        decode: impl Fn(&Row) -> Result<T, Error>,
+        decode: impl FnOnce(&Row) -> Result<T, Error>,
     ) -> Result<T, Error>
     where
         C: GenericClient + ?Sized,
@@ -186,7 +193,7 @@ pub mod __private {
         client: &mut C,
         query: &'static Query,
         params: Params<'_>,
-        decode: impl Fn(&Row) -> Result<T, Error>,
+        decode: impl FnOnce(&Row) -> Result<T, Error>,
     ) -> Result<Option<T>, Error>
     where
         C: GenericClient + ?Sized,
@@ -227,6 +234,26 @@ pub mod __private {
             out.push(decode(&row).map_err(|e| e.in_query(query))?);
         }
         Ok(out)
+    }
+
+    /// Zero-copy `:many` — runs `visit` on each row as it arrives; returns the row count.
+    pub fn each<C>(
+        client: &mut C,
+        query: &'static Query,
+        params: Params<'_>,
+        mut visit: impl FnMut(&Row) -> Result<(), Error>,
+    ) -> Result<u64, Error>
+    where
+        C: GenericClient + ?Sized,
+    {
+        let db = |e| Error::from_postgres(Some(query), e);
+        let mut rows = client.__query(query, params).map_err(db)?;
+        let mut count = 0;
+        while let Some(row) = rows.next().map_err(db)? {
+            visit(&row).map_err(|e| e.in_query(query))?;
+            count += 1;
+        }
+        Ok(count)
     }
 
     /// `:exec` — the number of rows affected.

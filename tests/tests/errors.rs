@@ -119,20 +119,68 @@ quarry: 1 error; nothing was written"
 }
 
 #[test]
-fn unsupported_type_names_query_and_column() {
+fn unsupported_type_names_query_column_type_and_override() {
     let error = generate(&[(
         "q.sql",
-        "-- name: age :one\nSELECT now() - created_at AS age FROM tasks;\n",
+        "-- name: shape :one\nSELECT polygon '((0,0),(1,1),(1,0))' AS area;\n",
     )])
     .unwrap_err();
     assert_eq!(
         error,
-        "error: query `age`: column `age` has type `interval`, which quarry does not support yet
+
+        "error: query `shape`: column `area` has type `polygon`, which quarry cannot map to a Rust type
  --> q.sql:1:10
   |
-1 | -- name: age :one
-  |          ^^^
-  = hint: cast it to a supported type in the SQL (e.g. `::text`); supported: bool, int2, int4, int8, float4, float8, numeric, text, varchar, bpchar, name, bytea, uuid, json, jsonb, timestamp, timestamptz, date, time
+1 | -- name: shape :one
+  |          ^^^^^
+  = hint: map it to a Rust type that implements `ToSql` and `FromSql` with `.type_override(\"polygon\", \"your_crate::YourType\")` in build.rs, or cast it in the SQL (e.g. `::text`)
+
+quarry: 1 error; nothing was written"
+
+    );
+}
+
+#[test]
+fn geometric_types_name_the_geo_types_switch() {
+    let error = generate(&[("q.sql", "-- name: origin :one\nSELECT point(0, 0) AS p;\n")]).unwrap_err();
+    assert_eq!(error,
+        "error: query `origin`: column `p` has type `point`, which quarry cannot map to a Rust type
+ --> q.sql:1:10
+  |
+1 | -- name: origin :one
+  |          ^^^^^^
+  = hint: geometric types map to geo-types when enabled: call `.geo_types(true)` and enable quarry-runtime's `geo-types` feature; otherwise map it to a Rust type that implements `ToSql` and `FromSql` with `.type_override(\"point\", \"your_crate::YourType\")` in build.rs, or cast it in the SQL (e.g. `::text`)
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn anonymous_records_ask_for_columns_or_a_named_type() {
+    let error = generate(&[("q.sql", "-- name: pair :one\nSELECT ROW(1, 'a') AS pair;\n")]).unwrap_err();
+    assert_eq!(error,
+        "error: query `pair`: column `pair` has type `record`, which quarry cannot map to a Rust type
+ --> q.sql:1:10
+  |
+1 | -- name: pair :one
+  |          ^^^^
+  = hint: an anonymous record has no field types to generate from; select the fields as columns, or cast the row to a named composite type (`ROW(…)::my_type`)
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn a_query_file_cannot_be_named_types() {
+    let error = generate(&[("types.sql", "-- name: one :one\nSELECT 1 AS one;\n")]).unwrap_err();
+    assert_eq!(
+        error,
+        "error: `types.sql` would become module `types`, which holds the generated enums and composite types
+ --> types.sql:1:1
+  |
+1 | -- name: one :one
+  | ^
+  = hint: rename the file, e.g. to `type_queries.sql`
 
 quarry: 1 error; nothing was written"
     );

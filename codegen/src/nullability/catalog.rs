@@ -2,7 +2,7 @@
 //! column of every table and view, with `NOT NULL`. Relations outside the system schemas are
 //! found by name (for the SQL analysis); table columns anywhere are also found by
 //! `(table OID, attribute number)`, the origin the server reports for a result column (for the
-//! conservative fallback).
+//! conservative fallback, and for column type overrides).
 
 use std::collections::{HashMap, HashSet};
 use tokio_postgres::Client;
@@ -33,6 +33,7 @@ pub struct Catalog {
     qualified: HashMap<(String, String), CatalogRelation>,
     search_path: Vec<String>,
     not_null_origins: HashSet<(u32, i16)>,
+    origins: HashMap<(u32, i16), (String, String, String)>,
 }
 
 const QUERY: &str = "\
@@ -58,6 +59,9 @@ impl Catalog {
             if not_null && (kind == "r" || kind == "p") {
                 catalog.not_null_origins.insert((row.get(6), row.get(7)));
             }
+            catalog
+                .origins
+                .insert((row.get(6), row.get(7)), (schema.clone(), name.clone(), column.clone()));
             if SYSTEM_SCHEMAS.contains(&schema.as_str()) {
                 continue;
             }
@@ -79,6 +83,13 @@ impl Catalog {
     /// Whether the table column with this origin is declared `NOT NULL`.
     pub fn is_not_null_column(&self, table_oid: u32, attnum: i16) -> bool {
         self.not_null_origins.contains(&(table_oid, attnum))
+    }
+
+    /// `(schema, table, column)` of the table column with this origin.
+    pub fn origin(&self, table_oid: u32, attnum: i16) -> Option<(&str, &str, &str)> {
+        self.origins
+            .get(&(table_oid, attnum))
+            .map(|(s, t, c)| (s.as_str(), t.as_str(), c.as_str()))
     }
 
     /// Looks up `name` or `schema.name` (already case-folded).

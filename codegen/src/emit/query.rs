@@ -1,0 +1,258 @@
+//! One query → its `static` description, its function(s) and its row struct(s).
+//!
+//! Every `:one`/`:opt`/`:many` query whose columns include text, bytes or arrays also gets a
+//! zero-copy variant: `<name>_each` (for `:many`) or `<name>_with` (for `:one`/`:opt`) hands a
+//! `<Row>Ref<'_>` that borrows `&str`, `&[u8]` and array iterators from the row buffer to a
+//! closure, so hot paths decode without allocating.
+
+use super::{extra_attributes, ident, optional, parse_type, EmitOptions, FlavorTokens};
+use crate::model::{Column, Module, Query};
+use crate::parse::QueryKind;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+/// From a query module, the shared types module is a sibling.
+const TYPES_FROM_QUERIES: &str = "super::types";
+
+pub(super) fn emit_module(module: &Module, options: &EmitOptions) -> TokenStream {
+    let flavor = FlavorTokens::of(options.flavor);
+    let items = module
+        .queries
+        .iter()
+        .map(|q| emit_query(q, &module.file, &flavor, options));
+    quote! { #(#items)* }
+}
+
+fn ty(rust: &str, nullable: bool) -> TokenStream {
+    optional(parse_type(rust, TYPES_FROM_QUERIES), nullable)
+}
+
+fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOptions) -> TokenStream {
+    let static_name = format_ident!("{}", heck::AsShoutySnakeCase(&query.fn_name).to_string());
+    let fn_name = ident(&query.fn_name);
+    let sql = &query.sql;
+    let name = &query.fn_name;
+    let location = format!("{file}:{}", query.line);
+    let oids = query.params.iter().map(|p| Literal::u32_unsuffixed(p.ty.param_oid));
+    let oid_doc = query
+        .params
+        .iter()
+        .map(|p| format!("`{}` {}", p.name, p.ty.pg_name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let oid_doc = (!oid_doc.is_empty())
+        .then(|| format!(" Parameters: {oid_doc}."))
+        .into_iter();
+    let (row_struct, row_type, decode) = row(query, options);
+    let (helper, ret) = match query.kind {
+        QueryKind::One => (quote!(one), quote!(#row_type)),
+        QueryKind::Opt => (quote!(opt), quote!(::core::option::Option<#row_type>)),
+        QueryKind::Many => (quote!(many), quote!(::std::vec::Vec<#row_type>)),
+        QueryKind::Exec => (quote!(exec), quote!(u64)),
+    };
+    let decode_arg = (query.kind != QueryKind::Exec).then(|| quote!(, #decode));
+    let doc = fn_doc(query, &location);
+    let FlavorTokens {
+        asyncness,
+        await_,
+        client_ref,
+        runtime,
+    } = flavor;
+    let row_struct = (query.kind != QueryKind::Exec).then_some(row_struct);
+    let (args, arg_refs) = args(query);
+    let zero_copy = zero_copy(query, flavor, &static_name);
+    quote! {
+        #row_struct
+
+        #(#[doc = #oid_doc])*
+        static #static_name: ::quarry::Query = ::quarry::Query {
+            name: #name,
+            sql: #sql,
+            param_oids: &[#(#oids),*],
+            source: #location,
+        };
+
+        #(#[doc = #doc])*
+        pub #asyncness fn #fn_name<C>(client: #client_ref C #(, #args)*) -> ::core::result::Result<#ret, ::quarry::Error>
+        where
+            C: #runtime::GenericClient + ?Sized,
+        {
+            #runtime::__private::#helper(client, &#static_name, &[#(#arg_refs),*] #decode_arg) #await_
+        }
+
+        #zero_copy
+    }
+}
+
+/// The parameters as `name: Type` and as the `&name` references passed to the runtime.
+fn args(query: &Query) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    query
+        .params
+        .iter()
+        .map(|p| {
+            let arg = ident(&p.name);
+            let ty = ty(&p.ty.param, p.nullable);
+            (quote! { #arg: #ty }, quote! { &#arg })
+        })
+        .unzip()
+}
+
+/// The row struct (if several columns), the row type, and the closure decoding one row.
+fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStream, TokenStream) {
+    if let [column] = query.columns.as_slice() {
+        return (
+            None,
+            ty(&column.ty.owned, column.nullable),
+            quote!(|row| ::quarry::__private::get(row, 0)),
+        );
+    }
+    let row_name = format_ident!("{}", query.row_name);
+    let fields = query.columns.iter().map(|c| {
+        let field = ident(&c.field);
+        let ty = ty(&c.ty.owned, c.nullable);
+        let doc = column_doc(c);
+        quote! { #[doc = #doc] pub #field: #ty }
+    });
+    let decoders = decoders(query);
+    let doc = format!(" A row returned by [`{}`].", query.fn_name);
+    let extra = extra_attributes(&options.row_derives, &options.row_attributes);
+    let def = quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        #extra
+        pub struct #row_name { #(#fields),* }
+    };
+    (
+        Some(def),
+        quote!(#row_name),
+        quote!(|row| ::core::result::Result::Ok(#row_name { #(#decoders),* })),
+    )
+}
+
+fn decoders(query: &Query) -> impl Iterator<Item = TokenStream> + '_ {
+    query.columns.iter().enumerate().map(|(i, c)| {
+        let field = ident(&c.field);
+        let i = Literal::usize_unsuffixed(i);
+        quote! { #field: ::quarry::__private::get(row, #i)? }
+    })
+}
+
+/// The `_each` / `_with` variant, when some column can be borrowed from the row.
+fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Ident) -> Option<TokenStream> {
+    let borrows = query.columns.iter().any(|c| c.ty.borrowed.contains("'r"));
+    if query.kind == QueryKind::Exec || !borrows {
+        return None;
+    }
+    let FlavorTokens {
+        asyncness,
+        await_,
+        client_ref,
+        runtime,
+    } = flavor;
+    let (args, arg_refs) = args(query);
+    let (ref_struct, ref_type, build) = match query.columns.as_slice() {
+        [column] => {
+            let rust = column.ty.borrowed.replace("'r", "'_");
+            (
+                None,
+                ty(&rust, column.nullable),
+                quote!(::quarry::__private::get(row, 0)?),
+            )
+        }
+        columns => {
+            let ref_name = format_ident!("{}Ref", query.row_name);
+            let fields = columns.iter().map(|c| {
+                let field = ident(&c.field);
+                let ty = ty(&c.ty.borrowed, c.nullable);
+                let doc = column_doc(c);
+                quote! { #[doc = #doc] pub #field: #ty }
+            });
+            let doc = format!(
+                " A row of [`{}`] borrowed from the row buffer: no allocation for text, bytes or arrays.",
+                query.fn_name
+            );
+            let def = quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone)]
+                pub struct #ref_name<'r> { #(#fields),* }
+            };
+            let decoders = decoders(query);
+            (Some(def), quote!(#ref_name<'_>), quote!(#ref_name { #(#decoders),* }))
+        }
+    };
+    let (name, helper, ret, doc, callback) = match query.kind {
+        QueryKind::Many => (
+            format_ident!("{}_each", query.fn_name),
+            quote!(each),
+            quote!(u64),
+            format!(
+                " Zero-copy [`{}`]: calls `f` with each row as it streams in, borrowed from the row \
+                 buffer; returns the number of rows.",
+                query.fn_name
+            ),
+            quote!(mut f: impl FnMut(#ref_type)),
+        ),
+        QueryKind::One | QueryKind::Opt => {
+            let opt = query.kind == QueryKind::Opt;
+            (
+                format_ident!("{}_with", query.fn_name),
+                if opt { quote!(opt) } else { quote!(one) },
+                if opt { quote!(::core::option::Option<T>) } else { quote!(T) },
+                format!(
+                    " Zero-copy [`{}`]: hands the row, borrowed from the row buffer, to `f` and returns what `f` returns.",
+                    query.fn_name
+                ),
+                quote!(f: impl FnOnce(#ref_type) -> T),
+            )
+        }
+        QueryKind::Exec => unreachable!("handled above"),
+    };
+    let generics = if query.kind == QueryKind::Many {
+        quote!(<C>)
+    } else {
+        quote!(<C, T>)
+    };
+    let body = if query.kind == QueryKind::Many {
+        quote!(|row| { f(#build); ::core::result::Result::Ok(()) })
+    } else {
+        quote!(|row| ::core::result::Result::Ok(f(#build)))
+    };
+    Some(quote! {
+        #ref_struct
+
+        #[doc = #doc]
+        pub #asyncness fn #name #generics(client: #client_ref C #(, #args)*, #callback) -> ::core::result::Result<#ret, ::quarry::Error>
+        where
+            C: #runtime::GenericClient + ?Sized,
+        {
+            #runtime::__private::#helper(client, &#static_name, &[#(#arg_refs),*], #body) #await_
+        }
+    })
+}
+
+fn column_doc(column: &Column) -> String {
+    let null = if column.nullable { "nullable" } else { "not null" };
+    format!(
+        " `{}` ({}, {null}: {}).",
+        column.pg_name, column.ty.pg_name, column.nullability_reason
+    )
+}
+
+fn fn_doc(query: &Query, location: &str) -> Vec<String> {
+    let mut doc: Vec<String> = query.docs.iter().map(|l| format!(" {l}")).collect();
+    if !doc.is_empty() {
+        doc.push(String::new());
+    }
+    let returns = match query.kind {
+        QueryKind::One => "Returns exactly one row; no row or several rows is an error.",
+        QueryKind::Opt => "Returns at most one row; several rows is an error.",
+        QueryKind::Many => "Returns every row.",
+        QueryKind::Exec => "Returns the number of rows affected.",
+    };
+    doc.push(format!(" {returns} Defined at `{location}`:"));
+    doc.push(String::new());
+    doc.push(" ```sql".into());
+    doc.extend(query.sql_written.lines().map(|l| format!(" {l}")));
+    doc.push(" ```".into());
+    doc
+}

@@ -1,0 +1,156 @@
+//! The shared `types` module: one Rust enum per PostgreSQL enum, one struct per composite,
+//! with their `ToSql`/`FromSql` impls. Types outside `public` go in a module named after
+//! their schema.
+
+use super::{extra_attributes, ident, optional, parse_type, EmitOptions};
+use crate::types::{field_name, variant_name};
+use crate::types::{RustType, UserType, UserTypeKind};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::BTreeMap;
+
+pub(super) fn emit(types: &[UserType], options: &EmitOptions) -> TokenStream {
+    let mut by_module: BTreeMap<Option<String>, Vec<&UserType>> = BTreeMap::new();
+    for ty in types {
+        by_module.entry(ty.module()).or_default().push(ty);
+    }
+    let modules = by_module.into_iter().map(|(module, types)| {
+        // The way back to the `types` module from where these types are defined.
+        let root = if module.is_some() { "super" } else { "self" };
+        let items = types.iter().map(|t| user_type(t, root, options));
+        match module {
+            None => quote! { #(#items)* },
+            Some(name) => {
+                let doc = format!(" Types of schema `{name}`.");
+                let name = ident(&name);
+                quote! { #[doc = #doc] pub mod #name { #(#items)* } }
+            }
+        }
+    });
+    quote! { #(#modules)* }
+}
+
+fn user_type(ty: &UserType, root: &str, options: &EmitOptions) -> TokenStream {
+    let extra = extra_attributes(&options.type_derives, &[]);
+    match &ty.kind {
+        UserTypeKind::Enum(labels) => enumeration(ty, labels, extra),
+        UserTypeKind::Composite(fields) => composite(ty, fields, root, extra),
+    }
+}
+
+fn accepts(ty: &UserType) -> TokenStream {
+    let (schema, name) = (&ty.schema, &ty.pg_name);
+    quote! {
+        fn accepts(ty: &::quarry::types::Type) -> bool {
+            ::quarry::types::user::is(ty, #schema, #name)
+        }
+    }
+}
+
+fn enumeration(ty: &UserType, labels: &[String], extra: TokenStream) -> TokenStream {
+    let name = format_ident!("{}", ty.rust_name);
+    let variants: Vec<_> = labels.iter().map(|l| format_ident!("{}", variant_name(l))).collect();
+    let bytes = labels.iter().map(|l| Literal::byte_string(l.as_bytes()));
+    let count = labels.len();
+    let doc = format!(" PostgreSQL enum `{}.{}`.", ty.schema, ty.pg_name);
+    let variant_docs = labels.iter().map(|l| format!(" `{l}`"));
+    let pg_name = format!("{}.{}", ty.schema, ty.pg_name);
+    let accepts = accepts(ty);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #extra
+        pub enum #name { #(#[doc = #variant_docs] #variants),* }
+
+        impl #name {
+            /// Every label, in the order PostgreSQL declares (and sorts) them.
+            pub const ALL: [#name; #count] = [#(#name::#variants),*];
+
+            /// The label as PostgreSQL spells it.
+            pub const fn as_str(&self) -> &'static str {
+                match self { #(#name::#variants => #labels),* }
+            }
+        }
+
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::core::str::FromStr for #name {
+            type Err = ::quarry::types::ParseEnumError;
+            fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
+                match s {
+                    #(#labels => ::core::result::Result::Ok(#name::#variants),)*
+                    _ => ::core::result::Result::Err(::quarry::types::ParseEnumError::new(#pg_name, s)),
+                }
+            }
+        }
+
+        impl<'a> ::quarry::types::FromSql<'a> for #name {
+            fn from_sql(_: &::quarry::types::Type, raw: &'a [u8]) -> ::core::result::Result<Self, ::quarry::types::BoxError> {
+                match raw {
+                    #(#bytes => ::core::result::Result::Ok(#name::#variants),)*
+                    other => ::core::result::Result::Err(::quarry::types::user::unknown_label(#pg_name, other)),
+                }
+            }
+            #accepts
+        }
+
+        impl ::quarry::types::ToSql for #name {
+            fn to_sql(
+                &self,
+                _: &::quarry::types::Type,
+                out: &mut ::quarry::types::user::BytesMut,
+            ) -> ::core::result::Result<::quarry::types::IsNull, ::quarry::types::BoxError> {
+                out.extend_from_slice(self.as_str().as_bytes());
+                ::core::result::Result::Ok(::quarry::types::IsNull::No)
+            }
+            #accepts
+            ::quarry::types::user::to_sql_checked!();
+        }
+    }
+}
+
+fn composite(ty: &UserType, fields: &[(String, RustType)], root: &str, extra: TokenStream) -> TokenStream {
+    let name = format_ident!("{}", ty.rust_name);
+    let idents: Vec<_> = fields.iter().map(|(f, _)| ident(&field_name(f))).collect();
+    let pg_fields: Vec<_> = fields.iter().map(|(f, _)| f.clone()).collect();
+    let types = fields
+        .iter()
+        .map(|(_, rust)| optional(parse_type(&rust.owned, root), true));
+    let docs = fields.iter().map(|(f, rust)| format!(" `{f}` ({}).", rust.pg_name));
+    let count = fields.len();
+    let doc = format!(
+        " PostgreSQL composite type `{}.{}`. Every field is an `Option`: PostgreSQL cannot declare a composite's fields `NOT NULL`.",
+        ty.schema, ty.pg_name
+    );
+    let accepts = accepts(ty);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        #extra
+        pub struct #name { #(#[doc = #docs] pub #idents: #types),* }
+
+        impl<'a> ::quarry::types::FromSql<'a> for #name {
+            fn from_sql(ty: &::quarry::types::Type, raw: &'a [u8]) -> ::core::result::Result<Self, ::quarry::types::BoxError> {
+                let mut fields = ::quarry::types::user::CompositeReader::new(ty, raw, #count)?;
+                ::core::result::Result::Ok(#name { #(#idents: fields.field(#pg_fields)?),* })
+            }
+            #accepts
+        }
+
+        impl ::quarry::types::ToSql for #name {
+            fn to_sql(
+                &self,
+                ty: &::quarry::types::Type,
+                out: &mut ::quarry::types::user::BytesMut,
+            ) -> ::core::result::Result<::quarry::types::IsNull, ::quarry::types::BoxError> {
+                ::quarry::types::user::write_composite(ty, &[#(&self.#idents),*], out)
+            }
+            #accepts
+            ::quarry::types::user::to_sql_checked!();
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! PostgreSQL type → Rust type.
+//!
+//! [`Resolver::resolve`] walks a type as tokio-postgres describes it (with its kind: enum,
+//! composite, domain, array, range…): overrides first, then built-in types by OID, then
+//! extension types by name, then the kinds. User-defined enums and composites are collected
+//! once, for the shared `types` module. Anything else is [`Unsupported`], with the override
+//! that would map it.
+
+mod builtin;
+mod user;
+pub use user::{field_name, variant_name};
+
+pub use builtin::TimeCrate;
+pub use user::{UserType, UserTypeKind};
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+use tokio_postgres::types::{Kind, Type};
+
+/// Where generated code reaches the shared `types` module; replaced by the emitter with the
+/// path valid at each use site (`super::types` from a query module).
+pub const TYPES_PATH: &str = "__quarry_types__";
+
+/// How one PostgreSQL type appears in generated code. Type strings may contain
+/// [`TYPES_PATH`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustType {
+    /// PostgreSQL's name for the type (schema-qualified outside `public`/`pg_catalog`).
+    pub pg_name: String,
+    /// The OID a parameter of this type is prepared with: fixed for built-in types, `0`
+    /// (the server infers it) for types whose OID differs between databases.
+    pub param_oid: u32,
+    /// The owned Rust type read from a row, e.g. `String`.
+    pub owned: String,
+    /// The type a generated function takes as a parameter, e.g. `&str`.
+    pub param: String,
+    /// The type read by the zero-copy row variant (may borrow with lifetime `'r`).
+    pub borrowed: String,
+}
+
+impl RustType {
+    fn new(ty: &Type, owned: impl Into<String>, param: impl Into<String>, borrowed: impl Into<String>) -> Self {
+        RustType {
+            pg_name: display_name(ty),
+            param_oid: if is_builtin(ty) { ty.oid() } else { 0 },
+            owned: owned.into(),
+            param: param.into(),
+            borrowed: borrowed.into(),
+        }
+    }
+
+    /// A type passed by value as a parameter and read the same way in both row forms.
+    fn copy(ty: &Type, rust: impl Into<String>) -> Self {
+        let rust = rust.into();
+        RustType::new(ty, rust.clone(), rust.clone(), rust)
+    }
+
+    /// A type passed by reference as a parameter, owned in both row forms.
+    pub fn by_ref(ty: &Type, rust: impl Into<String>) -> Self {
+        let rust = rust.into();
+        RustType::new(ty, rust.clone(), format!("&{rust}"), rust)
+    }
+}
+
+/// Settings that change the mapping.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeSettings {
+    /// Which crate date and time types come from.
+    pub time_crate: TimeCrate,
+    /// Whether `point`, `box` and `path` map to geo-types (runtime feature `geo-types`).
+    pub geo_types: bool,
+    /// PostgreSQL type (`name` or `schema.name`) → Rust type path.
+    pub overrides: BTreeMap<String, String>,
+    /// Table column (`table.column` or `schema.table.column`) → Rust type path, for every
+    /// result column read straight from it.
+    pub table_columns: BTreeMap<String, String>,
+    /// Result column of one query (`query_name.column`) → Rust type path.
+    pub query_columns: BTreeMap<String, String>,
+}
+
+impl TypeSettings {
+    /// The override for result column `column` of query `query`, whose origin (when read
+    /// straight from a table) is `origin` = (schema, table, column).
+    pub fn column_override(&self, query: &str, column: &str, origin: Option<(&str, &str, &str)>) -> Option<&str> {
+        if let Some(rust) = self.query_columns.get(&format!("{query}.{column}")) {
+            return Some(rust);
+        }
+        let (schema, table, attribute) = origin?;
+        self.table_columns
+            .get(&format!("{schema}.{table}.{attribute}"))
+            .or_else(|| self.table_columns.get(&format!("{table}.{attribute}")))
+            .map(String::as_str)
+    }
+}
+
+/// A type quarry cannot map, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The type's qualified name, as an override key.
+    pub pg_type: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// Resolves types and collects the user-defined ones they use.
+#[derive(Debug)]
+pub struct Resolver<'s> {
+    settings: &'s TypeSettings,
+    user_types: BTreeMap<(String, String), UserType>,
+}
+
+impl<'s> Resolver<'s> {
+    /// A resolver with no user-defined types collected yet.
+    pub fn new(settings: &'s TypeSettings) -> Self {
+        Resolver {
+            settings,
+            user_types: BTreeMap::new(),
+        }
+    }
+
+    /// The settings this resolver maps with.
+    pub fn settings(&self) -> &'s TypeSettings {
+        self.settings
+    }
+
+    /// The enums and composites used so far, sorted by schema and name.
+    pub fn into_user_types(self) -> Vec<UserType> {
+        self.user_types.into_values().collect()
+    }
+
+    /// Maps `ty` to Rust.
+    pub fn resolve(&mut self, ty: &Type) -> Result<RustType, Unsupported> {
+        if let Some(rust) = self.override_for(ty) {
+            return Ok(RustType::by_ref(ty, rust));
+        }
+        if let Some(rust) = builtin::map(ty, self.settings) {
+            return rust;
+        }
+        match ty.kind() {
+            Kind::Array(element) => self.array(ty, element),
+            Kind::Range(element) => {
+                let element = self.resolve(element)?;
+                Ok(RustType::by_ref(
+                    ty,
+                    format!("::quarry::types::Range<{}>", element.owned),
+                ))
+            }
+            Kind::Multirange(element) => {
+                let element = self.resolve(element)?;
+                Ok(RustType::by_ref(
+                    ty,
+                    format!("::quarry::types::Multirange<{}>", element.owned),
+                ))
+            }
+            Kind::Domain(base) => {
+                // Sent and received in the base type's format; the server checks the domain.
+                let base = self.resolve(base)?;
+                Ok(RustType {
+                    pg_name: display_name(ty),
+                    ..base
+                })
+            }
+            Kind::Enum(labels) => self.user_type(ty, UserTypeKind::Enum(labels.clone()), true),
+            Kind::Composite(fields) => {
+                let mut resolved = Vec::new();
+                for field in fields {
+                    let rust = self.resolve(field.type_()).map_err(|e| Unsupported {
+                        hint: format!("field `{}` of `{}`: {}", field.name(), display_name(ty), e.hint),
+                        ..e
+                    })?;
+                    resolved.push((field.name().to_string(), rust));
+                }
+                self.user_type(ty, UserTypeKind::Composite(resolved), false)
+            }
+            _ => Err(unsupported(ty, None)),
+        }
+    }
+
+    fn override_for(&self, ty: &Type) -> Option<String> {
+        let overrides = &self.settings.overrides;
+        overrides
+            .get(&format!("{}.{}", ty.schema(), ty.name()))
+            .or_else(|| overrides.get(ty.name()))
+            .cloned()
+    }
+
+    fn array(&mut self, ty: &Type, element: &Type) -> Result<RustType, Unsupported> {
+        let inner = self.resolve(element)?;
+        let param = if inner.param == "&str" {
+            "&[impl ::quarry::types::Str]".to_string()
+        } else {
+            format!("&[{}]", inner.owned)
+        };
+        let param_oid = if is_builtin(ty) {
+            ty.oid()
+        } else if inner.param_oid != 0 {
+            // An array of a domain over a built-in type: send the base type's array.
+            array_of(inner.param_oid).unwrap_or(0)
+        } else {
+            0
+        };
+        Ok(RustType {
+            pg_name: display_name(ty),
+            param_oid,
+            owned: format!("::std::vec::Vec<{}>", inner.owned),
+            param,
+            borrowed: format!("::quarry::types::ArrayIter<'r, {}>", inner.borrowed),
+        })
+    }
+
+    fn user_type(&mut self, ty: &Type, kind: UserTypeKind, copy: bool) -> Result<RustType, Unsupported> {
+        let def = UserType::new(ty, kind).map_err(|hint| Unsupported {
+            pg_type: display_name(ty),
+            hint,
+        })?;
+        let path = format!("{TYPES_PATH}::{}", def.rust_path());
+        self.user_types
+            .entry((ty.schema().to_string(), ty.name().to_string()))
+            .or_insert(def);
+        Ok(if copy {
+            RustType::copy(ty, path)
+        } else {
+            RustType::by_ref(ty, path)
+        })
+    }
+}
+
+/// The error for a type without a mapping.
+fn unsupported(ty: &Type, why: Option<&str>) -> Unsupported {
+    let key = display_name(ty);
+    let why = why.map_or_else(String::new, |w| format!("{w}; otherwise "));
+    Unsupported {
+        hint: format!(
+            "{why}map it to a Rust type that implements `ToSql` and `FromSql` with \
+             `.type_override(\"{key}\", \"your_crate::YourType\")` in build.rs, or cast it in the SQL (e.g. `::text`)"
+        ),
+        pg_type: key,
+    }
+}
+
+/// `name` for types in `public` and `pg_catalog`, `schema.name` otherwise.
+pub fn display_name(ty: &Type) -> String {
+    match ty.schema() {
+        "public" | "pg_catalog" | "" => ty.name().to_string(),
+        schema => format!("{schema}.{}", ty.name()),
+    }
+}
+
+/// Built-in types have the same OID in every database (below `FirstNormalObjectId`).
+fn is_builtin(ty: &Type) -> bool {
+    ty.oid() < 16384 && Type::from_oid(ty.oid()).is_some()
+}
+
+/// The built-in array type whose elements have OID `element`.
+fn array_of(element: u32) -> Option<u32> {
+    static ARRAYS: OnceLock<HashMap<u32, u32>> = OnceLock::new();
+    let arrays = ARRAYS.get_or_init(|| {
+        (0..16384)
+            .filter_map(Type::from_oid)
+            .filter_map(|t| match t.kind() {
+                Kind::Array(e) => Some((e.oid(), t.oid())),
+                _ => None,
+            })
+            .collect()
+    });
+    arrays.get(&element).copied()
+}

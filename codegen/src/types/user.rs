@@ -1,0 +1,98 @@
+//! User-defined enums and composites, emitted once in the shared `types` module.
+
+use super::RustType;
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use std::collections::HashSet;
+use tokio_postgres::types::Type;
+
+/// An enum or composite type used by at least one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserType {
+    /// The schema it lives in.
+    pub schema: String,
+    /// Its PostgreSQL name.
+    pub pg_name: String,
+    /// The Rust type name (UpperCamelCase).
+    pub rust_name: String,
+    /// Labels or fields.
+    pub kind: UserTypeKind,
+}
+
+/// What a [`UserType`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserTypeKind {
+    /// Enum labels, in declaration order.
+    Enum(Vec<String>),
+    /// Fields in order: PostgreSQL name and type. Fields are always nullable: PostgreSQL
+    /// cannot declare a composite type's attribute `NOT NULL`.
+    Composite(Vec<(String, RustType)>),
+}
+
+impl UserType {
+    /// Checks that every label or field has a distinct Rust name.
+    pub(super) fn new(ty: &Type, kind: UserTypeKind) -> Result<Self, String> {
+        let names: Vec<String> = match &kind {
+            UserTypeKind::Enum(labels) => labels.iter().map(|l| variant_name(l)).collect(),
+            UserTypeKind::Composite(fields) => fields.iter().map(|(f, _)| field_name(f)).collect(),
+        };
+        let mut seen = HashSet::new();
+        for name in &names {
+            if !seen.insert(name) {
+                return Err(format!(
+                    "two labels or fields of `{}` become the same Rust name `{name}`; rename one, or override the type",
+                    ty.name()
+                ));
+            }
+        }
+        Ok(UserType {
+            schema: ty.schema().to_string(),
+            pg_name: ty.name().to_string(),
+            rust_name: ty.name().to_upper_camel_case(),
+            kind,
+        })
+    }
+
+    /// The module the type is emitted in: none for `public`, else the schema's name.
+    pub fn module(&self) -> Option<String> {
+        (self.schema != "public").then(|| self.schema.to_snake_case())
+    }
+
+    /// The path below the `types` module, e.g. `Mood` or `billing::Currency`.
+    pub fn rust_path(&self) -> String {
+        match self.module() {
+            Some(module) => format!("{module}::{}", self.rust_name),
+            None => self.rust_name.clone(),
+        }
+    }
+}
+
+/// The Rust variant for an enum label: UpperCamelCase, `V` in front of a leading digit,
+/// `Empty` for the empty label.
+pub fn variant_name(label: &str) -> String {
+    let name: String = label
+        .to_upper_camel_case()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    match name.chars().next() {
+        None => "Empty".into(),
+        Some(c) if c.is_ascii_digit() => format!("V{name}"),
+        Some(_) if name == "Self" => "Self_".into(),
+        Some(_) => name,
+    }
+}
+
+/// The Rust field for a composite attribute.
+pub fn field_name(name: &str) -> String {
+    let name: String = name
+        .to_snake_case()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    match name.chars().next() {
+        None => "field".into(),
+        Some(c) if c.is_ascii_digit() => format!("f{name}"),
+        Some(_) if matches!(name.as_str(), "self" | "super" | "crate" | "_") => format!("{name}_"),
+        Some(_) => name,
+    }
+}
