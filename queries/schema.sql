@@ -29,3 +29,47 @@ CREATE TABLE orders (
     details     jsonb,
     attachment  bytea
 );
+
+-- The type catalogue (queries/all_types.sql): one column of every type quarry maps, plus
+-- user-defined enums, composites and domains, in and out of `public`.
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE EXTENSION IF NOT EXISTS hstore;
+CREATE EXTENSION IF NOT EXISTS ltree;
+
+CREATE TYPE mood AS ENUM ('happy', 'so-so', 'sad', '1st place');
+CREATE SCHEMA billing;
+CREATE TYPE billing.currency AS ENUM ('EUR', 'USD');
+CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);
+CREATE DOMAIN email AS citext CHECK (VALUE LIKE '%_@_%');
+CREATE TYPE billing.price AS (amount numeric, currency billing.currency);
+CREATE TYPE address AS (street text, zip text, lines text[]);
+CREATE TYPE contact AS (name text, home address, prices billing.price[], ranks positive_int[]);
+
+CREATE TABLE scalars (
+    id      serial PRIMARY KEY,
+    b       boolean, ch "char", i2 smallint, i4 integer, i8 bigint, o oid,
+    f4      real, f8 double precision, num numeric, cash money,
+    t       text, vc varchar(20), bc char(5), nm name, ci citext, lt ltree,
+    by      bytea, u uuid, j json, jb jsonb, x xml, tsv tsvector, tsq tsquery, hs hstore,
+    ts      timestamp, tstz timestamptz, d date, tm time, tmtz timetz, iv interval,
+    ip      inet, net cidr, mac macaddr, mac8 macaddr8, bits bit(4), vbits varbit, lsn pg_lsn
+);
+
+CREATE TABLE ranges (
+    id      serial PRIMARY KEY,
+    r4      int4range, r8 int8range, rn numrange, rts tsrange, rtstz tstzrange, rd daterange,
+    m4      int4multirange, md datemultirange
+);
+
+CREATE TABLE arrays (
+    id      serial PRIMARY KEY,
+    ints    integer[] NOT NULL, texts text[] NOT NULL, maybe_texts text[] NOT NULL,
+    bytes   bytea[] NOT NULL, uuids uuid[] NOT NULL, stamps timestamptz[] NOT NULL,
+    moods   mood[] NOT NULL, ranks positive_int[] NOT NULL, grid integer[] NOT NULL
+);
+
+CREATE TABLE user_types (
+    id       serial PRIMARY KEY,
+    feeling  mood NOT NULL, currency billing.currency, rank positive_int NOT NULL, mail email,
+    contact  contact, contacts contact[] NOT NULL DEFAULT '{}'
+);

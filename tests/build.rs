@@ -1,5 +1,6 @@
 //! Generates, from the same model code:
 //! - the async and the sync flavour of `../queries`;
+//! - `time_and_geo/` with the `time` crate and geo-types;
 //! - the nullability corpus (`nullability/`), plus `corpus_calls.rs`: one call of every corpus
 //!   function, so the soundness test runs each through its generated decoder.
 
@@ -10,15 +11,16 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    queries_config().compile()?;
+    queries_config().sync(true).include_dir("quarry_sync").compile()?;
+
+    println!("cargo:rerun-if-changed=time_and_geo");
     quarry_codegen::Config::new()
-        .queries("../queries")
-        .schema("../queries/schema.sql")
-        .compile()?;
-    quarry_codegen::Config::new()
-        .queries("../queries")
-        .schema("../queries/schema.sql")
-        .sync(true)
-        .include_dir("quarry_sync")
+        .queries("time_and_geo")
+        .time_crate(quarry_codegen::TimeCrate::Time)
+        .geo_types(true)
+        .include_dir("time_and_geo")
+        .read_database_url_from_env(false)
         .compile()?;
 
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
@@ -31,6 +33,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     quarry_codegen::write::write_files(&out.join("corpus"), &corpus.files)?;
     std::fs::write(out.join("corpus_calls.rs"), calls(&corpus.model))?;
     Ok(())
+}
+
+/// `../queries` with the column overrides `queries/all_types.sql` documents (the same as the
+/// examples' build.rs).
+fn queries_config() -> quarry_codegen::Config {
+    let mut config = quarry_codegen::Config::new();
+    config
+        .queries("../queries")
+        .schema("../queries/schema.sql")
+        .query_column_type("get_maybe_texts.maybe_texts", "Vec<Option<String>>")
+        .query_column_type("insert_arrays.maybe_texts", "Vec<Option<String>>")
+        .query_column_type(
+            "get_infinite.ts",
+            "quarry::types::Timestamp<quarry::chrono::NaiveDateTime>",
+        )
+        .query_column_type("get_infinite.d", "quarry::types::Date<quarry::chrono::NaiveDate>")
+        .query_column_type("get_grid.grid", "quarry::types::Array<i32>")
+        .query_column_type("set_grid.grid", "quarry::types::Array<i32>");
+    config
 }
 
 /// `pub async fn call_all(client) -> Vec<(name, Result<rows, Error>)>` over every corpus query,

@@ -121,7 +121,8 @@ impl Config {
         self
     }
 
-    /// Maps one result column of one query — `"query_name.column"` — to a Rust type.
+    /// Maps one result column or parameter of one query — `"query_name.column"` or
+    /// `"query_name.parameter"` — to a Rust type (a parameter is then taken as `&Type`).
     pub fn query_column_type(&mut self, column: &str, rust_type: &str) -> &mut Self {
         if self.valid_type(rust_type) {
             self.types

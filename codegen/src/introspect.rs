@@ -275,9 +275,12 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
 fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<Vec<Param>, Diagnostic> {
     let mut params = Vec::new();
     for (def, ty) in input.query.params.iter().zip(input.statement.params()) {
-        let rust = resolver
-            .resolve(ty)
-            .map_err(|e| input.unsupported(format!("parameter `{}`", def.name), e))?;
+        let rust = match resolver.param_override(&input.query.name, &def.name) {
+            Some(rust) => RustType::by_ref(ty, rust),
+            None => resolver
+                .resolve(ty)
+                .map_err(|e| input.unsupported(format!("parameter `{}`", def.name), e))?,
+        };
         let name = heck::AsSnakeCase(&def.name).to_string();
         if !usable_ident(&name) {
             return Err(Diagnostic::at(

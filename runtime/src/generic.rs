@@ -66,26 +66,24 @@ fn typed<'a>(
 /// need their real type (an enum's or composite's OID differs per database), so those
 /// queries are described first: two round trips instead of one.
 macro_rules! unnamed_query {
-    ($client:expr, $query:expr, $params:expr) => {
-        async move {
-            let (client, query, params) = ($client, $query, $params);
-            if query.types_known() {
-                return client.query_typed_raw(query.sql, typed(query, params)).await;
-            }
-            let statement = client.prepare_typed(query.sql, &query.param_types()).await?;
-            client.query_raw(&statement, params.iter().copied()).await
+    ($client:expr, $query:expr, $params:expr) => {{
+        let (client, query, params) = ($client, $query, $params);
+        if query.types_known() {
+            return client.query_typed_raw(query.sql, typed(query, params)).await;
         }
-    };
+        let statement = client.prepare_typed(query.sql, &query.param_types()).await?;
+        client.query_raw(&statement, params.iter().copied()).await
+    }};
 }
 
 impl sealed::Sealed for tokio_postgres::Client {}
 
 impl GenericClient for tokio_postgres::Client {
-    fn __query(
+    async fn __query(
         &self,
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
+    ) -> Result<RowStream, tokio_postgres::Error> {
         unnamed_query!(self, query, params)
     }
 }
@@ -93,11 +91,11 @@ impl GenericClient for tokio_postgres::Client {
 impl sealed::Sealed for tokio_postgres::Transaction<'_> {}
 
 impl GenericClient for tokio_postgres::Transaction<'_> {
-    fn __query(
+    async fn __query(
         &self,
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
+    ) -> Result<RowStream, tokio_postgres::Error> {
         unnamed_query!(self, query, params)
     }
 }

@@ -25,6 +25,27 @@ pub fn get<'a, T: FromSql<'a>>(row: &'a Row, index: usize) -> Result<T, Error> {
         .map_err(|e| Error::decode_message(column, index, e.to_string()))
 }
 
+/// A parameter whose type the server reports as a domain over a type without a fixed OID
+/// (e.g. a domain over `citext`): encoded as the domain's base type.
+#[derive(Debug)]
+pub struct AsBase<'a, T>(pub &'a T);
+
+impl<T: ToSql> ToSql for AsBase<'_, T> {
+    fn to_sql(
+        &self,
+        ty: &postgres_types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<postgres_types::IsNull, crate::types::BoxError> {
+        self.0.to_sql(&crate::types::base_type(ty), out)
+    }
+
+    fn accepts(ty: &postgres_types::Type) -> bool {
+        T::accepts(&crate::types::base_type(ty))
+    }
+
+    postgres_types::to_sql_checked!();
+}
+
 /// A column's bytes, undecoded (`None` for NULL).
 struct RawValue<'a>(Option<&'a [u8]>);
 

@@ -21,3 +21,8 @@ pub mod corpus {
 pub mod corpus_calls {
     include!(concat!(env!("OUT_DIR"), "/corpus_calls.rs"));
 }
+
+/// `time_and_geo/`, generated with the `time` crate and geo-types.
+pub mod time_and_geo {
+    quarry::include_queries!("time_and_geo");
+}

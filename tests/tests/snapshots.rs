@@ -4,14 +4,39 @@ use quarry_codegen::emit::Layout;
 use quarry_codegen::Config;
 use quarry_tests::db::fresh_database;
 
-fn generate(sync: bool) -> Vec<quarry_codegen::emit::OutputFile> {
-    Config::new()
+fn config() -> Config {
+    let mut config = Config::new();
+    config
         .queries("../queries")
         .schema("../queries/schema.sql")
         .database_url(fresh_database())
-        .sync(sync)
+        .query_column_type("get_maybe_texts.maybe_texts", "Vec<Option<String>>")
+        .query_column_type("insert_arrays.maybe_texts", "Vec<Option<String>>")
+        .query_column_type("get_grid.grid", "quarry::types::Array<i32>")
+        .query_column_type("set_grid.grid", "quarry::types::Array<i32>");
+    config
+}
+
+fn generate(sync: bool) -> Vec<quarry_codegen::emit::OutputFile> {
+    config().sync(sync).generate(&Layout::Files).unwrap()
+}
+
+#[test]
+fn derives_attributes_and_overrides() {
+    let files = config()
+        .row_derive("serde::Serialize")
+        .row_attribute("#[serde(rename_all = \"camelCase\")]")
+        .type_derive("serde::Deserialize")
+        .type_override("mood", "crate::Feeling")
+        .column_type("users.bio", "crate::Markdown")
         .generate(&Layout::Files)
-        .unwrap()
+        .unwrap();
+    for file in files
+        .iter()
+        .filter(|f| f.name == "types.rs" || f.name == "users.rs" || f.name == "all_types.rs")
+    {
+        insta::assert_snapshot!(format!("derives_{}", file.name), file.contents);
+    }
 }
 
 #[test]
@@ -30,12 +55,7 @@ fn sync_flavour() {
 
 #[test]
 fn include_layout_differs_only_in_mod_rs() {
-    let files = Config::new()
-        .queries("../queries")
-        .schema("../queries/schema.sql")
-        .database_url(fresh_database())
-        .generate(&Layout::Include { dir: "quarry".into() })
-        .unwrap();
+    let files = config().generate(&Layout::Include { dir: "quarry".into() }).unwrap();
     let plain = generate(false);
     assert_eq!(files[1..], plain[1..], "per-file modules are identical");
     insta::assert_snapshot!("include_mod.rs", files[0].contents);

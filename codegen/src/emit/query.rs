@@ -1,6 +1,6 @@
 //! One query → its `static` description, its function(s) and its row struct(s).
 //!
-//! Every `:one`/`:opt`/`:many` query whose columns include text, bytes or arrays also gets a
+//! Every reading `:one`/`:opt`/`:many` query whose columns include text, bytes or arrays also gets a
 //! zero-copy variant: `<name>_each` (for `:many`) or `<name>_with` (for `:one`/`:opt`) hands a
 //! `<Row>Ref<'_>` that borrows `&str`, `&[u8]` and array iterators from the row buffer to a
 //! closure, so hot paths decode without allocating.
@@ -92,7 +92,12 @@ fn args(query: &Query) -> (Vec<TokenStream>, Vec<TokenStream>) {
         .map(|p| {
             let arg = ident(&p.name);
             let ty = ty(&p.ty.param, p.nullable);
-            (quote! { #arg: #ty }, quote! { &#arg })
+            let value = if p.ty.via_domain {
+                quote! { &::quarry::__private::AsBase(&#arg) }
+            } else {
+                quote! { &#arg }
+            };
+            (quote! { #arg: #ty }, value)
         })
         .unzip()
 }
@@ -137,10 +142,22 @@ fn decoders(query: &Query) -> impl Iterator<Item = TokenStream> + '_ {
     })
 }
 
-/// The `_each` / `_with` variant, when some column can be borrowed from the row.
+/// Whether the statement reads (`SELECT`, `WITH`, `VALUES`, `TABLE`): zero-copy variants
+/// are for hot read paths, not for `INSERT … RETURNING`.
+fn reads(sql: &str) -> bool {
+    let first = crate::scan::scan(sql).ok().and_then(|tokens| {
+        tokens
+            .into_iter()
+            .find(|t| t.kind == crate::scan::TokenKind::Code)
+            .map(|t| sql[t.span].split_whitespace().next().unwrap_or("").to_ascii_lowercase())
+    });
+    matches!(first.as_deref(), Some("select" | "with" | "values" | "table"))
+}
+
+/// The `_each` / `_with` variant of a reading query, when some column can be borrowed.
 fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Ident) -> Option<TokenStream> {
     let borrows = query.columns.iter().any(|c| c.ty.borrowed.contains("'r"));
-    if query.kind == QueryKind::Exec || !borrows {
+    if query.kind == QueryKind::Exec || !borrows || !reads(&query.sql) {
         return None;
     }
     let FlavorTokens {

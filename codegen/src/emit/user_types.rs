@@ -51,7 +51,7 @@ fn enumeration(ty: &UserType, labels: &[String], extra: TokenStream) -> TokenStr
     let name = format_ident!("{}", ty.rust_name);
     let variants: Vec<_> = labels.iter().map(|l| format_ident!("{}", variant_name(l))).collect();
     let bytes = labels.iter().map(|l| Literal::byte_string(l.as_bytes()));
-    let count = labels.len();
+    let count = Literal::usize_unsuffixed(labels.len());
     let doc = format!(" PostgreSQL enum `{}.{}`.", ty.schema, ty.pg_name);
     let variant_docs = labels.iter().map(|l| format!(" `{l}`"));
     let pg_name = format!("{}.{}", ty.schema, ty.pg_name);
@@ -121,7 +121,7 @@ fn composite(ty: &UserType, fields: &[(String, RustType)], root: &str, extra: To
         .iter()
         .map(|(_, rust)| optional(parse_type(&rust.owned, root), true));
     let docs = fields.iter().map(|(f, rust)| format!(" `{f}` ({}).", rust.pg_name));
-    let count = fields.len();
+    let count = Literal::usize_unsuffixed(fields.len());
     let doc = format!(
         " PostgreSQL composite type `{}.{}`. Every field is an `Option`: PostgreSQL cannot declare a composite's fields `NOT NULL`.",
         ty.schema, ty.pg_name

@@ -36,6 +36,9 @@ pub struct RustType {
     pub param: String,
     /// The type read by the zero-copy row variant (may borrow with lifetime `'r`).
     pub borrowed: String,
+    /// Whether a domain is involved whose type the server will report for a parameter
+    /// (`param_oid` 0): the value is then encoded as the domain's base type.
+    pub via_domain: bool,
 }
 
 impl RustType {
@@ -46,6 +49,7 @@ impl RustType {
             owned: owned.into(),
             param: param.into(),
             borrowed: borrowed.into(),
+            via_domain: false,
         }
     }
 
@@ -74,7 +78,7 @@ pub struct TypeSettings {
     /// Table column (`table.column` or `schema.table.column`) → Rust type path, for every
     /// result column read straight from it.
     pub table_columns: BTreeMap<String, String>,
-    /// Result column of one query (`query_name.column`) → Rust type path.
+    /// Result column or parameter of one query (`query_name.column`) → Rust type path.
     pub query_columns: BTreeMap<String, String>,
 }
 
@@ -118,6 +122,14 @@ impl<'s> Resolver<'s> {
         }
     }
 
+    /// The override for parameter `param` of query `query`.
+    pub fn param_override(&self, query: &str, param: &str) -> Option<&str> {
+        self.settings
+            .query_columns
+            .get(&format!("{query}.{param}"))
+            .map(String::as_str)
+    }
+
     /// The settings this resolver maps with.
     pub fn settings(&self) -> &'s TypeSettings {
         self.settings
@@ -157,6 +169,7 @@ impl<'s> Resolver<'s> {
                 let base = self.resolve(base)?;
                 Ok(RustType {
                     pg_name: display_name(ty),
+                    via_domain: base.param_oid == 0,
                     ..base
                 })
             }
@@ -205,6 +218,7 @@ impl<'s> Resolver<'s> {
             owned: format!("::std::vec::Vec<{}>", inner.owned),
             param,
             borrowed: format!("::quarry::types::ArrayIter<'r, {}>", inner.borrowed),
+            via_domain: inner.via_domain && param_oid == 0,
         })
     }
 
@@ -238,8 +252,11 @@ fn unsupported(ty: &Type, why: Option<&str>) -> Unsupported {
     }
 }
 
-/// `name` for types in `public` and `pg_catalog`, `schema.name` otherwise.
+/// `name` for types in `public` and `pg_catalog`, `schema.name` otherwise; arrays as `element[]`.
 pub fn display_name(ty: &Type) -> String {
+    if let Kind::Array(element) = ty.kind() {
+        return format!("{}[]", display_name(element));
+    }
     match ty.schema() {
         "public" | "pg_catalog" | "" => ty.name().to_string(),
         schema => format!("{schema}.{}", ty.name()),

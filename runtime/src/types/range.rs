@@ -73,7 +73,7 @@ fn element_type(ty: &Type) -> Option<Type> {
     }
 }
 
-fn accepts_range<T>(ty: &Type, element_accepts: fn(&Type) -> bool, multi: bool) -> bool {
+fn accepts_range(ty: &Type, element_accepts: fn(&Type) -> bool, multi: bool) -> bool {
     match base_type(ty).kind() {
         Kind::Range(element) if !multi => element_accepts(&base_type(element)),
         Kind::Multirange(element) if multi => element_accepts(&base_type(element)),
@@ -121,7 +121,7 @@ impl<'a, T: FromSql<'a>> FromSql<'a> for Range<T> {
     }
 
     fn accepts(ty: &Type) -> bool {
-        accepts_range::<T>(ty, T::accepts, false)
+        accepts_range(ty, T::accepts, false)
     }
 }
 
@@ -133,7 +133,7 @@ impl<T: ToSql> ToSql for Range<T> {
     }
 
     fn accepts(ty: &Type) -> bool {
-        accepts_range::<T>(ty, <T as ToSql>::accepts, false)
+        accepts_range(ty, <T as ToSql>::accepts, false)
     }
 
     postgres_types::to_sql_checked!();
@@ -157,7 +157,7 @@ impl<'a, T: FromSql<'a>> FromSql<'a> for Multirange<T> {
     }
 
     fn accepts(ty: &Type) -> bool {
-        accepts_range::<T>(ty, T::accepts, true)
+        accepts_range(ty, T::accepts, true)
     }
 }
 
@@ -173,7 +173,7 @@ impl<T: ToSql> ToSql for Multirange<T> {
     }
 
     fn accepts(ty: &Type) -> bool {
-        accepts_range::<T>(ty, <T as ToSql>::accepts, true)
+        accepts_range(ty, <T as ToSql>::accepts, true)
     }
 
     postgres_types::to_sql_checked!();

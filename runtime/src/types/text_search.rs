@@ -203,17 +203,31 @@ impl fmt::Display for TsQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut rest = self.0.as_slice();
         while !rest.is_empty() {
-            rest = write_item(f, rest, true)?;
+            rest = write_item(f, rest, 0, false)?;
         }
         Ok(())
     }
 }
 
-/// Writes the subtree starting at `items[0]`; returns what follows it.
+/// Binding strength, as PostgreSQL prints it: `|` < `&` < `<->` < `!`.
+fn priority(item: &TsQueryItem) -> u8 {
+    match item {
+        TsQueryItem::Or => 1,
+        TsQueryItem::And => 2,
+        TsQueryItem::Phrase(_) => 3,
+        TsQueryItem::Not => 4,
+        TsQueryItem::Lexeme { .. } => 5,
+    }
+}
+
+/// Writes the subtree starting at `items[0]`, parenthesised the way PostgreSQL does (when
+/// it binds looser than its parent, or is a phrase on the right of a phrase); returns what
+/// follows it.
 fn write_item<'i>(
     f: &mut fmt::Formatter<'_>,
     items: &'i [TsQueryItem],
-    top: bool,
+    parent: u8,
+    right_of_phrase: bool,
 ) -> Result<&'i [TsQueryItem], fmt::Error> {
     let (item, rest) = items.split_first().ok_or(fmt::Error)?;
     let operator = match item {
@@ -234,23 +248,26 @@ fn write_item<'i>(
         }
         TsQueryItem::Not => {
             f.write_str("!")?;
-            return write_item(f, rest, false);
+            return write_item(f, rest, priority(item), false);
         }
         TsQueryItem::And => " & ".to_string(),
         TsQueryItem::Or => " | ".to_string(),
         TsQueryItem::Phrase(1) => " <-> ".to_string(),
         TsQueryItem::Phrase(d) => format!(" <{d}> "),
     };
+    let own = priority(item);
+    let is_phrase = matches!(item, TsQueryItem::Phrase(_));
+    let parenthesise = own < parent || (is_phrase && right_of_phrase);
     // Prefix order holds the right operand first; print the left one first.
     let right_len = subtree_len(rest).ok_or(fmt::Error)?;
     let (right, after) = rest.split_at(right_len);
-    if !top {
+    if parenthesise {
         f.write_str("( ")?;
     }
-    let remaining = write_item(f, after, false)?;
+    let remaining = write_item(f, after, own, false)?;
     f.write_str(&operator)?;
-    write_item(f, right, false)?;
-    if !top {
+    write_item(f, right, own, is_phrase)?;
+    if parenthesise {
         f.write_str(" )")?;
     }
     Ok(remaining)
