@@ -133,7 +133,7 @@ fn unsupported_type_names_query_column_type_and_override() {
   |
 1 | -- name: shape :one
   |          ^^^^^
-  = hint: map it to a Rust type that implements `ToSql` and `FromSql` with `.type_override(\"polygon\", \"your_crate::YourType\")` in build.rs, or cast it in the SQL (e.g. `::text`)
+  = hint: map it to a Rust type that implements `ToSql` and `FromSql`: `.type_override(\"polygon\", \"your_crate::YourType\")` in build.rs, or `--type-override polygon=your_crate::YourType` with cargo quarry; or cast it in the SQL (e.g. `::text`)
 
 quarry: 1 error; nothing was written"
 
@@ -149,7 +149,7 @@ fn geometric_types_name_the_geo_types_switch() {
   |
 1 | -- name: origin :one
   |          ^^^^^^
-  = hint: geometric types map to geo-types when enabled: call `.geo_types(true)` and enable quarry-runtime's `geo-types` feature; otherwise map it to a Rust type that implements `ToSql` and `FromSql` with `.type_override(\"point\", \"your_crate::YourType\")` in build.rs, or cast it in the SQL (e.g. `::text`)
+  = hint: geometric types map to geo-types when enabled: call `.geo_types(true)` and enable quarry-runtime's `geo-types` feature; otherwise map it to a Rust type that implements `ToSql` and `FromSql`: `.type_override(\"point\", \"your_crate::YourType\")` in build.rs, or `--type-override point=your_crate::YourType` with cargo quarry; or cast it in the SQL (e.g. `::text`)
 
 quarry: 1 error; nothing was written"
     );

@@ -56,6 +56,18 @@ struct Input {
     /// Database holding the schema; defaults to $DATABASE_URL, else a throwaway server.
     #[arg(long)]
     database_url: Option<String>,
+    /// Map a PostgreSQL type to a Rust type, e.g. `--type-override geometry=my_crate::Geometry`; repeatable.
+    #[arg(long, value_name = "PG_TYPE=RUST_TYPE", value_parser = mapping)]
+    type_override: Vec<(String, String)>,
+    /// Map a table column to a Rust type, e.g. `--column-type users.settings=crate::Settings`; repeatable.
+    #[arg(long, value_name = "TABLE.COLUMN=RUST_TYPE", value_parser = mapping)]
+    column_type: Vec<(String, String)>,
+    /// Date/time types from the `time` crate instead of chrono.
+    #[arg(long)]
+    time_crate: bool,
+    /// Map point, box and path to geo-types.
+    #[arg(long)]
+    geo_types: bool,
 }
 
 impl Input {
@@ -70,7 +82,25 @@ impl Input {
         if let Some(url) = &self.database_url {
             config.database_url(url);
         }
+        for (key, rust) in &self.type_override {
+            config.type_override(key, rust);
+        }
+        for (key, rust) in &self.column_type {
+            config.column_type(key, rust);
+        }
+        if self.time_crate {
+            config.time_crate(quarry_codegen::TimeCrate::Time);
+        }
+        config.geo_types(self.geo_types);
         config
+    }
+}
+
+/// Parses `key=rust::Type`.
+fn mapping(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, rust)) if !key.is_empty() && !rust.is_empty() => Ok((key.to_string(), rust.to_string())),
+        _ => Err(format!("expected `name=rust::Type`, got `{text}`")),
     }
 }
 

@@ -245,8 +245,9 @@ fn unsupported(ty: &Type, why: Option<&str>) -> Unsupported {
     let why = why.map_or_else(String::new, |w| format!("{w}; otherwise "));
     Unsupported {
         hint: format!(
-            "{why}map it to a Rust type that implements `ToSql` and `FromSql` with \
-             `.type_override(\"{key}\", \"your_crate::YourType\")` in build.rs, or cast it in the SQL (e.g. `::text`)"
+            "{why}map it to a Rust type that implements `ToSql` and `FromSql`: \
+             `.type_override(\"{key}\", \"your_crate::YourType\")` in build.rs, or \
+             `--type-override {key}=your_crate::YourType` with cargo quarry; or cast it in the SQL (e.g. `::text`)"
         ),
         pg_type: key,
     }
