@@ -68,6 +68,7 @@ pub async fn introspect(
                 Err(e) => errors.push(e),
             }
         }
+        errors.extend(zero_copy_clashes(&file.source, &file.queries, &queries));
         modules.push(Module {
             name: file.module.clone(),
             file: file.source.path.clone(),
@@ -256,9 +257,11 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
         ));
     }
     let (line, _) = source.line_col(query.name_span.start);
+    let fn_name = heck::AsSnakeCase(&query.name).to_string();
     Ok((
         Query {
-            fn_name: heck::AsSnakeCase(&query.name).to_string(),
+            zero_copy_fn: zero_copy_fn(&fn_name, query.kind, &query.sql, &columns),
+            fn_name,
             row_name: format!("{}Row", heck::AsUpperCamelCase(&query.name)),
             kind: query.kind,
             docs: query.docs.clone(),
@@ -305,6 +308,54 @@ fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result
         });
     }
     Ok(params)
+}
+
+/// `<fn>_each` (`:many`) or `<fn>_with` (`:one`/`:opt`) for a reading statement with a column
+/// that borrows in its zero-copy form; zero-copy variants are for hot read paths, not for
+/// `INSERT … RETURNING`.
+fn zero_copy_fn(fn_name: &str, kind: QueryKind, sql: &str, columns: &[Column]) -> Option<String> {
+    let borrows = columns.iter().any(|c| c.ty.borrowed.contains("'r"));
+    let first_word = scan(sql).ok().and_then(|tokens| {
+        let code = tokens.into_iter().find(|t| t.kind == TokenKind::Code)?;
+        Some(sql[code.span].split_whitespace().next()?.to_ascii_lowercase())
+    });
+    let reads = matches!(first_word.as_deref(), Some("select" | "with" | "values" | "table"));
+    match kind {
+        QueryKind::Many if borrows && reads => Some(format!("{fn_name}_each")),
+        QueryKind::One | QueryKind::Opt if borrows && reads => Some(format!("{fn_name}_with")),
+        _ => None,
+    }
+}
+
+/// A zero-copy variant named like another query's function.
+fn zero_copy_clashes(source: &SourceFile, defs: &[QueryDef], queries: &[Query]) -> Vec<Diagnostic> {
+    let names: HashMap<&str, usize> = queries
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (q.fn_name.as_str(), i))
+        .collect();
+    let mut errors = Vec::new();
+    for (i, query) in queries.iter().enumerate() {
+        let Some(variant) = &query.zero_copy_fn else { continue };
+        if let Some(&other) = names.get(variant.as_str()) {
+            let def = defs
+                .iter()
+                .find(|d| heck::AsSnakeCase(&d.name).to_string() == queries[other].fn_name);
+            let span = def.map_or(0..0, |d| d.name_span.clone());
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    span,
+                    format!(
+                        "query `{}` has the name of the zero-copy variant generated for query `{}`",
+                        queries[other].fn_name, queries[i].fn_name
+                    ),
+                )
+                .with_hint("rename one of the two queries"),
+            );
+        }
+    }
+    errors
 }
 
 /// Applies `AS "col!"` / `AS "col?"`; warns when `!` contradicts the catalog.

@@ -49,6 +49,9 @@ pub struct Query {
     pub params: Vec<Param>,
     /// Result columns in order.
     pub columns: Vec<Column>,
+    /// The zero-copy variant's name (`<fn>_each` / `<fn>_with`), for reading queries with a
+    /// column that can borrow from the row.
+    pub zero_copy_fn: Option<String>,
 }
 
 /// One parameter.

@@ -418,3 +418,23 @@ fn unanalysable_sql_falls_back_to_plain_not_null_columns() {
         ]
     );
 }
+
+#[test]
+fn a_query_named_like_a_zero_copy_variant_is_a_clash() {
+    let error = generate(&[(
+        "q.sql",
+        "-- name: titles :many\nSELECT title FROM tasks;\n\n-- name: titles_each :many\nSELECT title FROM tasks;\n",
+    )])
+    .unwrap_err();
+    assert_eq!(
+        error,
+        "error: query `titles_each` has the name of the zero-copy variant generated for query `titles`
+ --> q.sql:4:10
+  |
+4 | -- name: titles_each :many
+  |          ^^^^^^^^^^^
+  = hint: rename one of the two queries
+
+quarry: 1 error; nothing was written"
+    );
+}

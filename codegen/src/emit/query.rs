@@ -142,24 +142,9 @@ fn decoders(query: &Query) -> impl Iterator<Item = TokenStream> + '_ {
     })
 }
 
-/// Whether the statement reads (`SELECT`, `WITH`, `VALUES`, `TABLE`): zero-copy variants
-/// are for hot read paths, not for `INSERT … RETURNING`.
-fn reads(sql: &str) -> bool {
-    let first = crate::scan::scan(sql).ok().and_then(|tokens| {
-        tokens
-            .into_iter()
-            .find(|t| t.kind == crate::scan::TokenKind::Code)
-            .map(|t| sql[t.span].split_whitespace().next().unwrap_or("").to_ascii_lowercase())
-    });
-    matches!(first.as_deref(), Some("select" | "with" | "values" | "table"))
-}
-
 /// The `_each` / `_with` variant of a reading query, when some column can be borrowed.
 fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Ident) -> Option<TokenStream> {
-    let borrows = query.columns.iter().any(|c| c.ty.borrowed.contains("'r"));
-    if query.kind == QueryKind::Exec || !borrows || !reads(&query.sql) {
-        return None;
-    }
+    let name = query.zero_copy_fn.as_ref()?;
     let FlavorTokens {
         asyncness,
         await_,
@@ -197,9 +182,9 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
             (Some(def), quote!(#ref_name<'_>), quote!(#ref_name { #(#decoders),* }))
         }
     };
-    let (name, helper, ret, doc, callback) = match query.kind {
+    let name = ident(name);
+    let (helper, ret, doc, callback) = match query.kind {
         QueryKind::Many => (
-            format_ident!("{}_each", query.fn_name),
             quote!(each),
             quote!(u64),
             format!(
@@ -212,7 +197,6 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
         QueryKind::One | QueryKind::Opt => {
             let opt = query.kind == QueryKind::Opt;
             (
-                format_ident!("{}_with", query.fn_name),
                 if opt { quote!(opt) } else { quote!(one) },
                 if opt { quote!(::core::option::Option<T>) } else { quote!(T) },
                 format!(

@@ -12,7 +12,7 @@ mod text_search;
 #[doc(hidden)]
 pub mod user;
 
-pub use array::{Array, ArrayIter};
+pub use array::{Array, ArrayIter, Dimension};
 pub use range::{Bound, Multirange, Range};
 pub use scalar::{Interval, MacAddr, MacAddr8, Money, TimeTz, Xml};
 pub use text_search::{TsQuery, TsQueryItem, TsVector, TsVectorLexeme};
