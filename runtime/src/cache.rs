@@ -1,42 +1,75 @@
-//! The per-connection prepared-statement cache.
+//! The per-connection prepared-statement cache: bounded, least recently used first out.
 //!
-//! Keyed by the SQL text: generated code fixes the parameter types per SQL, so the text alone
-//! identifies the statement. The lock is a std `Mutex` held only to read or insert — never
-//! across an `.await` — so concurrent calls on one connection do not serialise on it. Two
-//! concurrent first calls may both prepare; the second insert wins and costs one extra
-//! prepare, once.
+//! Keyed by the SQL text and the parameter type OIDs the generator fixed. The lock is a std
+//! `Mutex` held only to read or insert — never across an `.await` — so concurrent calls on
+//! one connection do not serialise on it. Two concurrent first calls may both prepare; the
+//! second insert wins and costs one extra prepare, once. An evicted statement is closed on
+//! the server when its last clone is dropped (tokio-postgres sends `Close`).
 
-use std::collections::HashMap;
+use crate::query::Query;
+use lru::LruCache;
+use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use tokio_postgres::Statement;
 
+type Key = (&'static str, &'static [u32]);
+
+/// Default number of statements kept per connection (psycopg keeps 100; generated code of a
+/// real application often has a few hundred queries, each cheap to keep on the server).
+pub const DEFAULT_CAPACITY: usize = 256;
+
 /// Prepared statements of one connection.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct StatementCache {
-    statements: Mutex<HashMap<&'static str, Statement>>,
+    statements: Mutex<LruCache<Key, Statement>>,
+}
+
+impl Default for StatementCache {
+    fn default() -> Self {
+        StatementCache::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
+fn key(query: &'static Query) -> Key {
+    (query.sql, query.param_oids)
 }
 
 impl StatementCache {
-    /// The cached statement for `sql`, if any.
-    pub fn get(&self, sql: &'static str) -> Option<Statement> {
-        self.statements
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(sql)
-            .cloned()
+    /// A cache holding at most `capacity` statements (at least 1).
+    pub fn with_capacity(capacity: usize) -> Self {
+        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
+        StatementCache {
+            statements: Mutex::new(LruCache::new(capacity)),
+        }
     }
 
-    /// Remembers a statement prepared for `sql`.
-    pub fn insert(&self, sql: &'static str, statement: Statement) {
-        self.statements
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(sql, statement);
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<Key, Statement>> {
+        self.statements.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cached statement for `query`, if any (marking it most recently used).
+    pub fn get(&self, query: &'static Query) -> Option<Statement> {
+        self.lock().get(&key(query)).cloned()
+    }
+
+    /// Remembers a statement prepared for `query`, evicting the least recently used one when full.
+    pub fn insert(&self, query: &'static Query, statement: Statement) {
+        self.lock().put(key(query), statement);
+    }
+
+    /// Forgets the statement for `query` (the server invalidated it).
+    pub fn remove(&self, query: &'static Query) {
+        self.lock().pop(&key(query));
     }
 
     /// How many statements are cached.
     pub fn len(&self) -> usize {
-        self.statements.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.lock().len()
+    }
+
+    /// The most statements this cache keeps.
+    pub fn capacity(&self) -> usize {
+        self.lock().cap().get()
     }
 
     /// Whether nothing is cached.
@@ -46,6 +79,17 @@ impl StatementCache {
 
     /// Forgets every statement (they are deallocated on the server when dropped).
     pub fn clear(&self) {
-        self.statements.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.lock().clear();
     }
+}
+
+/// Whether the server no longer accepts a cached statement: its result type changed
+/// (`ALTER TABLE …`: SQLSTATE 0A000 "cached plan must not change result type") or it was
+/// deallocated (`DISCARD ALL`, `DEALLOCATE`: 26000). Re-preparing fixes both.
+pub(crate) fn is_stale(error: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    error.as_db_error().is_some_and(|db| {
+        *db.code() == SqlState::INVALID_SQL_STATEMENT_NAME
+            || (*db.code() == SqlState::FEATURE_NOT_SUPPORTED && db.message().contains("cached plan"))
+    })
 }

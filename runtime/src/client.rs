@@ -1,12 +1,31 @@
 //! [`Client`] and [`Transaction`]: tokio-postgres with a statement cache.
 
-use crate::cache::StatementCache;
+use crate::cache::{StatementCache, DEFAULT_CAPACITY};
 use crate::error::Error;
-use crate::generic::{prepared, sealed, GenericClient};
+use crate::execute::{run, StatementMode};
+use crate::generic::{sealed, GenericClient};
 use crate::query::Query;
 use postgres_types::ToSql;
 use std::ops::Deref;
 use tokio_postgres::{NoTls, RowStream};
+
+/// How a [`Client`] (or every connection of a [`crate::pool::Pool`]) runs generated queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Prepared (cached) or unnamed statements.
+    pub mode: StatementMode,
+    /// How many prepared statements each connection keeps (least recently used out first).
+    pub statement_cache_capacity: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            mode: StatementMode::Prepared,
+            statement_cache_capacity: DEFAULT_CAPACITY,
+        }
+    }
+}
 
 /// A connection with a prepared-statement cache: after its first use, every generated call
 /// on it is one round trip.
@@ -16,6 +35,7 @@ use tokio_postgres::{NoTls, RowStream};
 pub struct Client {
     inner: tokio_postgres::Client,
     cache: StatementCache,
+    mode: StatementMode,
 }
 
 impl Client {
@@ -23,24 +43,40 @@ impl Client {
     ///
     /// `config` is a libpq-style string or a `postgres://` URL.
     pub async fn connect(config: &str) -> Result<Self, Error> {
+        Client::connect_with(config, ClientOptions::default()).await
+    }
+
+    /// [`connect`](Client::connect) with options.
+    pub async fn connect_with(config: &str, options: ClientOptions) -> Result<Self, Error> {
         let (client, connection) = tokio_postgres::connect(config, NoTls).await?;
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok(Client::new(client))
+        Ok(Client::with_options(client, options))
+    }
+
+    /// Wraps a connected tokio-postgres client (prepared mode, default cache size).
+    pub fn new(inner: tokio_postgres::Client) -> Self {
+        Client::with_options(inner, ClientOptions::default())
     }
 
     /// Wraps a connected tokio-postgres client.
-    pub fn new(inner: tokio_postgres::Client) -> Self {
+    pub fn with_options(inner: tokio_postgres::Client, options: ClientOptions) -> Self {
         Client {
             inner,
-            cache: StatementCache::default(),
+            cache: StatementCache::with_capacity(options.statement_cache_capacity),
+            mode: options.mode,
         }
     }
 
     /// The statements prepared on this connection so far.
     pub fn statement_cache(&self) -> &StatementCache {
         &self.cache
+    }
+
+    /// How this client runs generated queries.
+    pub fn mode(&self) -> StatementMode {
+        self.mode
     }
 
     /// Starts a transaction: it commits with [`Transaction::commit`] and rolls back when
@@ -50,6 +86,7 @@ impl Client {
         Ok(Transaction {
             inner,
             cache: &self.cache,
+            mode: self.mode,
         })
     }
 
@@ -74,13 +111,7 @@ impl GenericClient for Client {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<RowStream, tokio_postgres::Error> {
-        let statement = prepared(
-            &self.cache,
-            query,
-            self.inner.prepare_typed(query.sql, &query.param_types()),
-        )
-        .await?;
-        self.inner.query_raw(&statement, params.iter().copied()).await
+        run(&self.inner, &self.cache, self.mode, false, query, params).await
     }
 }
 
@@ -88,6 +119,7 @@ impl GenericClient for Client {
 pub struct Transaction<'a> {
     inner: tokio_postgres::Transaction<'a>,
     cache: &'a StatementCache,
+    mode: StatementMode,
 }
 
 impl Transaction<'_> {
@@ -117,13 +149,8 @@ impl GenericClient for Transaction<'_> {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<RowStream, tokio_postgres::Error> {
-        let statement = prepared(
-            self.cache,
-            query,
-            self.inner.prepare_typed(query.sql, &query.param_types()),
-        )
-        .await?;
-        self.inner.query_raw(&statement, params.iter().copied()).await
+        let client = tokio_postgres::GenericClient::client(&self.inner);
+        run(client, self.cache, self.mode, true, query, params).await
     }
 }
 

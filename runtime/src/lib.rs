@@ -17,7 +17,9 @@
 mod cache;
 mod client;
 mod error;
+mod execute;
 mod generic;
+
 mod query;
 
 #[doc(hidden)]
@@ -28,8 +30,9 @@ pub mod __private;
 pub mod sync;
 
 pub use cache::StatementCache;
-pub use client::{Client, Transaction};
+pub use client::{Client, ClientOptions, Transaction};
 pub use error::{Error, ErrorKind};
+pub use execute::StatementMode;
 pub use generic::GenericClient;
 pub use query::Query;
 

@@ -25,6 +25,11 @@ pub trait GenericClient: sealed::Sealed {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<RowIter<'_>, postgres::Error>;
+
+    /// Forgets `query`'s cached statement after the server invalidated it; returns whether
+    /// the call may be retried (not inside a transaction, which the error aborted).
+    #[doc(hidden)]
+    fn __evict(&mut self, query: &'static Query) -> bool;
 }
 
 /// A blocking connection with a prepared-statement cache. Derefs to `postgres::Client`.
@@ -107,7 +112,7 @@ impl DerefMut for Transaction<'_> {
 }
 
 macro_rules! cached_client {
-    ($ty:ty) => {
+    ($ty:ty, $retry:literal) => {
         impl sealed::Sealed for $ty {}
         impl GenericClient for $ty {
             fn __query(
@@ -115,22 +120,27 @@ macro_rules! cached_client {
                 query: &'static Query,
                 params: &[&(dyn ToSql + Sync)],
             ) -> Result<RowIter<'_>, postgres::Error> {
-                let statement = match self.cache.get(query.sql) {
+                let statement = match self.cache.get(query) {
                     Some(statement) => statement,
                     None => {
                         let statement = self.inner.prepare_typed(query.sql, &query.param_types())?;
-                        self.cache.insert(query.sql, statement.clone());
+                        self.cache.insert(query, statement.clone());
                         statement
                     }
                 };
                 self.inner.query_raw(&statement, params.iter().copied())
             }
+
+            fn __evict(&mut self, query: &'static Query) -> bool {
+                self.cache.remove(query);
+                $retry
+            }
         }
     };
 }
 
-cached_client!(Client);
-cached_client!(Transaction<'_>);
+cached_client!(Client, true);
+cached_client!(Transaction<'_>, false);
 
 macro_rules! unnamed_client {
     ($ty:ty) => {
@@ -153,6 +163,10 @@ macro_rules! unnamed_client {
                         .map(|(p, &oid)| (*p, param_type(oid))),
                 )
             }
+
+            fn __evict(&mut self, _: &'static Query) -> bool {
+                false
+            }
         }
     };
 }
@@ -160,113 +174,9 @@ macro_rules! unnamed_client {
 unnamed_client!(postgres::Client);
 unnamed_client!(postgres::Transaction<'_>);
 
-/// What generated blocking code calls. Not a public API.
 #[doc(hidden)]
-pub mod __private {
-    use super::GenericClient;
-    use crate::error::Error;
-    use crate::query::Query;
-    use postgres::fallible_iterator::FallibleIterator;
-    use postgres::Row;
-    use postgres_types::ToSql;
-
-    type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
-
-    /// `:one` — exactly one row.
-    pub fn one<C, T>(
-        client: &mut C,
-        query: &'static Query,
-        params: Params<'_>,
-        decode: impl FnOnce(&Row) -> Result<T, Error>,
-    ) -> Result<T, Error>
-    where
-        C: GenericClient + ?Sized,
-    {
-        match opt_row(client, query, params)? {
-            Some(row) => decode(&row).map_err(|e| e.in_query(query)),
-            None => Err(Error::row_count(query, "expected exactly one row, got none")),
-        }
-    }
-
-    /// `:opt` — zero or one row.
-    pub fn opt<C, T>(
-        client: &mut C,
-        query: &'static Query,
-        params: Params<'_>,
-        decode: impl FnOnce(&Row) -> Result<T, Error>,
-    ) -> Result<Option<T>, Error>
-    where
-        C: GenericClient + ?Sized,
-    {
-        match opt_row(client, query, params)? {
-            Some(row) => decode(&row).map(Some).map_err(|e| e.in_query(query)),
-            None => Ok(None),
-        }
-    }
-
-    fn opt_row<C>(client: &mut C, query: &'static Query, params: Params<'_>) -> Result<Option<Row>, Error>
-    where
-        C: GenericClient + ?Sized,
-    {
-        let db = |e| Error::from_postgres(Some(query), e);
-        let mut rows = client.__query(query, params).map_err(db)?;
-        let first = rows.next().map_err(db)?;
-        if first.is_some() && rows.next().map_err(db)?.is_some() {
-            return Err(Error::row_count(query, "expected at most one row, got several"));
-        }
-        Ok(first)
-    }
-
-    /// `:many` — every row, decoded as it arrives.
-    pub fn many<C, T>(
-        client: &mut C,
-        query: &'static Query,
-        params: Params<'_>,
-        decode: impl Fn(&Row) -> Result<T, Error>,
-    ) -> Result<Vec<T>, Error>
-    where
-        C: GenericClient + ?Sized,
-    {
-        let db = |e| Error::from_postgres(Some(query), e);
-        let mut rows = client.__query(query, params).map_err(db)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(db)? {
-            out.push(decode(&row).map_err(|e| e.in_query(query))?);
-        }
-        Ok(out)
-    }
-
-    /// Zero-copy `:many` — runs `visit` on each row as it arrives; returns the row count.
-    pub fn each<C>(
-        client: &mut C,
-        query: &'static Query,
-        params: Params<'_>,
-        mut visit: impl FnMut(&Row) -> Result<(), Error>,
-    ) -> Result<u64, Error>
-    where
-        C: GenericClient + ?Sized,
-    {
-        let db = |e| Error::from_postgres(Some(query), e);
-        let mut rows = client.__query(query, params).map_err(db)?;
-        let mut count = 0;
-        while let Some(row) = rows.next().map_err(db)? {
-            visit(&row).map_err(|e| e.in_query(query))?;
-            count += 1;
-        }
-        Ok(count)
-    }
-
-    /// `:exec` — the number of rows affected.
-    pub fn exec<C>(client: &mut C, query: &'static Query, params: Params<'_>) -> Result<u64, Error>
-    where
-        C: GenericClient + ?Sized,
-    {
-        let db = |e| Error::from_postgres(Some(query), e);
-        let mut rows = client.__query(query, params).map_err(db)?;
-        while rows.next().map_err(db)?.is_some() {}
-        Ok(rows.rows_affected().unwrap_or(0))
-    }
-}
+#[path = "private.rs"]
+pub mod __private;
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,0 +1,82 @@
+//! How one generated call reaches the server: through the connection's statement cache, or
+//! unnamed (nothing prepared on the server).
+
+use crate::cache::{is_stale, StatementCache};
+use crate::query::{param_type, Query};
+use postgres_types::ToSql;
+use tokio_postgres::{Client, RowStream};
+
+/// How a client runs generated queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatementMode {
+    /// Prepare each query once per connection and keep it in the statement cache: one round
+    /// trip per call after the first. The default.
+    #[default]
+    Prepared,
+    /// Prepare nothing named on the server: every call sends Parse + Bind + Execute with the
+    /// parameter types the generator fixed, in one round trip (two for queries with
+    /// user-defined parameter types, which are described first). For PgBouncer in
+    /// transaction mode, where a named statement may be missing on the next server connection.
+    Unnamed,
+}
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// Runs `query` on `client` in `mode`. Outside a transaction, a cached statement the server
+/// invalidated (schema change, `DISCARD ALL`) is re-prepared once and the call retried;
+/// inside one the error aborted the transaction, so the statement is only evicted.
+pub(crate) async fn run(
+    client: &Client,
+    cache: &StatementCache,
+    mode: StatementMode,
+    in_transaction: bool,
+    query: &'static Query,
+    params: Params<'_>,
+) -> Result<RowStream, tokio_postgres::Error> {
+    if mode == StatementMode::Unnamed {
+        return unnamed(client, query, params).await;
+    }
+    let statement = match cache.get(query) {
+        Some(statement) => statement,
+        None => prepare(client, cache, query).await?,
+    };
+    match client.query_raw(&statement, params.iter().copied()).await {
+        Err(e) if is_stale(&e) => {
+            cache.remove(query);
+            if in_transaction {
+                return Err(e);
+            }
+            let statement = prepare(client, cache, query).await?;
+            client.query_raw(&statement, params.iter().copied()).await
+        }
+        result => result,
+    }
+}
+
+async fn prepare(
+    client: &Client,
+    cache: &StatementCache,
+    query: &'static Query,
+) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
+    let statement = client.prepare_typed(query.sql, &query.param_types()).await?;
+    cache.insert(query, statement.clone());
+    Ok(statement)
+}
+
+/// The unnamed path. Parameters of user-defined types need their real type (an enum's or
+/// composite's OID differs per database), so those queries are described first.
+pub(crate) async fn unnamed(
+    client: &Client,
+    query: &'static Query,
+    params: Params<'_>,
+) -> Result<RowStream, tokio_postgres::Error> {
+    if query.types_known() {
+        let typed = params
+            .iter()
+            .zip(query.param_oids)
+            .map(|(p, &oid)| (*p, param_type(oid)));
+        return client.query_typed_raw(query.sql, typed).await;
+    }
+    let statement = client.prepare_typed(query.sql, &query.param_types()).await?;
+    client.query_raw(&statement, params.iter().copied()).await
+}

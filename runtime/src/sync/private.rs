@@ -1,0 +1,131 @@
+//! What generated blocking code calls. Not a public API.
+
+use super::GenericClient;
+use crate::error::Error;
+use crate::query::Query;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Row, RowIter};
+use postgres_types::ToSql;
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// Runs `query` and hands its rows to `consume`. A cached statement the server invalidated is
+/// re-prepared and the call retried once, when the client allows it (see `__evict`). The
+/// retry lives here, not in `__query`, because the rows borrow the client.
+fn with_rows<C, T>(
+    client: &mut C,
+    query: &'static Query,
+    params: Params<'_>,
+    consume: impl FnOnce(RowIter<'_>) -> Result<T, Error>,
+) -> Result<T, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    let db = |e| Error::from_postgres(Some(query), e);
+    // The `let … = match` drops the first result (and its borrow of `client`) at the `;`.
+    let stale = match client.__query(query, params) {
+        Ok(rows) => return consume(rows),
+        Err(e) if crate::cache::is_stale(&e) => e,
+        Err(e) => return Err(db(e)),
+    };
+    if !client.__evict(query) {
+        return Err(db(stale));
+    }
+    consume(client.__query(query, params).map_err(db)?)
+}
+
+/// `:one` — exactly one row.
+pub fn one<C, T>(
+    client: &mut C,
+    query: &'static Query,
+    params: Params<'_>,
+    decode: impl FnOnce(&Row) -> Result<T, Error>,
+) -> Result<T, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    match opt_row(client, query, params)? {
+        Some(row) => decode(&row).map_err(|e| e.in_query(query)),
+        None => Err(Error::row_count(query, "expected exactly one row, got none")),
+    }
+}
+
+/// `:opt` — zero or one row.
+pub fn opt<C, T>(
+    client: &mut C,
+    query: &'static Query,
+    params: Params<'_>,
+    decode: impl FnOnce(&Row) -> Result<T, Error>,
+) -> Result<Option<T>, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    match opt_row(client, query, params)? {
+        Some(row) => decode(&row).map(Some).map_err(|e| e.in_query(query)),
+        None => Ok(None),
+    }
+}
+
+fn opt_row<C>(client: &mut C, query: &'static Query, params: Params<'_>) -> Result<Option<Row>, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    with_rows(client, query, params, |mut rows| {
+        let db = |e| Error::from_postgres(Some(query), e);
+        let first = rows.next().map_err(db)?;
+        if first.is_some() && rows.next().map_err(db)?.is_some() {
+            return Err(Error::row_count(query, "expected at most one row, got several"));
+        }
+        Ok(first)
+    })
+}
+
+/// `:many` — every row, decoded as it arrives.
+pub fn many<C, T>(
+    client: &mut C,
+    query: &'static Query,
+    params: Params<'_>,
+    decode: impl Fn(&Row) -> Result<T, Error>,
+) -> Result<Vec<T>, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    with_rows(client, query, params, |mut rows| {
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| Error::from_postgres(Some(query), e))? {
+            out.push(decode(&row).map_err(|e| e.in_query(query))?);
+        }
+        Ok(out)
+    })
+}
+
+/// Zero-copy `:many` — runs `visit` on each row as it arrives; returns the row count.
+pub fn each<C>(
+    client: &mut C,
+    query: &'static Query,
+    params: Params<'_>,
+    mut visit: impl FnMut(&Row) -> Result<(), Error>,
+) -> Result<u64, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    with_rows(client, query, params, |mut rows| {
+        let mut count = 0;
+        while let Some(row) = rows.next().map_err(|e| Error::from_postgres(Some(query), e))? {
+            visit(&row).map_err(|e| e.in_query(query))?;
+            count += 1;
+        }
+        Ok(count)
+    })
+}
+
+/// `:exec` — the number of rows affected.
+pub fn exec<C>(client: &mut C, query: &'static Query, params: Params<'_>) -> Result<u64, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    with_rows(client, query, params, |mut rows| {
+        while rows.next().map_err(|e| Error::from_postgres(Some(query), e))?.is_some() {}
+        Ok(rows.rows_affected().unwrap_or(0))
+    })
+}

@@ -1,0 +1,118 @@
+//! The statement cache: bounded (LRU), re-prepared after the server invalidates a statement,
+//! and the unnamed mode that prepares nothing — on a real server.
+
+use quarry::{Client, ClientOptions, StatementMode};
+use quarry_tests::asynchronous::tasks;
+use quarry_tests::db::fresh_database;
+
+/// Named statements on the server, counted with the simple protocol (which prepares nothing).
+async fn server_side_statements(client: &quarry::tokio_postgres::Client) -> usize {
+    let messages = client
+        .simple_query("SELECT count(*) FROM pg_prepared_statements")
+        .await
+        .unwrap();
+    messages
+        .iter()
+        .find_map(|m| match m {
+            quarry::tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(|v| v.parse().unwrap()),
+            _ => None,
+        })
+        .unwrap()
+}
+
+async fn client_with(options: ClientOptions) -> Client {
+    Client::connect_with(&fresh_database(), options).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_cache_is_bounded_and_evicts_the_least_recently_used() {
+    let client = client_with(ClientOptions {
+        statement_cache_capacity: 2,
+        ..ClientOptions::default()
+    })
+    .await;
+    assert_eq!(client.statement_cache().capacity(), 2);
+    tasks::add_task(&client, "a", "").await.unwrap();
+    tasks::count_tasks(&client, None).await.unwrap();
+    tasks::add_task(&client, "b", "").await.unwrap(); // most recent: add_task
+    tasks::list_tasks(&client).await.unwrap(); // evicts count_tasks
+    assert_eq!(client.statement_cache().len(), 2);
+    assert_eq!(
+        server_side_statements(&client).await,
+        2,
+        "the evicted statement is closed on the server"
+    );
+    // add_task was kept: running it again prepares nothing new.
+    tasks::add_task(&client, "c", "").await.unwrap();
+    assert_eq!(server_side_statements(&client).await, 2);
+}
+
+#[tokio::test]
+async fn a_statement_invalidated_by_a_schema_change_is_prepared_again() {
+    let mut client = client_with(ClientOptions::default()).await;
+    let id = tasks::add_task(&client, "Before", "").await.unwrap();
+    assert_eq!(tasks::task_title(&client, id).await.unwrap(), "Before");
+    // varchar(200) → text changes the cached statement's result type (SQLSTATE 0A000).
+    client
+        .batch_execute("ALTER TABLE tasks ALTER COLUMN title TYPE text")
+        .await
+        .unwrap();
+    assert_eq!(tasks::task_title(&client, id).await.unwrap(), "Before");
+
+    // Inside a transaction the error has aborted it: the call fails, the statement is
+    // evicted, and the next transaction works.
+    client
+        .batch_execute("ALTER TABLE tasks ALTER COLUMN title TYPE varchar(300)")
+        .await
+        .unwrap();
+    let transaction = client.transaction().await.unwrap();
+    let error = tasks::task_title(&transaction, id).await.unwrap_err();
+    assert_eq!(error.code().map(|c| c.code()), Some("0A000"), "{error}");
+    transaction.rollback().await.unwrap();
+    let transaction = client.transaction().await.unwrap();
+    assert_eq!(tasks::task_title(&transaction, id).await.unwrap(), "Before");
+    transaction.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn statements_deallocated_by_discard_all_are_prepared_again() {
+    let client = client_with(ClientOptions::default()).await;
+    tasks::add_task(&client, "x", "").await.unwrap();
+    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), 1);
+    client.batch_execute("DISCARD ALL").await.unwrap();
+    assert_eq!(server_side_statements(&client).await, 0);
+    assert_eq!(
+        tasks::count_tasks(&client, None).await.unwrap(),
+        1,
+        "SQLSTATE 26000 → re-prepared"
+    );
+    assert_eq!(server_side_statements(&client).await, 1);
+}
+
+#[tokio::test]
+async fn unnamed_mode_prepares_nothing_on_the_server() {
+    let client = client_with(ClientOptions {
+        mode: StatementMode::Unnamed,
+        ..ClientOptions::default()
+    })
+    .await;
+    let id = tasks::add_task(&client, "Unnamed", "").await.unwrap();
+    assert_eq!(tasks::task_title(&client, id).await.unwrap(), "Unnamed");
+    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), 1);
+    assert_eq!(server_side_statements(&client).await, 0);
+    assert!(client.statement_cache().is_empty());
+}
+
+#[test]
+fn the_blocking_client_also_prepares_again_after_a_schema_change() {
+    use quarry_tests::blocking::tasks as sync_tasks;
+    let mut client = quarry::sync::Client::connect(&fresh_database()).unwrap();
+    let id = sync_tasks::add_task(&mut client, "Before", "").unwrap();
+    assert_eq!(sync_tasks::task_title(&mut client, id).unwrap(), "Before");
+    client
+        .batch_execute("ALTER TABLE tasks ALTER COLUMN title TYPE text")
+        .unwrap();
+    assert_eq!(sync_tasks::task_title(&mut client, id).unwrap(), "Before");
+    client.batch_execute("DISCARD ALL").unwrap();
+    assert_eq!(sync_tasks::task_title(&mut client, id).unwrap(), "Before");
+}
