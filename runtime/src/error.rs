@@ -17,6 +17,10 @@ pub enum ErrorKind {
     RowCount,
     /// A value could not be decoded into its Rust type (e.g. an unexpected `NULL`).
     Decode,
+    /// No pooled connection became free within the pool's wait timeout.
+    PoolTimeout,
+    /// The pool could not be built, or is closed.
+    Pool,
     /// Anything else tokio-postgres reports, such as a parameter it cannot encode.
     Other,
 }
@@ -68,6 +72,25 @@ impl Error {
             query,
             message,
             source: Some(error),
+        }
+    }
+
+    pub(crate) fn pool_timeout(wait: Option<std::time::Duration>) -> Self {
+        let waited = wait.map_or_else(String::new, |w| format!(" within {w:?}"));
+        Error {
+            kind: ErrorKind::PoolTimeout,
+            query: None,
+            message: format!("no pooled connection became free{waited}; raise `max_size` or `wait_timeout`, or hold connections for less time"),
+            source: None,
+        }
+    }
+
+    pub(crate) fn pool(message: String) -> Self {
+        Error {
+            kind: ErrorKind::Pool,
+            query: None,
+            message,
+            source: None,
         }
     }
 

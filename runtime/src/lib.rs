@@ -19,7 +19,7 @@ mod client;
 mod error;
 mod execute;
 mod generic;
-
+pub mod pool;
 mod query;
 
 #[doc(hidden)]
@@ -34,6 +34,7 @@ pub use client::{Client, ClientOptions, Transaction};
 pub use error::{Error, ErrorKind};
 pub use execute::StatementMode;
 pub use generic::GenericClient;
+pub use pool::{Pool, PoolConfig, PoolStats};
 pub use query::Query;
 
 /// Includes the modules that `quarry_codegen::Config::compile()` wrote into `OUT_DIR`.

@@ -1,0 +1,344 @@
+//! [`Pool`]: a connection pool whose connections are [`Client`]s, so each keeps its
+//! statement cache for its whole life, across checkouts.
+//!
+//! Built on `deadpool`'s managed pool (the engine under deadpool-postgres) with quarry's own
+//! manager: deadpool-postgres would bring a second, unbounded statement cache without
+//! invalidation handling; this manager reuses [`Client`]'s.
+//!
+//! ```text
+//! let pool = Pool::connect("host=/run/postgresql dbname=app", PoolConfig::default()).await?;
+//! let conn = pool.get().await?;                       // a pool::Connection
+//! let tasks = tasks::list_tasks(&conn).await?;       // generated functions take it directly
+//! ```
+
+use crate::client::{Client, ClientOptions};
+use crate::error::Error;
+use crate::generic::{sealed, GenericClient};
+use crate::query::Query;
+use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
+use postgres_types::ToSql;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_postgres::{NoTls, RowStream};
+
+/// What is checked when a connection is taken from the pool (deadpool's recycling methods).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Recycling {
+    /// Only that the connection is not closed: no round trip. A transaction opened with raw
+    /// `BEGIN` and never ended stays open (quarry's own transactions roll back on drop).
+    Fast,
+    /// One round trip that both checks the connection and detects a transaction left open
+    /// (`statement_timestamp() <> transaction_timestamp()` only inside one), which is then
+    /// rolled back. The default.
+    #[default]
+    Verified,
+    /// As `Verified`, then `DISCARD ALL` (session state, temporary tables, prepared
+    /// statements — the statement cache is cleared with them).
+    Clean,
+}
+
+/// Pool settings. `Default` gives 10 connections, no minimum, 30 s waits and connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Most connections open at once.
+    pub max_size: usize,
+    /// Connections opened by [`Pool::connect`] and kept open even when idle.
+    pub min_size: usize,
+    /// How long [`Pool::get`] waits for a free connection before [`crate::ErrorKind::PoolTimeout`].
+    pub wait_timeout: Option<Duration>,
+    /// How long opening one connection may take.
+    pub connect_timeout: Option<Duration>,
+    /// Connections older than this are closed when next taken or found idle.
+    pub max_lifetime: Option<Duration>,
+    /// Connections idle (in the pool) longer than this are closed, down to `min_size`.
+    pub max_idle_time: Option<Duration>,
+    /// What is checked on checkout.
+    pub recycling: Recycling,
+    /// Statement mode and cache size of every connection.
+    pub client: ClientOptions,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            max_size: 10,
+            min_size: 0,
+            wait_timeout: Some(Duration::from_secs(30)),
+            connect_timeout: Some(Duration::from_secs(30)),
+            max_lifetime: None,
+            max_idle_time: None,
+            recycling: Recycling::Verified,
+            client: ClientOptions::default(),
+        }
+    }
+}
+
+/// Counters since the pool was created, plus its current state (psycopg_pool's `get_stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open now (idle or in use).
+    pub size: usize,
+    /// Idle connections now.
+    pub available: usize,
+    /// Tasks waiting for a connection now.
+    pub waiting: usize,
+    /// The configured maximum.
+    pub max_size: usize,
+    /// Checkouts requested.
+    pub requests: u64,
+    /// Checkouts that found no idle connection and the pool full, so had to wait.
+    pub waits: u64,
+    /// Checkouts that gave up after `wait_timeout`.
+    pub timeouts: u64,
+    /// Failed attempts to open a connection.
+    pub connection_errors: u64,
+    /// Connections found closed or unhealthy on checkout, and discarded.
+    pub connections_lost: u64,
+    /// Transactions found open on checkout and rolled back.
+    pub rollbacks: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    waits: AtomicU64,
+    timeouts: AtomicU64,
+    connection_errors: AtomicU64,
+    connections_lost: AtomicU64,
+    rollbacks: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A pooled connection's state.
+#[derive(Debug)]
+pub struct Pooled {
+    client: Client,
+    returned: Instant,
+}
+
+/// Opens and checks connections for the pool.
+#[derive(Debug)]
+pub struct Manager {
+    config: tokio_postgres::Config,
+    settings: PoolConfig,
+    counters: Arc<Counters>,
+}
+
+impl managed::Manager for Manager {
+    type Type = Pooled;
+    type Error = tokio_postgres::Error;
+
+    async fn create(&self) -> Result<Pooled, tokio_postgres::Error> {
+        let connected = self.config.connect(NoTls).await;
+        let (client, connection) = connected.inspect_err(|_| bump(&self.counters.connection_errors))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(Pooled {
+            client: Client::with_options(client, self.settings.client),
+            returned: Instant::now(),
+        })
+    }
+
+    async fn recycle(&self, pooled: &mut Pooled, metrics: &Metrics) -> RecycleResult<tokio_postgres::Error> {
+        if pooled.client.is_closed() {
+            bump(&self.counters.connections_lost);
+            return Err(RecycleError::message("connection closed"));
+        }
+        if self.settings.max_lifetime.is_some_and(|max| metrics.age() > max) {
+            return Err(RecycleError::message("connection reached max_lifetime"));
+        }
+        if self.settings.recycling == Recycling::Fast {
+            return Ok(());
+        }
+        let client = &pooled.client;
+        let probe = client
+            .simple_query("SELECT statement_timestamp() <> transaction_timestamp()")
+            .await;
+        let open = match probe {
+            Ok(messages) => messages.iter().any(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
+                _ => false,
+            }),
+            // An aborted transaction rejects every statement until it ends.
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) => true,
+            Err(e) => {
+                bump(&self.counters.connections_lost);
+                return Err(RecycleError::Backend(e));
+            }
+        };
+        if open {
+            bump(&self.counters.rollbacks);
+            client.batch_execute("ROLLBACK").await?;
+        }
+        if self.settings.recycling == Recycling::Clean {
+            client.batch_execute("DISCARD ALL").await?;
+            client.statement_cache().clear();
+        }
+        Ok(())
+    }
+}
+
+/// A pool of [`Client`]s. Cheap to clone (all clones share the connections).
+#[derive(Debug, Clone)]
+pub struct Pool {
+    inner: managed::Pool<Manager>,
+    counters: Arc<Counters>,
+}
+
+impl Pool {
+    /// Creates the pool and opens `min_size` connections. `config` is a libpq-style string or
+    /// a `postgres://` URL.
+    pub async fn connect(config: &str, settings: PoolConfig) -> Result<Pool, Error> {
+        let mut pg: tokio_postgres::Config = config.parse()?;
+        if let Some(timeout) = settings.connect_timeout {
+            pg.connect_timeout(timeout);
+        }
+        let counters = Arc::new(Counters::default());
+        let manager = Manager {
+            config: pg,
+            settings: settings.clone(),
+            counters: counters.clone(),
+        };
+        let inner = managed::Pool::builder(manager)
+            .max_size(settings.max_size.max(1))
+            .wait_timeout(settings.wait_timeout)
+            .create_timeout(settings.connect_timeout)
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|e| Error::pool(format!("cannot build the pool: {e}")))?;
+        let pool = Pool { inner, counters };
+        pool.top_up(settings.min_size).await?;
+        if settings.max_idle_time.is_some() || settings.max_lifetime.is_some() || settings.min_size > 0 {
+            tokio::spawn(maintain(pool.inner.weak(), settings));
+        }
+        Ok(pool)
+    }
+
+    /// Opens connections until `min` are open.
+    async fn top_up(&self, min: usize) -> Result<(), Error> {
+        let missing = min.saturating_sub(self.inner.status().size);
+        let checkouts = (0..missing).map(|_| self.get());
+        for connection in futures_util::future::join_all(checkouts).await {
+            connection?;
+        }
+        Ok(())
+    }
+
+    /// Takes a connection, waiting up to `wait_timeout`; it returns to the pool when dropped.
+    pub async fn get(&self) -> Result<Connection, Error> {
+        bump(&self.counters.requests);
+        let status = self.inner.status();
+        if status.available == 0 && status.size >= status.max_size {
+            bump(&self.counters.waits);
+        }
+        match self.inner.get().await {
+            Ok(object) => Ok(Connection { object }),
+            Err(managed::PoolError::Timeout(managed::TimeoutType::Wait)) => {
+                bump(&self.counters.timeouts);
+                Err(Error::pool_timeout(self.inner.timeouts().wait))
+            }
+            Err(managed::PoolError::Backend(e)) => Err(e.into()),
+            Err(e) => Err(Error::pool(e.to_string())),
+        }
+    }
+
+    /// Current state and counters.
+    pub fn stats(&self) -> PoolStats {
+        let status = self.inner.status();
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        PoolStats {
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+            max_size: status.max_size,
+            requests: get(&self.counters.requests),
+            waits: get(&self.counters.waits),
+            timeouts: get(&self.counters.timeouts),
+            connection_errors: get(&self.counters.connection_errors),
+            connections_lost: get(&self.counters.connections_lost),
+            rollbacks: get(&self.counters.rollbacks),
+        }
+    }
+
+    /// Closes the pool: idle connections close now, others when returned; `get` fails after.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}
+
+/// Every second: closes connections idle longer than `max_idle_time` or older than
+/// `max_lifetime` (keeping `min_size`), then reopens up to `min_size`. Stops with the pool.
+async fn maintain(pool: managed::WeakPool<Manager>, settings: PoolConfig) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Some(inner) = pool.upgrade() else { return };
+        if inner.is_closed() {
+            return;
+        }
+        let mut keep = inner.status().size;
+        inner.retain(|pooled, metrics| {
+            let idle = settings
+                .max_idle_time
+                .is_some_and(|max| pooled.returned.elapsed() > max);
+            let old = settings.max_lifetime.is_some_and(|max| metrics.age() > max);
+            let drop = (idle && keep > settings.min_size) || old;
+            keep -= usize::from(drop);
+            !drop
+        });
+        let missing = settings.min_size.saturating_sub(inner.status().size);
+        let checkouts = (0..missing).map(|_| inner.get());
+        let _ = futures_util::future::join_all(checkouts).await;
+    }
+}
+
+/// A connection taken from a [`Pool`]: use it like a [`Client`] (it derefs to one), and pass
+/// it to generated functions directly. Dropping it returns it to the pool.
+pub struct Connection {
+    object: managed::Object<Manager>,
+}
+
+impl Deref for Connection {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.object.client
+    }
+}
+
+impl DerefMut for Connection {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.object.client
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.object.returned = Instant::now();
+    }
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("client", &self.object.client)
+            .finish()
+    }
+}
+
+impl sealed::Sealed for Connection {}
+
+impl GenericClient for Connection {
+    fn __query(
+        &self,
+        query: &'static Query,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> impl std::future::Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
+        self.object.client.__query(query, params)
+    }
+}
