@@ -38,3 +38,13 @@ UPDATE tasks SET owner_id = $2 WHERE id = $1;
 -- name: task_title :one
 -- The title of one task; no such task is an error.
 SELECT title FROM tasks WHERE id = :id;
+
+-- Batches: one call per parameter set, pipelined (tests/tests/pipeline.rs).
+-- name: add_tasks :batchone
+INSERT INTO tasks (title, description) VALUES (:title, :description) RETURNING id;
+
+-- name: complete_tasks :batchexec
+UPDATE tasks SET status = 'done', completed_at = now() WHERE id = :id;
+
+-- name: tasks_with_prefix :batchmany
+SELECT id, title FROM tasks WHERE title LIKE :prefix || '%' ORDER BY id;

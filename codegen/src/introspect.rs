@@ -250,9 +250,9 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
             nullability_reason: reason,
         });
     }
-    if columns.is_empty() && query.kind != QueryKind::Exec {
+    if columns.is_empty() && query.kind.single() != QueryKind::Exec {
         return Err(input.at_name(
-            format!("query `{}` returns no columns, so it cannot be `{}`", query.name, kind_name(query.kind)),
+            format!("query `{}` returns no columns, so it cannot be `{}`", query.name, query.kind.name()),
             "use `:exec` for statements without a result (it returns the number of rows affected), or add `RETURNING …`".into(),
         ));
     }
@@ -401,15 +401,6 @@ fn usable_ident(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !matches!(name, "_" | "self" | "super" | "crate" | "Self")
-}
-
-fn kind_name(kind: QueryKind) -> &'static str {
-    match kind {
-        QueryKind::One => ":one",
-        QueryKind::Opt => ":opt",
-        QueryKind::Many => ":many",
-        QueryKind::Exec => ":exec",
-    }
 }
 
 #[cfg(test)]

@@ -25,18 +25,55 @@ pub enum QueryKind {
     Many,
     /// `:exec` — the number of rows affected, as `u64`.
     Exec,
+    /// `:batchexec` — `:exec` for each parameter set of an iterator, pipelined.
+    BatchExec,
+    /// `:batchone` — `:one` for each parameter set, pipelined.
+    BatchOne,
+    /// `:batchmany` — `:many` for each parameter set, pipelined.
+    BatchMany,
 }
 
 impl QueryKind {
-    const ALL: [(&'static str, QueryKind); 4] = [
+    const ALL: [(&'static str, QueryKind); 7] = [
         ("one", QueryKind::One),
         ("opt", QueryKind::Opt),
         ("many", QueryKind::Many),
         ("exec", QueryKind::Exec),
+        ("batchexec", QueryKind::BatchExec),
+        ("batchone", QueryKind::BatchOne),
+        ("batchmany", QueryKind::BatchMany),
     ];
 
     fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+
+    /// The kind as written, e.g. `:batchexec`.
+    pub fn name(self) -> &'static str {
+        match self {
+            QueryKind::One => ":one",
+            QueryKind::Opt => ":opt",
+            QueryKind::Many => ":many",
+            QueryKind::Exec => ":exec",
+            QueryKind::BatchExec => ":batchexec",
+            QueryKind::BatchOne => ":batchone",
+            QueryKind::BatchMany => ":batchmany",
+        }
+    }
+
+    /// What one execution returns: a batch kind's single-call kind, else itself.
+    pub fn single(self) -> QueryKind {
+        match self {
+            QueryKind::BatchExec => QueryKind::Exec,
+            QueryKind::BatchOne => QueryKind::One,
+            QueryKind::BatchMany => QueryKind::Many,
+            kind => kind,
+        }
+    }
+
+    /// Whether the generated function takes an iterator of parameter sets.
+    pub fn is_batch(self) -> bool {
+        self != self.single()
     }
 }
 
@@ -250,7 +287,7 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
     })
 }
 
-const HEADER_HINT: &str = "a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec";
+const HEADER_HINT: &str = "a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec, :batchexec, :batchone, :batchmany";
 
 fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<usize>, QueryKind), Diagnostic> {
     let after_name = header_text(source, header).expect("header token");
@@ -291,7 +328,7 @@ fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<us
     }
     let kind = QueryKind::from_name(kind_name).ok_or_else(|| {
         Diagnostic::at(source, kind_span, format!("unknown query kind `{kind_word}`")).with_hint(
-            "the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows) and :exec (rows affected)",
+            "the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)",
         )
     })?;
     validate_name(source, name, name_span.clone())?;
@@ -488,7 +525,7 @@ mod tests {
 
     #[test]
     fn unknown_kind() {
-        assert_eq!(error("-- name: a :won\nSELECT 1;"), "error: unknown query kind `:won`\n --> q.sql:1:12\n  |\n1 | -- name: a :won\n  |            ^^^^\n  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows) and :exec (rows affected)");
+        assert_eq!(error("-- name: a :won\nSELECT 1;"), "error: unknown query kind `:won`\n --> q.sql:1:12\n  |\n1 | -- name: a :won\n  |            ^^^^\n  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)");
     }
 
     #[test]

@@ -134,6 +134,12 @@ impl Error {
         }
     }
 
+    /// Notes which parameter set of a batch failed.
+    pub(crate) fn in_batch(mut self, index: usize) -> Self {
+        self.message = format!("{} (batch item {index})", self.message);
+        self
+    }
+
     /// Attaches the query to an error raised while decoding its rows.
     pub(crate) fn in_query(mut self, query: &'static Query) -> Self {
         self.query.get_or_insert(query);

@@ -37,6 +37,23 @@ pub use generic::GenericClient;
 pub use pool::{Pool, PoolConfig, PoolStats};
 pub use query::Query;
 
+/// Runs several generated calls on one connection at once and returns their results as a
+/// tuple, each its own `Result`. Use it in async code; it awaits the calls together:
+/// `let (a, b) = quarry::pipeline!(tasks::find_task(&c, 1), tasks::count_tasks(&c, None));`
+///
+/// tokio-postgres writes every call's messages before reading any answer, so calls whose
+/// statements are already prepared (or that run unnamed) share one round trip. Semantics,
+/// decided against psycopg's pipeline mode: each call is followed by its own Sync, so **an
+/// error fails only its own call** — the others still run and return their results. Inside a
+/// transaction the first error aborts the transaction, so the calls after it fail with
+/// SQLSTATE 25P02 (as psycopg's calls after an error fail until the pipeline syncs).
+#[macro_export]
+macro_rules! pipeline {
+    ($($call:expr),+ $(,)?) => {
+        $crate::__private::join!($($call),+)
+    };
+}
+
 /// Includes the modules that `quarry_codegen::Config::compile()` wrote into `OUT_DIR`.
 ///
 /// `quarry::include_queries!()` reads `$OUT_DIR/quarry/mod.rs`; pass the folder name given

@@ -157,3 +157,36 @@ where
     while rows.try_next().await.map_err(db)?.is_some() {}
     Ok(rows.rows_affected().unwrap_or(0))
 }
+
+/// How many calls of a batch are pipelined at once: enough to fill the connection's buffers,
+/// few enough that memory stays flat for any number of parameter sets.
+pub const BATCH_CHUNK: usize = 256;
+
+/// `:batchexec` / `:batchone` / `:batchmany` — runs `call` for each item: the first alone (so
+/// its statement is prepared once, not once per pipelined call), then the rest pipelined,
+/// [`BATCH_CHUNK`] at a time. Stops at the first error, which names the item's index; calls
+/// already sent in its chunk have run (use a transaction for all-or-nothing).
+pub async fn batch<P, T, F, Fut>(items: impl IntoIterator<Item = P>, mut call: F) -> Result<Vec<T>, Error>
+where
+    F: FnMut(P) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let mut items = items.into_iter();
+    let mut out = Vec::with_capacity(items.size_hint().0);
+    let Some(first) = items.next() else {
+        return Ok(out);
+    };
+    out.push(call(first).await.map_err(|e| e.in_batch(0))?);
+    loop {
+        let chunk: Vec<Fut> = items.by_ref().take(BATCH_CHUNK).map(&mut call).collect();
+        if chunk.is_empty() {
+            return Ok(out);
+        }
+        let base = out.len();
+        for (i, result) in futures_util::future::join_all(chunk).await.into_iter().enumerate() {
+            out.push(result.map_err(|e| e.in_batch(base + i))?);
+        }
+    }
+}
+
+pub use futures_util::join;

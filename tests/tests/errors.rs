@@ -31,7 +31,7 @@ fn malformed_header() {
   |
 1 | -- name: list_tasks many
   |                     ^^^^
-  = hint: a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec
+  = hint: a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec, :batchexec, :batchone, :batchmany
 
 quarry: 1 error; nothing was written"
     );
@@ -46,7 +46,7 @@ fn unknown_kind() {
   |
 2 | -- name: list_tasks :all
   |                     ^^^^
-  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows) and :exec (rows affected)
+  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)
 
 quarry: 1 error; nothing was written"
     );

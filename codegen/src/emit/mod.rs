@@ -6,6 +6,7 @@
 //! second emitter. `query` emits the functions and row structs, `user_types` the shared
 //! `types` module of enums and composites.
 
+mod batch;
 mod query;
 mod user_types;
 
@@ -161,6 +162,8 @@ struct FlavorTokens {
     await_: TokenStream,
     client_ref: TokenStream,
     runtime: TokenStream,
+    /// `client` passed on again from inside a closure.
+    reborrow: TokenStream,
 }
 
 impl FlavorTokens {
@@ -171,12 +174,14 @@ impl FlavorTokens {
                 await_: quote!(.await),
                 client_ref: quote!(&),
                 runtime: quote!(::quarry),
+                reborrow: quote!(client),
             },
             Flavor::Sync => FlavorTokens {
                 asyncness: quote!(),
                 await_: quote!(),
                 client_ref: quote!(&mut),
                 runtime: quote!(::quarry::sync),
+                reborrow: quote!(&mut *client),
             },
         }
     }

@@ -23,13 +23,12 @@ pub(super) fn emit_module(module: &Module, options: &EmitOptions) -> TokenStream
     quote! { #(#items)* }
 }
 
-fn ty(rust: &str, nullable: bool) -> TokenStream {
+pub(super) fn ty(rust: &str, nullable: bool) -> TokenStream {
     optional(parse_type(rust, TYPES_FROM_QUERIES), nullable)
 }
 
 fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOptions) -> TokenStream {
     let static_name = format_ident!("{}", heck::AsShoutySnakeCase(&query.fn_name).to_string());
-    let fn_name = ident(&query.fn_name);
     let sql = &query.sql;
     let name = &query.fn_name;
     let location = format!("{file}:{}", query.line);
@@ -44,22 +43,26 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
         .then(|| format!(" Parameters: {oid_doc}."))
         .into_iter();
     let (row_struct, row_type, decode) = row(query, options);
-    let (helper, ret) = match query.kind {
+    let single = query.kind.single();
+    let (helper, ret) = match single {
         QueryKind::One => (quote!(one), quote!(#row_type)),
         QueryKind::Opt => (quote!(opt), quote!(::core::option::Option<#row_type>)),
         QueryKind::Many => (quote!(many), quote!(::std::vec::Vec<#row_type>)),
-        QueryKind::Exec => (quote!(exec), quote!(u64)),
+        _ => (quote!(exec), quote!(u64)),
     };
-    let decode_arg = (query.kind != QueryKind::Exec).then(|| quote!(, #decode));
+    let decode_arg = (single != QueryKind::Exec).then(|| quote!(, #decode));
     let doc = fn_doc(query, &location);
-    let FlavorTokens {
-        asyncness,
-        await_,
-        client_ref,
-        runtime,
-    } = flavor;
-    let row_struct = (query.kind != QueryKind::Exec).then_some(row_struct);
-    let (args, arg_refs) = args(query);
+    let row_struct = (single != QueryKind::Exec).then_some(row_struct);
+    let call = SingleCall {
+        helper,
+        static_name: static_name.clone(),
+        decode_arg,
+    };
+    let function = if query.kind.is_batch() {
+        super::batch::emit(query, flavor, &call, &ret, &doc)
+    } else {
+        single_fn(query, flavor, &call, &ret, &doc)
+    };
     let zero_copy = zero_copy(query, flavor, &static_name);
     quote! {
         #row_struct
@@ -72,6 +75,41 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
             source: #location,
         };
 
+        #function
+
+        #zero_copy
+    }
+}
+
+/// The runtime call that runs a query once: helper, query static and row decoder.
+pub(super) struct SingleCall {
+    pub helper: TokenStream,
+    pub static_name: proc_macro2::Ident,
+    pub decode_arg: Option<TokenStream>,
+}
+
+fn single_fn(
+    query: &Query,
+    flavor: &FlavorTokens,
+    call: &SingleCall,
+    ret: &TokenStream,
+    doc: &[String],
+) -> TokenStream {
+    let fn_name = ident(&query.fn_name);
+    let FlavorTokens {
+        asyncness,
+        await_,
+        client_ref,
+        runtime,
+        ..
+    } = flavor;
+    let (args, arg_refs) = args(query);
+    let SingleCall {
+        helper,
+        static_name,
+        decode_arg,
+    } = call;
+    quote! {
         #(#[doc = #doc])*
         pub #asyncness fn #fn_name<C>(client: #client_ref C #(, #args)*) -> ::core::result::Result<#ret, ::quarry::Error>
         where
@@ -79,13 +117,11 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
         {
             #runtime::__private::#helper(client, &#static_name, &[#(#arg_refs),*] #decode_arg) #await_
         }
-
-        #zero_copy
     }
 }
 
 /// The parameters as `name: Type` and as the `&name` references passed to the runtime.
-fn args(query: &Query) -> (Vec<TokenStream>, Vec<TokenStream>) {
+pub(super) fn args(query: &Query) -> (Vec<TokenStream>, Vec<TokenStream>) {
     query
         .params
         .iter()
@@ -150,6 +186,7 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
         await_,
         client_ref,
         runtime,
+        ..
     } = flavor;
     let (args, arg_refs) = args(query);
     let (ref_struct, ref_type, build) = match query.columns.as_slice() {
@@ -206,7 +243,7 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
                 quote!(f: impl FnOnce(#ref_type) -> T),
             )
         }
-        QueryKind::Exec => unreachable!("handled above"),
+        _ => unreachable!("only reading single-call queries have a zero-copy variant"),
     };
     let generics = if query.kind == QueryKind::Many {
         quote!(<C>)
@@ -249,6 +286,9 @@ fn fn_doc(query: &Query, location: &str) -> Vec<String> {
         QueryKind::Opt => "Returns at most one row; several rows is an error.",
         QueryKind::Many => "Returns every row.",
         QueryKind::Exec => "Returns the number of rows affected.",
+        QueryKind::BatchExec => "Runs once per parameter set, pipelined; returns the rows affected by each.",
+        QueryKind::BatchOne => "Runs once per parameter set, pipelined; each returns exactly one row.",
+        QueryKind::BatchMany => "Runs once per parameter set, pipelined; returns the rows of each.",
     };
     doc.push(format!(" {returns} Defined at `{location}`:"));
     doc.push(String::new());

@@ -129,3 +129,16 @@ where
         Ok(rows.rows_affected().unwrap_or(0))
     })
 }
+
+/// `:batchexec` / `:batchone` / `:batchmany` — runs `call` for each item in turn (the blocking
+/// client cannot pipeline). Stops at the first error, which names the item's index.
+pub fn batch<P, T>(
+    items: impl IntoIterator<Item = P>,
+    mut call: impl FnMut(P) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| call(item).map_err(|e| e.in_batch(i)))
+        .collect()
+}
