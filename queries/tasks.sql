@@ -48,3 +48,7 @@ UPDATE tasks SET status = 'done', completed_at = now() WHERE id = :id;
 
 -- name: tasks_with_prefix :batchmany
 SELECT id, title FROM tasks WHERE title LIKE :prefix || '%' ORDER BY id;
+
+-- Large results: a stream of rows, and `all_tasks_cursor` over a server-side cursor.
+-- name: all_tasks :iter
+SELECT id, title FROM tasks ORDER BY id;

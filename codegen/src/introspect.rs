@@ -68,7 +68,7 @@ pub async fn introspect(
                 Err(e) => errors.push(e),
             }
         }
-        errors.extend(zero_copy_clashes(&file.source, &file.queries, &queries));
+        errors.extend(companion_clashes(&file.source, &file.queries, &queries));
         modules.push(Module {
             name: file.module.clone(),
             file: file.source.path.clone(),
@@ -260,7 +260,7 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
     let fn_name = heck::AsSnakeCase(&query.name).to_string();
     Ok((
         Query {
-            zero_copy_fn: zero_copy_fn(&fn_name, query.kind, &query.sql, &columns),
+            companion_fn: companion_fn(&fn_name, query.kind, &query.sql, &columns),
             fn_name,
             row_name: format!("{}Row", heck::AsUpperCamelCase(&query.name)),
             kind: query.kind,
@@ -310,10 +310,10 @@ fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result
     Ok(params)
 }
 
-/// `<fn>_each` (`:many`) or `<fn>_with` (`:one`/`:opt`) for a reading statement with a column
-/// that borrows in its zero-copy form; zero-copy variants are for hot read paths, not for
-/// `INSERT … RETURNING`.
-fn zero_copy_fn(fn_name: &str, kind: QueryKind, sql: &str, columns: &[Column]) -> Option<String> {
+/// `<fn>_cursor` for `:iter`; `<fn>_each` (`:many`) or `<fn>_with` (`:one`/`:opt`) for a
+/// reading statement with a column that borrows in its zero-copy form (zero-copy variants are
+/// for hot read paths, not for `INSERT … RETURNING`).
+fn companion_fn(fn_name: &str, kind: QueryKind, sql: &str, columns: &[Column]) -> Option<String> {
     let borrows = columns.iter().any(|c| c.ty.borrowed.contains("'r"));
     let first_word = scan(sql).ok().and_then(|tokens| {
         let code = tokens.into_iter().find(|t| t.kind == TokenKind::Code)?;
@@ -321,14 +321,15 @@ fn zero_copy_fn(fn_name: &str, kind: QueryKind, sql: &str, columns: &[Column]) -
     });
     let reads = matches!(first_word.as_deref(), Some("select" | "with" | "values" | "table"));
     match kind {
+        QueryKind::Iter => Some(format!("{fn_name}_cursor")),
         QueryKind::Many if borrows && reads => Some(format!("{fn_name}_each")),
         QueryKind::One | QueryKind::Opt if borrows && reads => Some(format!("{fn_name}_with")),
         _ => None,
     }
 }
 
-/// A zero-copy variant named like another query's function.
-fn zero_copy_clashes(source: &SourceFile, defs: &[QueryDef], queries: &[Query]) -> Vec<Diagnostic> {
+/// A companion function (zero-copy variant, cursor) named like another query's function.
+fn companion_clashes(source: &SourceFile, defs: &[QueryDef], queries: &[Query]) -> Vec<Diagnostic> {
     let names: HashMap<&str, usize> = queries
         .iter()
         .enumerate()
@@ -336,7 +337,7 @@ fn zero_copy_clashes(source: &SourceFile, defs: &[QueryDef], queries: &[Query]) 
         .collect();
     let mut errors = Vec::new();
     for (i, query) in queries.iter().enumerate() {
-        let Some(variant) = &query.zero_copy_fn else { continue };
+        let Some(variant) = &query.companion_fn else { continue };
         if let Some(&other) = names.get(variant.as_str()) {
             let def = defs
                 .iter()
@@ -347,7 +348,7 @@ fn zero_copy_clashes(source: &SourceFile, defs: &[QueryDef], queries: &[Query]) 
                     source,
                     span,
                     format!(
-                        "query `{}` has the name of the zero-copy variant generated for query `{}`",
+                        "query `{}` has the name of the function generated next to query `{}`",
                         queries[other].fn_name, queries[i].fn_name
                     ),
                 )

@@ -49,9 +49,10 @@ pub struct Query {
     pub params: Vec<Param>,
     /// Result columns in order.
     pub columns: Vec<Column>,
-    /// The zero-copy variant's name (`<fn>_each` / `<fn>_with`), for reading queries with a
-    /// column that can borrow from the row.
-    pub zero_copy_fn: Option<String>,
+    /// The function generated next to the main one, if any: the zero-copy variant
+    /// (`<fn>_each` / `<fn>_with`) of a reading query with a column that can borrow from the
+    /// row, or the server-side cursor (`<fn>_cursor`) of an `:iter` query.
+    pub companion_fn: Option<String>,
 }
 
 /// One parameter.

@@ -123,6 +123,25 @@ pub struct Transaction<'a> {
 }
 
 impl Transaction<'_> {
+    /// Binds `query` to a portal (a server-side cursor), preparing it through the cache.
+    pub(crate) async fn portal(
+        &self,
+        query: &'static Query,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<tokio_postgres::Portal, tokio_postgres::Error> {
+        let statement = match self.cache.get(query) {
+            Some(statement) => statement,
+            None => {
+                let statement = self.inner.prepare_typed(query.sql, &query.param_types()).await?;
+                if self.mode == StatementMode::Prepared {
+                    self.cache.insert(query, statement.clone());
+                }
+                statement
+            }
+        };
+        self.inner.bind_raw(&statement, params.iter().copied()).await
+    }
+
     /// Commits.
     pub async fn commit(self) -> Result<(), Error> {
         Ok(self.inner.commit().await?)

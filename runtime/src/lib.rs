@@ -21,6 +21,7 @@ mod execute;
 mod generic;
 pub mod pool;
 mod query;
+mod stream;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -36,6 +37,7 @@ pub use execute::StatementMode;
 pub use generic::GenericClient;
 pub use pool::{Pool, PoolConfig, PoolStats};
 pub use query::Query;
+pub use stream::{Cursor, RowStream};
 
 /// Runs several generated calls on one connection at once and returns their results as a
 /// tuple, each its own `Result`. Use it in async code; it awaits the calls together:

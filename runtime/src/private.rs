@@ -147,6 +147,38 @@ where
     Ok(count)
 }
 
+/// `:iter` — the rows as a stream.
+pub async fn stream<C, T>(
+    client: &C,
+    query: &'static Query,
+    params: Params<'_>,
+    decode: fn(&Row) -> Result<T, Error>,
+) -> Result<crate::RowStream<T>, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    let rows = client
+        .__query(query, params)
+        .await
+        .map_err(|e| Error::from_postgres(Some(query), e))?;
+    Ok(crate::RowStream::new(rows, decode, query))
+}
+
+/// `:iter`'s `_cursor` — binds a portal inside `transaction`.
+pub async fn cursor<'t, T>(
+    transaction: &'t crate::Transaction<'_>,
+    query: &'static Query,
+    params: Params<'_>,
+    batch_size: u32,
+    decode: fn(&Row) -> Result<T, Error>,
+) -> Result<crate::Cursor<'t, T>, Error> {
+    let portal = transaction
+        .portal(query, params)
+        .await
+        .map_err(|e| Error::from_postgres(Some(query), e))?;
+    Ok(crate::Cursor::new(transaction, portal, batch_size, decode, query))
+}
+
 /// `:exec` — the number of rows affected.
 pub async fn exec<C>(client: &C, query: &'static Query, params: Params<'_>) -> Result<u64, Error>
 where

@@ -31,7 +31,7 @@ fn malformed_header() {
   |
 1 | -- name: list_tasks many
   |                     ^^^^
-  = hint: a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec, :batchexec, :batchone, :batchmany
+  = hint: a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec, :iter, :batchexec, :batchone, :batchmany
 
 quarry: 1 error; nothing was written"
     );
@@ -46,7 +46,7 @@ fn unknown_kind() {
   |
 2 | -- name: list_tasks :all
   |                     ^^^^
-  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)
+  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)
 
 quarry: 1 error; nothing was written"
     );
@@ -428,7 +428,7 @@ fn a_query_named_like_a_zero_copy_variant_is_a_clash() {
     .unwrap_err();
     assert_eq!(
         error,
-        "error: query `titles_each` has the name of the zero-copy variant generated for query `titles`
+        "error: query `titles_each` has the name of the function generated next to query `titles`
  --> q.sql:4:10
   |
 4 | -- name: titles_each :many

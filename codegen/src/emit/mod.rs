@@ -8,6 +8,7 @@
 
 mod batch;
 mod query;
+mod stream;
 mod user_types;
 
 use crate::model::Model;

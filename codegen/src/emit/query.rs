@@ -48,6 +48,7 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
         QueryKind::One => (quote!(one), quote!(#row_type)),
         QueryKind::Opt => (quote!(opt), quote!(::core::option::Option<#row_type>)),
         QueryKind::Many => (quote!(many), quote!(::std::vec::Vec<#row_type>)),
+        QueryKind::Iter => (quote!(stream), quote!(#row_type)),
         _ => (quote!(exec), quote!(u64)),
     };
     let decode_arg = (single != QueryKind::Exec).then(|| quote!(, #decode));
@@ -60,6 +61,8 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
     };
     let function = if query.kind.is_batch() {
         super::batch::emit(query, flavor, &call, &ret, &doc)
+    } else if query.kind == QueryKind::Iter {
+        super::stream::emit(query, flavor, &call, &ret, &doc)
     } else {
         single_fn(query, flavor, &call, &ret, &doc)
     };
@@ -180,7 +183,10 @@ fn decoders(query: &Query) -> impl Iterator<Item = TokenStream> + '_ {
 
 /// The `_each` / `_with` variant of a reading query, when some column can be borrowed.
 fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Ident) -> Option<TokenStream> {
-    let name = query.zero_copy_fn.as_ref()?;
+    if query.kind == QueryKind::Iter {
+        return None;
+    }
+    let name = query.companion_fn.as_ref()?;
     let FlavorTokens {
         asyncness,
         await_,
@@ -286,6 +292,7 @@ fn fn_doc(query: &Query, location: &str) -> Vec<String> {
         QueryKind::Opt => "Returns at most one row; several rows is an error.",
         QueryKind::Many => "Returns every row.",
         QueryKind::Exec => "Returns the number of rows affected.",
+        QueryKind::Iter => "Returns the rows one at a time, decoded as they arrive (constant memory).",
         QueryKind::BatchExec => "Runs once per parameter set, pipelined; returns the rows affected by each.",
         QueryKind::BatchOne => "Runs once per parameter set, pipelined; each returns exactly one row.",
         QueryKind::BatchMany => "Runs once per parameter set, pipelined; returns the rows of each.",

@@ -9,7 +9,7 @@ use crate::cache::StatementCache;
 use crate::error::Error;
 use crate::generic::sealed;
 use crate::query::{param_type, Query};
-use postgres::{NoTls, RowIter};
+use postgres::NoTls;
 use postgres_types::ToSql;
 use std::ops::{Deref, DerefMut};
 
@@ -24,7 +24,7 @@ pub trait GenericClient: sealed::Sealed {
         &mut self,
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<RowIter<'_>, postgres::Error>;
+    ) -> Result<postgres::RowIter<'_>, postgres::Error>;
 
     /// Forgets `query`'s cached statement after the server invalidated it; returns whether
     /// the call may be retried (not inside a transaction, which the error aborted).
@@ -119,7 +119,7 @@ macro_rules! cached_client {
                 &mut self,
                 query: &'static Query,
                 params: &[&(dyn ToSql + Sync)],
-            ) -> Result<RowIter<'_>, postgres::Error> {
+            ) -> Result<postgres::RowIter<'_>, postgres::Error> {
                 let statement = match self.cache.get(query) {
                     Some(statement) => statement,
                     None => {
@@ -150,7 +150,7 @@ macro_rules! unnamed_client {
                 &mut self,
                 query: &'static Query,
                 params: &[&(dyn ToSql + Sync)],
-            ) -> Result<RowIter<'_>, postgres::Error> {
+            ) -> Result<postgres::RowIter<'_>, postgres::Error> {
                 if !query.types_known() {
                     let statement = self.prepare_typed(query.sql, &query.param_types())?;
                     return self.query_raw(&statement, params.iter().copied());
@@ -177,6 +177,35 @@ unnamed_client!(postgres::Transaction<'_>);
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// The rows of an `:iter` query, decoded one at a time as they arrive (constant memory). It
+/// borrows the client until dropped.
+pub struct RowIter<'c, T> {
+    rows: postgres::RowIter<'c>,
+    decode: fn(&postgres::Row) -> Result<T, Error>,
+    query: &'static Query,
+}
+
+impl<T> Iterator for RowIter<'_, T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use postgres::fallible_iterator::FallibleIterator;
+        match self.rows.next() {
+            Ok(Some(row)) => Some((self.decode)(&row).map_err(|e| e.in_query(self.query))),
+            Ok(None) => None,
+            Err(e) => Some(Err(Error::from_postgres(Some(self.query), e))),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for RowIter<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowIter")
+            .field("query", &self.query.name)
+            .finish_non_exhaustive()
+    }
+}
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -4,7 +4,7 @@ use super::GenericClient;
 use crate::error::Error;
 use crate::query::Query;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Row, RowIter};
+use postgres::Row;
 use postgres_types::ToSql;
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -16,7 +16,7 @@ fn with_rows<C, T>(
     client: &mut C,
     query: &'static Query,
     params: Params<'_>,
-    consume: impl FnOnce(RowIter<'_>) -> Result<T, Error>,
+    consume: impl FnOnce(postgres::RowIter<'_>) -> Result<T, Error>,
 ) -> Result<T, Error>
 where
     C: GenericClient + ?Sized,
@@ -141,4 +141,21 @@ pub fn batch<P, T>(
         .enumerate()
         .map(|(i, item)| call(item).map_err(|e| e.in_batch(i)))
         .collect()
+}
+
+/// `:iter` — the rows as an iterator borrowing the client. A cached statement the server
+/// invalidated is not retried here (the first error surfaces); the next call re-prepares.
+pub fn stream<'c, C, T>(
+    client: &'c mut C,
+    query: &'static Query,
+    params: Params<'_>,
+    decode: fn(&Row) -> Result<T, Error>,
+) -> Result<super::RowIter<'c, T>, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    match client.__query(query, params) {
+        Ok(rows) => Ok(super::RowIter { rows, decode, query }),
+        Err(e) => Err(Error::from_postgres(Some(query), e)),
+    }
 }

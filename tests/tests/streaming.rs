@@ -1,0 +1,66 @@
+//! `:iter`: rows as a stream / iterator, and through a server-side cursor in batches.
+
+use futures_util::TryStreamExt;
+use quarry_tests::asynchronous::tasks;
+use quarry_tests::db::fresh_database;
+
+const ROWS: i64 = 100_000;
+
+async fn client_with_rows() -> quarry::Client {
+    let client = quarry::Client::connect(&fresh_database()).await.unwrap();
+    client
+        .execute(
+            "INSERT INTO tasks (title) SELECT 'task ' || g FROM generate_series(1, $1::int8) g",
+            &[&ROWS],
+        )
+        .await
+        .unwrap();
+    client
+}
+
+#[tokio::test]
+async fn iter_streams_every_row_decoded() {
+    let client = client_with_rows().await;
+    let mut stream = tasks::all_tasks(&client).await.unwrap();
+    let (mut count, mut previous) = (0i64, 0);
+    while let Some(row) = stream.try_next().await.unwrap() {
+        assert!(row.id > previous, "in order");
+        assert_eq!(row.title, format!("task {}", row.id));
+        previous = row.id;
+        count += 1;
+    }
+    assert_eq!(count, ROWS);
+}
+
+#[tokio::test]
+async fn cursors_fetch_in_batches_inside_a_transaction() {
+    let mut client = client_with_rows().await;
+    let transaction = client.transaction().await.unwrap();
+    let mut cursor = tasks::all_tasks_cursor(&transaction, 30_000).await.unwrap();
+    let mut sizes = Vec::new();
+    loop {
+        let batch = cursor.next_batch().await.unwrap();
+        if batch.is_empty() {
+            break;
+        }
+        sizes.push(batch.len());
+    }
+    assert_eq!(sizes, [30_000, 30_000, 30_000, 10_000]);
+    drop(cursor);
+    transaction.commit().await.unwrap();
+}
+
+#[test]
+fn blocking_iter_is_an_iterator() {
+    use quarry_tests::blocking::tasks as sync_tasks;
+    let mut client = quarry::sync::Client::connect(&fresh_database()).unwrap();
+    client
+        .batch_execute("INSERT INTO tasks (title) SELECT 'task ' || g FROM generate_series(1, 1000) g")
+        .unwrap();
+    let titles: Vec<String> = sync_tasks::all_tasks(&mut client)
+        .unwrap()
+        .map(|row| row.unwrap().title)
+        .collect();
+    assert_eq!(titles.len(), 1000);
+    assert_eq!(titles[999], "task 1000");
+}
