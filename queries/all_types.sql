@@ -64,3 +64,16 @@ SELECT id, t, by FROM scalars WHERE t IS NOT NULL AND by IS NOT NULL ORDER BY id
 
 -- name: list_text_arrays :many
 SELECT id, texts FROM arrays ORDER BY id;
+
+-- Bulk load with binary COPY (tests/tests/copy.rs).
+-- name: copy_scalars :copyfrom
+INSERT INTO scalars (b, i2, i4, i8, f4, f8, num, cash, t, vc, by, u, jb, ts, tstz, d, tm, iv, ip, mac, bits)
+VALUES (:b?, :i2?, :i4?, :i8?, :f4?, :f8?, :num?, :cash?, :t?, :vc?, :by?, :u?, :jb?, :ts?, :tstz?, :d?,
+        :tm?, :iv?, :ip?, :mac?, :bits?);
+
+-- name: copy_user_types :copyfrom
+INSERT INTO user_types (feeling, currency, rank, mail, contact, contacts)
+VALUES (:feeling, :currency?, :rank, :mail?, :contact?, :contacts);
+
+-- name: count_scalars :one
+SELECT count(*) AS rows, count(t) AS texts, sum(i8) AS total FROM scalars;

@@ -250,17 +250,27 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
             nullability_reason: reason,
         });
     }
-    if columns.is_empty() && query.kind.single() != QueryKind::Exec {
+    if columns.is_empty() && !matches!(query.kind.single(), QueryKind::Exec | QueryKind::CopyFrom) {
         return Err(input.at_name(
             format!("query `{}` returns no columns, so it cannot be `{}`", query.name, query.kind.name()),
             "use `:exec` for statements without a result (it returns the number of rows affected), or add `RETURNING …`".into(),
         ));
     }
+    let copy_sql = match query.kind {
+        QueryKind::CopyFrom => Some(crate::copy::copy_statement(&query.sql).map_err(|why| {
+            input.at_name(
+                format!("query `{}` cannot be `:copyfrom`: {why}", query.name),
+                crate::copy::SHAPE.into(),
+            )
+        })?),
+        _ => None,
+    };
     let (line, _) = source.line_col(query.name_span.start);
     let fn_name = heck::AsSnakeCase(&query.name).to_string();
     Ok((
         Query {
             companion_fn: companion_fn(&fn_name, query.kind, &query.sql, &columns),
+            copy_sql,
             fn_name,
             row_name: format!("{}Row", heck::AsUpperCamelCase(&query.name)),
             kind: query.kind,

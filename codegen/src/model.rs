@@ -53,6 +53,8 @@ pub struct Query {
     /// (`<fn>_each` / `<fn>_with`) of a reading query with a column that can borrow from the
     /// row, or the server-side cursor (`<fn>_cursor`) of an `:iter` query.
     pub companion_fn: Option<String>,
+    /// For `:copyfrom`: the `COPY … FROM STDIN (FORMAT binary)` statement.
+    pub copy_sql: Option<String>,
 }
 
 /// One parameter.

@@ -28,6 +28,9 @@ pub enum QueryKind {
     /// `:iter` — the rows as a stream (async) or iterator (sync), decoded one at a time, plus
     /// a `<name>_cursor` that fetches them in batches through a server-side cursor.
     Iter,
+    /// `:copyfrom` — on `INSERT INTO t (a, b) VALUES (:a, :b)`: loads an iterator of
+    /// parameter sets with binary `COPY t (a, b) FROM STDIN`.
+    CopyFrom,
     /// `:batchexec` — `:exec` for each parameter set of an iterator, pipelined.
     BatchExec,
     /// `:batchone` — `:one` for each parameter set, pipelined.
@@ -37,12 +40,13 @@ pub enum QueryKind {
 }
 
 impl QueryKind {
-    const ALL: [(&'static str, QueryKind); 8] = [
+    const ALL: [(&'static str, QueryKind); 9] = [
         ("one", QueryKind::One),
         ("opt", QueryKind::Opt),
         ("many", QueryKind::Many),
         ("exec", QueryKind::Exec),
         ("iter", QueryKind::Iter),
+        ("copyfrom", QueryKind::CopyFrom),
         ("batchexec", QueryKind::BatchExec),
         ("batchone", QueryKind::BatchOne),
         ("batchmany", QueryKind::BatchMany),
@@ -60,6 +64,7 @@ impl QueryKind {
             QueryKind::Many => ":many",
             QueryKind::Exec => ":exec",
             QueryKind::Iter => ":iter",
+            QueryKind::CopyFrom => ":copyfrom",
             QueryKind::BatchExec => ":batchexec",
             QueryKind::BatchOne => ":batchone",
             QueryKind::BatchMany => ":batchmany",
@@ -292,7 +297,7 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
     })
 }
 
-const HEADER_HINT: &str = "a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec, :iter, :batchexec, :batchone, :batchmany";
+const HEADER_HINT: &str = "a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec, :iter, :copyfrom, :batchexec, :batchone, :batchmany";
 
 fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<usize>, QueryKind), Diagnostic> {
     let after_name = header_text(source, header).expect("header token");
@@ -333,7 +338,7 @@ fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<us
     }
     let kind = QueryKind::from_name(kind_name).ok_or_else(|| {
         Diagnostic::at(source, kind_span, format!("unknown query kind `{kind_word}`")).with_hint(
-            "the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)",
+            "the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), :copyfrom (bulk load), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)",
         )
     })?;
     validate_name(source, name, name_span.clone())?;
@@ -530,7 +535,7 @@ mod tests {
 
     #[test]
     fn unknown_kind() {
-        assert_eq!(error("-- name: a :won\nSELECT 1;"), "error: unknown query kind `:won`\n --> q.sql:1:12\n  |\n1 | -- name: a :won\n  |            ^^^^\n  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)");
+        assert_eq!(error("-- name: a :won\nSELECT 1;"), "error: unknown query kind `:won`\n --> q.sql:1:12\n  |\n1 | -- name: a :won\n  |            ^^^^\n  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), :copyfrom (bulk load), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)");
     }
 
     #[test]

@@ -113,6 +113,14 @@ impl GenericClient for Client {
     ) -> Result<RowStream, tokio_postgres::Error> {
         run(&self.inner, &self.cache, self.mode, false, query, params).await
     }
+
+    fn __raw(&self) -> &tokio_postgres::Client {
+        &self.inner
+    }
+
+    fn __cache(&self) -> Option<&StatementCache> {
+        (self.mode == StatementMode::Prepared).then_some(&self.cache)
+    }
 }
 
 /// A transaction on a [`Client`]; rolls back when dropped without [`commit`](Transaction::commit).
@@ -170,6 +178,14 @@ impl GenericClient for Transaction<'_> {
     ) -> Result<RowStream, tokio_postgres::Error> {
         let client = tokio_postgres::GenericClient::client(&self.inner);
         run(client, self.cache, self.mode, true, query, params).await
+    }
+
+    fn __raw(&self) -> &tokio_postgres::Client {
+        tokio_postgres::GenericClient::client(&self.inner)
+    }
+
+    fn __cache(&self) -> Option<&StatementCache> {
+        (self.mode == StatementMode::Prepared).then_some(self.cache)
     }
 }
 

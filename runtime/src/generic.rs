@@ -34,6 +34,16 @@ pub trait GenericClient: sealed::Sealed + Sync {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send;
+
+    /// The connection underneath, for COPY.
+    #[doc(hidden)]
+    fn __raw(&self) -> &tokio_postgres::Client;
+
+    /// The connection's statement cache, if it keeps one (and is in prepared mode).
+    #[doc(hidden)]
+    fn __cache(&self) -> Option<&crate::StatementCache> {
+        None
+    }
 }
 
 impl sealed::Sealed for tokio_postgres::Client {}
@@ -46,6 +56,10 @@ impl GenericClient for tokio_postgres::Client {
     ) -> Result<RowStream, tokio_postgres::Error> {
         unnamed(self, query, params).await
     }
+
+    fn __raw(&self) -> &tokio_postgres::Client {
+        self
+    }
 }
 
 impl sealed::Sealed for tokio_postgres::Transaction<'_> {}
@@ -57,5 +71,9 @@ impl GenericClient for tokio_postgres::Transaction<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<RowStream, tokio_postgres::Error> {
         unnamed(tokio_postgres::GenericClient::client(self), query, params).await
+    }
+
+    fn __raw(&self) -> &tokio_postgres::Client {
+        tokio_postgres::GenericClient::client(self)
     }
 }

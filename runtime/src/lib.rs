@@ -16,6 +16,7 @@
 
 mod cache;
 mod client;
+mod copy;
 mod error;
 mod execute;
 mod generic;
@@ -32,6 +33,7 @@ pub mod sync;
 
 pub use cache::StatementCache;
 pub use client::{Client, ClientOptions, Transaction};
+pub use copy::CopyIn;
 pub use error::{Error, ErrorKind};
 pub use execute::StatementMode;
 pub use generic::GenericClient;

@@ -341,4 +341,12 @@ impl GenericClient for Connection {
     ) -> impl std::future::Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
         self.object.client.__query(query, params)
     }
+
+    fn __raw(&self) -> &tokio_postgres::Client {
+        self.object.client.__raw()
+    }
+
+    fn __cache(&self) -> Option<&crate::StatementCache> {
+        self.object.client.__cache()
+    }
 }

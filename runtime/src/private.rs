@@ -179,6 +179,14 @@ pub async fn cursor<'t, T>(
     Ok(crate::Cursor::new(transaction, portal, batch_size, decode, query))
 }
 
+/// `:copyfrom` — starts the binary COPY.
+pub async fn copy_in<C>(client: &C, query: &'static Query, copy_sql: &'static str) -> Result<crate::CopyIn, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    crate::CopyIn::start(client, query, copy_sql).await
+}
+
 /// `:exec` — the number of rows affected.
 pub async fn exec<C>(client: &C, query: &'static Query, params: Params<'_>) -> Result<u64, Error>
 where

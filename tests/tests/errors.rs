@@ -31,7 +31,7 @@ fn malformed_header() {
   |
 1 | -- name: list_tasks many
   |                     ^^^^
-  = hint: a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec, :iter, :batchexec, :batchone, :batchmany
+  = hint: a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec, :iter, :copyfrom, :batchexec, :batchone, :batchmany
 
 quarry: 1 error; nothing was written"
     );
@@ -46,7 +46,7 @@ fn unknown_kind() {
   |
 2 | -- name: list_tasks :all
   |                     ^^^^
-  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)
+  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), :copyfrom (bulk load), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)
 
 quarry: 1 error; nothing was written"
     );
@@ -434,6 +434,25 @@ fn a_query_named_like_a_zero_copy_variant_is_a_clash() {
 4 | -- name: titles_each :many
   |          ^^^^^^^^^^^
   = hint: rename one of the two queries
+
+quarry: 1 error; nothing was written"
+    );
+}
+
+#[test]
+fn copyfrom_needs_a_plain_insert_of_parameters() {
+    let error = generate(&[(
+        "q.sql",
+        "-- name: load :copyfrom\nINSERT INTO tasks (title, description) VALUES (:title, upper(:description));\n",
+    )])
+    .unwrap_err();
+    assert_eq!(error, 
+        "error: query `load` cannot be `:copyfrom`: its VALUES are not exactly one parameter per column, in order
+ --> q.sql:1:10
+  |
+1 | -- name: load :copyfrom
+  |          ^^^^
+  = hint: a :copyfrom query is `INSERT INTO table (col_a, col_b, …) VALUES (:a, :b, …)`: one parameter per listed column, in order, nothing else (no RETURNING, ON CONFLICT or expressions)
 
 quarry: 1 error; nothing was written"
     );

@@ -1,6 +1,7 @@
-//! `:batchexec` / `:batchone` / `:batchmany`: a parameter struct and a function taking an
-//! iterator of them. The runtime runs the first alone (so the statement is prepared once) and
-//! pipelines the rest in bounded chunks (async), or loops (sync).
+//! Functions over many parameter sets: `:batchexec` / `:batchone` / `:batchmany` (the
+//! runtime runs the first alone, so the statement is prepared once, and pipelines the rest in
+//! bounded chunks — or loops, in the sync flavour) and `:copyfrom` (binary COPY). Both take an
+//! iterator of a generated parameter struct.
 
 use super::query::{ty, SingleCall};
 use super::{ident, FlavorTokens};
@@ -18,6 +19,93 @@ fn field_type(param: &str) -> String {
     }
 }
 
+/// The parameter struct: its definition, its type (with `<'a>` when a field borrows), the
+/// lifetime parameter for the function, and the `&dyn ToSql` values of an `item`.
+struct ParamsStruct {
+    definition: TokenStream,
+    ty: TokenStream,
+    fn_lifetime: TokenStream,
+    values: Vec<TokenStream>,
+}
+
+fn params_struct(query: &Query) -> ParamsStruct {
+    let name = format_ident!("{}Params", heck::AsUpperCamelCase(&query.fn_name).to_string());
+    let borrows = query.params.iter().any(|p| field_type(&p.ty.param).contains("'a"));
+    let lifetime = borrows.then(|| quote!(<'a>));
+    let fields = query.params.iter().map(|p| {
+        let field = ident(&p.name);
+        let ty = ty(&field_type(&p.ty.param), p.nullable);
+        let doc = format!(" `{}` ({}).", p.name, p.ty.pg_name);
+        quote! { #[doc = #doc] pub #field: #ty }
+    });
+    let values = query
+        .params
+        .iter()
+        .map(|p| {
+            let field = ident(&p.name);
+            if p.ty.via_domain {
+                quote! { &::quarry::__private::AsBase(&item.#field) }
+            } else {
+                quote! { &item.#field }
+            }
+        })
+        .collect();
+    let doc = format!(" One parameter set of [`{}`].", query.fn_name);
+    ParamsStruct {
+        definition: quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone)]
+            pub struct #name #lifetime { #(#fields),* }
+        },
+        ty: quote!(#name #lifetime),
+        fn_lifetime: if borrows { quote!('a,) } else { quote!() },
+        values,
+    }
+}
+
+/// `:copyfrom`: rows loaded with binary COPY; returns how many.
+pub(super) fn emit_copy(
+    query: &Query,
+    flavor: &FlavorTokens,
+    static_name: &proc_macro2::Ident,
+    doc: &[String],
+) -> TokenStream {
+    let fn_name = ident(&query.fn_name);
+    let copy_sql = query
+        .copy_sql
+        .as_deref()
+        .expect(":copyfrom queries carry their COPY statement");
+    let ParamsStruct {
+        definition,
+        ty,
+        fn_lifetime,
+        values,
+    } = params_struct(query);
+    let FlavorTokens {
+        asyncness,
+        await_,
+        client_ref,
+        runtime,
+        ..
+    } = flavor;
+    quote! {
+        #definition
+
+        #(#[doc = #doc])*
+        pub #asyncness fn #fn_name<#fn_lifetime C, I>(client: #client_ref C, items: I) -> ::core::result::Result<u64, ::quarry::Error>
+        where
+            C: #runtime::GenericClient + ?Sized,
+            I: ::core::iter::IntoIterator<Item = #ty>,
+        {
+            let mut copy = #runtime::__private::copy_in(client, &#static_name, #copy_sql) #await_?;
+            for item in items {
+                copy.write(&[#(#values),*]) #await_?;
+            }
+            copy.finish() #await_
+        }
+    }
+}
+
 pub(super) fn emit(
     query: &Query,
     flavor: &FlavorTokens,
@@ -26,24 +114,12 @@ pub(super) fn emit(
     doc: &[String],
 ) -> TokenStream {
     let fn_name = ident(&query.fn_name);
-    let params_name = format_ident!("{}Params", heck::AsUpperCamelCase(&query.fn_name).to_string());
-    let borrows = query.params.iter().any(|p| field_type(&p.ty.param).contains("'a"));
-    let lifetime = borrows.then(|| quote!(<'a>));
-    let fields = query.params.iter().map(|p| {
-        let name = ident(&p.name);
-        let ty = ty(&field_type(&p.ty.param), p.nullable);
-        let doc = format!(" `{}` ({}).", p.name, p.ty.pg_name);
-        quote! { #[doc = #doc] pub #name: #ty }
-    });
-    let values = query.params.iter().map(|p| {
-        let name = ident(&p.name);
-        if p.ty.via_domain {
-            quote! { &::quarry::__private::AsBase(&item.#name) }
-        } else {
-            quote! { &item.#name }
-        }
-    });
-    let struct_doc = format!(" One parameter set of [`{}`].", query.fn_name);
+    let ParamsStruct {
+        definition,
+        ty,
+        fn_lifetime,
+        values,
+    } = params_struct(query);
     let FlavorTokens {
         asyncness,
         await_,
@@ -58,21 +134,18 @@ pub(super) fn emit(
     } = call;
     let once = quote! { #runtime::__private::#helper(#reborrow, &#static_name, &[#(#values),*] #decode_arg) };
     let closure = if asyncness.is_empty() {
-        quote! { |item: #params_name #lifetime| #once }
+        quote! { |item: #ty| #once }
     } else {
-        quote! { |item: #params_name #lifetime| async move { #once.await } }
+        quote! { |item: #ty| async move { #once.await } }
     };
-    let item_lifetime = if borrows { quote!('a,) } else { quote!() };
     quote! {
-        #[doc = #struct_doc]
-        #[derive(Debug, Clone)]
-        pub struct #params_name #lifetime { #(#fields),* }
+        #definition
 
         #(#[doc = #doc])*
-        pub #asyncness fn #fn_name<#item_lifetime C, I>(client: #client_ref C, items: I) -> ::core::result::Result<::std::vec::Vec<#ret>, ::quarry::Error>
+        pub #asyncness fn #fn_name<#fn_lifetime C, I>(client: #client_ref C, items: I) -> ::core::result::Result<::std::vec::Vec<#ret>, ::quarry::Error>
         where
             C: #runtime::GenericClient + ?Sized,
-            I: ::core::iter::IntoIterator<Item = #params_name #lifetime>,
+            I: ::core::iter::IntoIterator<Item = #ty>,
         {
             #runtime::__private::batch(items, #closure) #await_
         }

@@ -53,7 +53,11 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
     };
     let decode_arg = (single != QueryKind::Exec).then(|| quote!(, #decode));
     let doc = fn_doc(query, &location);
-    let row_struct = (single != QueryKind::Exec).then_some(row_struct);
+    let returns_rows = matches!(
+        single,
+        QueryKind::One | QueryKind::Opt | QueryKind::Many | QueryKind::Iter
+    );
+    let row_struct = returns_rows.then_some(row_struct);
     let call = SingleCall {
         helper,
         static_name: static_name.clone(),
@@ -61,6 +65,8 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
     };
     let function = if query.kind.is_batch() {
         super::batch::emit(query, flavor, &call, &ret, &doc)
+    } else if query.kind == QueryKind::CopyFrom {
+        super::batch::emit_copy(query, flavor, &static_name, &doc)
     } else if query.kind == QueryKind::Iter {
         super::stream::emit(query, flavor, &call, &ret, &doc)
     } else {
@@ -293,6 +299,9 @@ fn fn_doc(query: &Query, location: &str) -> Vec<String> {
         QueryKind::Many => "Returns every row.",
         QueryKind::Exec => "Returns the number of rows affected.",
         QueryKind::Iter => "Returns the rows one at a time, decoded as they arrive (constant memory).",
+        QueryKind::CopyFrom => {
+            "Loads every parameter set with one binary `COPY … FROM STDIN`; returns the number of rows loaded."
+        }
         QueryKind::BatchExec => "Runs once per parameter set, pipelined; returns the rows affected by each.",
         QueryKind::BatchOne => "Runs once per parameter set, pipelined; each returns exactly one row.",
         QueryKind::BatchMany => "Runs once per parameter set, pipelined; returns the rows of each.",

@@ -30,6 +30,26 @@ pub trait GenericClient: sealed::Sealed {
     /// the call may be retried (not inside a transaction, which the error aborted).
     #[doc(hidden)]
     fn __evict(&mut self, query: &'static Query) -> bool;
+
+    /// Starts `COPY … FROM STDIN (FORMAT binary)` with `query`'s parameter types as columns.
+    #[doc(hidden)]
+    fn __copy_in(
+        &mut self,
+        query: &'static Query,
+        copy_sql: &str,
+    ) -> Result<postgres::binary_copy::BinaryCopyInWriter<'_>, postgres::Error>;
+}
+
+/// The column types of a `:copyfrom` query: fixed ones, or described by the server.
+fn copy_types(
+    query: &'static Query,
+    prepare: impl FnOnce() -> Result<postgres::Statement, postgres::Error>,
+) -> Result<Vec<postgres_types::Type>, postgres::Error> {
+    if query.types_known() {
+        Ok(query.param_types())
+    } else {
+        Ok(prepare()?.params().to_vec())
+    }
 }
 
 /// A blocking connection with a prepared-statement cache. Derefs to `postgres::Client`.
@@ -135,6 +155,18 @@ macro_rules! cached_client {
                 self.cache.remove(query);
                 $retry
             }
+
+            fn __copy_in(
+                &mut self,
+                query: &'static Query,
+                copy_sql: &str,
+            ) -> Result<postgres::binary_copy::BinaryCopyInWriter<'_>, postgres::Error> {
+                let types = copy_types(query, || {
+                    self.inner.prepare_typed(query.sql, &query.param_types())
+                })?;
+                let writer = self.inner.copy_in(copy_sql)?;
+                Ok(postgres::binary_copy::BinaryCopyInWriter::new(writer, &types))
+            }
         }
     };
 }
@@ -166,6 +198,16 @@ macro_rules! unnamed_client {
 
             fn __evict(&mut self, _: &'static Query) -> bool {
                 false
+            }
+
+            fn __copy_in(
+                &mut self,
+                query: &'static Query,
+                copy_sql: &str,
+            ) -> Result<postgres::binary_copy::BinaryCopyInWriter<'_>, postgres::Error> {
+                let types = copy_types(query, || self.prepare_typed(query.sql, &query.param_types()))?;
+                let writer = self.copy_in(copy_sql)?;
+                Ok(postgres::binary_copy::BinaryCopyInWriter::new(writer, &types))
             }
         }
     };

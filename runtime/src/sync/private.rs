@@ -159,3 +159,38 @@ where
         Err(e) => Err(Error::from_postgres(Some(query), e)),
     }
 }
+
+/// `:copyfrom` — an open binary COPY; write rows, then `finish`.
+pub struct CopyIn<'c> {
+    writer: postgres::binary_copy::BinaryCopyInWriter<'c>,
+    query: &'static Query,
+    rows: usize,
+}
+
+/// `:copyfrom` — starts the binary COPY.
+pub fn copy_in<'c, C>(client: &'c mut C, query: &'static Query, copy_sql: &'static str) -> Result<CopyIn<'c>, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    let writer = client
+        .__copy_in(query, copy_sql)
+        .map_err(|e| Error::from_postgres(Some(query), e))?;
+    Ok(CopyIn { writer, query, rows: 0 })
+}
+
+impl CopyIn<'_> {
+    /// Sends one row.
+    pub fn write(&mut self, values: Params<'_>) -> Result<(), Error> {
+        self.rows += 1;
+        let row = self.rows - 1;
+        self.writer
+            .write(values)
+            .map_err(|e| Error::from_postgres(Some(self.query), e).in_batch(row))
+    }
+
+    /// Ends the COPY; returns the number of rows loaded.
+    pub fn finish(self) -> Result<u64, Error> {
+        let query = self.query;
+        self.writer.finish().map_err(|e| Error::from_postgres(Some(query), e))
+    }
+}
