@@ -446,7 +446,7 @@ fn copyfrom_needs_a_plain_insert_of_parameters() {
         "-- name: load :copyfrom\nINSERT INTO tasks (title, description) VALUES (:title, upper(:description));\n",
     )])
     .unwrap_err();
-    assert_eq!(error, 
+    assert_eq!(error,
         "error: query `load` cannot be `:copyfrom`: its VALUES are not exactly one parameter per column, in order
  --> q.sql:1:10
   |
