@@ -1,199 +1,116 @@
-//! Decode benchmark: quarry's owned rows and zero-copy rows against hand-written
-//! tokio-postgres, in the same run, on a throwaway server.
+//! quarry's benchmarks: generated code against hand-written tokio-postgres, sqlx,
+//! deadpool-postgres, pgbench and psql — in the same run, on one throwaway server the
+//! benchmark starts itself.
 //!
 //! ```text
-//! cd bench && cargo run --release -- [rows] [runs]     # defaults: 100000 rows, 15 runs
+//! cd bench && cargo run --release                    # every figure
+//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream
+//! QUARRY_BENCH_RUNS=9 cargo run --release            # runs per variant (default 5; decode uses ≥ 15)
 //! ```
 //!
-//! Prints a Markdown table (median wall time per run, ratio to the hand-written owned
-//! baseline, allocations and bytes allocated per row) for `BENCHMARKS.md`.
+//! Prints Markdown tables for `BENCHMARKS.md`.
 
+mod common;
 mod counting;
+mod decode;
+mod insert;
+mod pool;
+mod select;
+mod stream;
 
-use futures_util::{pin_mut, TryStreamExt};
-use quarry::types::ArrayIter;
+use common::Bench;
 use quarry_codegen::embedded::EmbeddedServer;
-use std::hint::black_box;
-use std::time::{Duration, Instant};
 
-quarry::include_queries!();
+mod generated {
+    quarry::include_queries!();
+}
+use generated::decode as decode_queries;
+use generated::people;
 
 #[global_allocator]
 static ALLOCATOR: counting::Counting = counting::Counting;
 
-/// What a hand-written owned decoder produces (the same shape as `decode::ReadRowsRow`).
-#[allow(dead_code)]
-struct Owned {
-    id: i32,
-    name: String,
-    email: String,
-    payload: Vec<u8>,
-    tags: Vec<String>,
+/// Rows in `people` (selects pick among them).
+pub const PEOPLE: i64 = 100_000;
+
+/// The port in a libpq connection string.
+pub fn port(url: &str) -> u16 {
+    url.split_whitespace()
+        .find_map(|kv| kv.strip_prefix("port="))
+        .and_then(|p| p.parse().ok())
+        .expect("the connection string names a port")
 }
 
-const SQL: &str = "SELECT id, name, email, payload, tags FROM bench_rows ORDER BY id";
-
-struct Measured {
-    name: &'static str,
-    median: Duration,
-    allocations: u64,
-    bytes: u64,
-}
-
-async fn measure<F, Fut>(name: &'static str, runs: usize, mut run: F) -> Measured
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = usize>,
-{
-    black_box(run().await); // warm-up: statement caches, type look-ups
-    let mut times = Vec::with_capacity(runs);
-    let (mut allocations, mut bytes) = (0, 0);
-    for _ in 0..runs {
-        let before = counting::snapshot();
-        let start = Instant::now();
-        black_box(run().await);
-        times.push(start.elapsed());
-        let after = counting::snapshot();
-        allocations = after.0 - before.0;
-        bytes = after.1 - before.1;
-    }
-    times.sort();
-    Measured {
-        name,
-        median: times[runs / 2],
-        allocations,
-        bytes,
-    }
-}
+const FIGURES: [&str; 7] = ["select", "pipeline", "insert", "copy", "decode", "pool", "stream"];
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let rows: usize = args.next().map_or(Ok(100_000), |a| a.parse())?;
-    let runs: usize = args.next().map_or(Ok(15), |a| a.parse())?;
+    let wanted: Vec<String> = std::env::args().skip(1).collect();
+    for w in &wanted {
+        if !FIGURES.contains(&w.as_str()) {
+            return Err(format!("unknown figure `{w}`; choose from {FIGURES:?}").into());
+        }
+    }
+    let run = |name: &str| wanted.is_empty() || wanted.iter().any(|w| w == name);
+    let runs = std::env::var("QUARRY_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
 
     let server = EmbeddedServer::start()?;
     let url = server.connection_string("postgres");
-    let (raw, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-    tokio::spawn(connection);
-    raw.batch_execute(include_str!("../queries/schema.sql")).await?;
-    raw.execute(
-        "INSERT INTO bench_rows SELECT g, 'name ' || g, 'user' || g || '@example.org', \
-         decode(repeat('ab', 32), 'hex'), ARRAY['red', 'green', 'blue'] FROM generate_series(1, $1::int) g",
-        &[&(rows as i32)],
-    )
-    .await?;
-    raw.batch_execute("VACUUM ANALYZE bench_rows").await?;
-    let client = quarry::Client::connect(&url).await?;
-    let statement = raw.prepare(SQL).await?;
-
-    let mut results = Vec::new();
-    results.push(
-        measure("tokio-postgres, hand-written, owned", runs, || async {
-            let rows = raw.query(&statement, &[]).await.unwrap();
-            let decoded: Vec<Owned> = rows
-                .iter()
-                .map(|r| Owned {
-                    id: r.get(0),
-                    name: r.get(1),
-                    email: r.get(2),
-                    payload: r.get(3),
-                    tags: r.get(4),
-                })
-                .collect();
-            decoded.len()
-        })
-        .await,
-    );
-    results.push(
-        measure("tokio-postgres, hand-written, borrowed", runs, || async {
-            let stream = raw.query_raw(&statement, std::iter::empty::<i32>()).await.unwrap();
-            pin_mut!(stream);
-            let mut total = 0;
-            while let Some(r) = stream.try_next().await.unwrap() {
-                let (name, email): (&str, &str) = (r.get(1), r.get(2));
-                let payload: &[u8] = r.get(3);
-                let tags: Vec<&str> = r.get(4);
-                total += r.get::<_, i32>(0) as usize + name.len() + email.len() + payload.len() + tags.len();
-            }
-            total
-        })
-        .await,
-    );
-    results.push(
-        measure("quarry `read_rows` (owned rows)", runs, || async {
-            decode::read_rows(&client).await.unwrap().len()
-        })
-        .await,
-    );
-    results.push(
-        measure("quarry `read_rows_each` (zero-copy rows)", runs, || async {
-            let mut total = 0;
-            decode::read_rows_each(&client, |r| {
-                let tags: ArrayIter<'_, &str> = r.tags;
-                total += r.id as usize + r.name.len() + r.email.len() + r.payload.len();
-                total += tags.map(|t| t.unwrap().len()).sum::<usize>();
-            })
-            .await
-            .unwrap();
-            total
-        })
-        .await,
+    let bench = Bench { server, url, runs };
+    setup(&bench).await;
+    println!(
+        "Machine: {} CPUs; PostgreSQL over a Unix socket; current-thread tokio runtime.",
+        num_cpus()
     );
 
-    // Decode only: the same fetched rows, decoded the two ways generated code does.
-    let fetched = raw.query(&statement, &[]).await?;
-    let fetched = &fetched;
-    let owned_decode = measure("decode only: owned (String, Vec)", runs, || async move {
-        let decoded: Vec<Owned> = fetched
-            .iter()
-            .map(|r| Owned {
-                id: quarry::__private::get(r, 0).unwrap(),
-                name: quarry::__private::get(r, 1).unwrap(),
-                email: quarry::__private::get(r, 2).unwrap(),
-                payload: quarry::__private::get(r, 3).unwrap(),
-                tags: quarry::__private::get(r, 4).unwrap(),
-            })
-            .collect();
-        decoded.len()
-    })
-    .await;
-    let borrowed_decode = measure("decode only: zero-copy (&str, &[u8], ArrayIter)", runs, || async move {
-        let mut total = 0;
-        for r in fetched {
-            let id: i32 = quarry::__private::get(r, 0).unwrap();
-            let name: &str = quarry::__private::get(r, 1).unwrap();
-            let email: &str = quarry::__private::get(r, 2).unwrap();
-            let payload: &[u8] = quarry::__private::get(r, 3).unwrap();
-            let tags: ArrayIter<'_, &str> = quarry::__private::get(r, 4).unwrap();
-            total += id as usize + name.len() + email.len() + payload.len();
-            total += tags.map(|t| t.unwrap().len()).sum::<usize>();
-        }
-        total
-    })
-    .await;
-
-    println!("{rows} rows (int4, 2 × text, 32-byte bytea, text[3]); median of {runs} runs\n");
-    println!("| variant | median | vs hand-written owned | allocations/row | bytes allocated/row |");
-    println!("|---|---:|---:|---:|---:|");
-    let base = results[0].median.as_secs_f64();
-    for m in &results {
-        row(m, base, rows);
+    if run("select") {
+        select::sequential(&bench).await;
     }
-    let base = owned_decode.median.as_secs_f64();
-    for m in [&owned_decode, &borrowed_decode] {
-        row(m, base, rows);
+    if run("pipeline") {
+        select::pipelined(&bench).await;
+    }
+    if run("insert") {
+        insert::inserts(&bench).await;
+    }
+    if run("copy") {
+        insert::copy(&bench).await;
+    }
+    if run("decode") {
+        decode::run(&bench).await;
+    }
+    if run("pool") {
+        pool::run(&bench).await;
+    }
+    if run("stream") {
+        stream::run(&bench).await;
     }
     Ok(())
 }
 
-fn row(m: &Measured, base: f64, rows: usize) {
-    println!(
-        "| {} | {:.1} ms | {:.2}× | {:.1} | {:.0} |",
-        m.name,
-        m.median.as_secs_f64() * 1e3,
-        m.median.as_secs_f64() / base,
-        m.allocations as f64 / rows as f64,
-        m.bytes as f64 / rows as f64,
-    );
+async fn setup(bench: &Bench) {
+    let raw = bench.raw().await;
+    raw.batch_execute(include_str!("../queries/schema.sql")).await.unwrap();
+    raw.execute(
+        "INSERT INTO bench_rows SELECT g, 'name ' || g, 'user' || g || '@example.org', \
+         decode(repeat('ab', 32), 'hex'), ARRAY['red', 'green', 'blue'] FROM generate_series(1, $1::int) g",
+        &[&decode::ROWS],
+    )
+    .await
+    .unwrap();
+    raw.execute(
+        "INSERT INTO people SELECT g, format('name_%s', lpad(g::text, 7, '0')), \
+         format('u%s@example.org', lpad(g::text, 7, '0')), 18 + (g * 7919) % 63, \
+         '2020-01-01 00:00:00+00'::timestamptz + g * interval '37 seconds' FROM generate_series(1, $1::int8) g",
+        &[&PEOPLE],
+    )
+    .await
+    .unwrap();
+    raw.batch_execute("VACUUM ANALYZE").await.unwrap();
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

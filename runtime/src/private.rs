@@ -200,7 +200,7 @@ where
 
 /// How many calls of a batch are pipelined at once: enough to fill the connection's buffers,
 /// few enough that memory stays flat for any number of parameter sets.
-pub const BATCH_CHUNK: usize = 256;
+pub const BATCH_CHUNK: usize = 1024;
 
 /// `:batchexec` / `:batchone` / `:batchmany` — runs `call` for each item: the first alone (so
 /// its statement is prepared once, not once per pipelined call), then the rest pipelined,

@@ -119,7 +119,7 @@ fn mod_rs(model: &Model, layout: &Layout) -> TokenStream {
         let name = ident(&name);
         quote! {
             #[doc = #doc]
-            #[allow(clippy::all, clippy::pedantic, unused_imports)]
+            #[allow(clippy::all, clippy::pedantic, unused_imports, dead_code)]
             pub mod #name #body
         }
     });
