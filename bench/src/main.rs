@@ -6,6 +6,7 @@
 //! cd bench && cargo run --release                    # every figure
 //! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream
 //! QUARRY_BENCH_RUNS=9 cargo run --release            # runs per variant (default 5; decode uses ≥ 15)
+//! QUARRY_BENCH_PIN=1 cargo run --release -- select   # client and server on CPU 0 (per-query cost)
 //! ```
 //!
 //! Prints Markdown tables for `BENCHMARKS.md`.
@@ -61,9 +62,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = server.connection_string("postgres");
     let bench = Bench { server, url, runs };
     setup(&bench).await;
+    let pinned = std::env::var_os("QUARRY_BENCH_PIN").is_some();
+    if pinned {
+        pin_to_cpu0(&bench).await;
+    }
     println!(
-        "Machine: {} CPUs; PostgreSQL over a Unix socket; current-thread tokio runtime.",
-        num_cpus()
+        "Machine: {} CPUs; PostgreSQL over a Unix socket; current-thread tokio runtime{}.",
+        num_cpus(),
+        if pinned {
+            "; client and server pinned to CPU 0"
+        } else {
+            ""
+        }
     );
 
     if run("select") {
@@ -109,6 +119,30 @@ async fn setup(bench: &Bench) {
     .await
     .unwrap();
     raw.batch_execute("VACUUM ANALYZE").await.unwrap();
+}
+
+/// Pins this process and the server's postmaster (whose later backends inherit it) to CPU 0,
+/// so a figure measures per-query cost instead of cross-CPU wake-ups (PERF-FLOOR.md §1).
+async fn pin_to_cpu0(bench: &Bench) {
+    let raw = bench.raw().await;
+    let backend: i32 = raw.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
+    let stat = std::fs::read_to_string(format!("/proc/{backend}/stat")).unwrap();
+    let postmaster = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    for pid in [postmaster, std::process::id().to_string()] {
+        let status = std::process::Command::new("taskset")
+            .args(["-apc", "0", &pid])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("taskset (util-linux) is needed for QUARRY_BENCH_PIN");
+        assert!(status.success(), "taskset failed for pid {pid}");
+    }
 }
 
 fn num_cpus() -> usize {
