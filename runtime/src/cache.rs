@@ -1,6 +1,7 @@
 //! The per-connection prepared-statement cache: bounded, least recently used first out.
 //!
-//! Keyed by the SQL text and the parameter type OIDs the generator fixed. The lock is a std
+//! Keyed by the generated `Query` static, which fixes the SQL text and the parameter type
+//! OIDs: its address identifies both without hashing the text on every call. The lock is a std
 //! `Mutex` held only to read or insert — never across an `.await` — so concurrent calls on
 //! one connection do not serialise on it. Two concurrent first calls may both prepare; the
 //! second insert wins and costs one extra prepare, once. An evicted statement is closed on
@@ -12,7 +13,8 @@ use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use tokio_postgres::Statement;
 
-type Key = (&'static str, &'static [u32]);
+/// The address of a `static` [`Query`]: one per (SQL, parameter types) the generator emitted.
+type Key = usize;
 
 /// Default number of statements kept per connection (psycopg keeps 100; generated code of a
 /// real application often has a few hundred queries, each cheap to keep on the server).
@@ -31,7 +33,7 @@ impl Default for StatementCache {
 }
 
 fn key(query: &'static Query) -> Key {
-    (query.sql, query.param_oids)
+    std::ptr::from_ref(query) as usize
 }
 
 impl StatementCache {
