@@ -18,3 +18,6 @@ SELECT g::int8 AS id, 'name_' || g AS name FROM generate_series(1, :n::int8) g;
 
 -- name: all_people :many
 SELECT g::int8 AS id, 'name_' || g AS name FROM generate_series(1, :n::int8) g;
+
+-- name: export_people :iter
+SELECT id, name, email, age, created_at FROM people;

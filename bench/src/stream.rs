@@ -32,4 +32,40 @@ pub async fn run(bench: &Bench) {
         rows.len(),
         counting::peak_mib() * 1024.0
     );
+    drop(rows);
+
+    crate::common::header(
+        &format!(
+            "Export {} rows × 5 columns: `:iter` vs its binary COPY OUT",
+            crate::PEOPLE
+        ),
+        "rows/s",
+    );
+    let iter = crate::common::median(bench.runs, || async {
+        let rows: Vec<_> = people::export_people(&client)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        std::hint::black_box(rows);
+    })
+    .await;
+    let copy = crate::common::median(bench.runs, || async {
+        let rows: Vec<_> = people::export_people_copy_out(&client)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        std::hint::black_box(rows);
+    })
+    .await;
+    let base = crate::common::rate_row("`:iter` `export_people`", crate::PEOPLE as u64, iter, None);
+    crate::common::rate_row(
+        "`export_people_copy_out` (binary COPY)",
+        crate::PEOPLE as u64,
+        copy,
+        Some(base),
+    );
 }

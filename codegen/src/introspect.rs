@@ -269,7 +269,7 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
     let fn_name = heck::AsSnakeCase(&query.name).to_string();
     Ok((
         Query {
-            companion_fn: companion_fn(&fn_name, query.kind, &query.sql, &columns),
+            companion_fns: companion_fns(&fn_name, query, &columns),
             copy_sql,
             fn_name,
             row_name: format!("{}Row", heck::AsUpperCamelCase(&query.name)),
@@ -320,10 +320,11 @@ fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result
     Ok(params)
 }
 
-/// `<fn>_cursor` for `:iter`; `<fn>_each` (`:many`) or `<fn>_with` (`:one`/`:opt`) for a
-/// reading statement with a column that borrows in its zero-copy form (zero-copy variants are
-/// for hot read paths, not for `INSERT … RETURNING`).
-fn companion_fn(fn_name: &str, kind: QueryKind, sql: &str, columns: &[Column]) -> Option<String> {
+/// `<fn>_cursor` (and `<fn>_copy_out` without parameters) for `:iter`; `<fn>_each` (`:many`)
+/// or `<fn>_with` (`:one`/`:opt`) for a reading statement with a column that borrows in its
+/// zero-copy form (zero-copy variants are for hot read paths, not for `INSERT … RETURNING`).
+fn companion_fns(fn_name: &str, query: &QueryDef, columns: &[Column]) -> Vec<String> {
+    let (kind, sql) = (query.kind, &query.sql);
     let borrows = columns.iter().any(|c| c.ty.borrowed.contains("'r"));
     let first_word = scan(sql).ok().and_then(|tokens| {
         let code = tokens.into_iter().find(|t| t.kind == TokenKind::Code)?;
@@ -331,10 +332,11 @@ fn companion_fn(fn_name: &str, kind: QueryKind, sql: &str, columns: &[Column]) -
     });
     let reads = matches!(first_word.as_deref(), Some("select" | "with" | "values" | "table"));
     match kind {
-        QueryKind::Iter => Some(format!("{fn_name}_cursor")),
-        QueryKind::Many if borrows && reads => Some(format!("{fn_name}_each")),
-        QueryKind::One | QueryKind::Opt if borrows && reads => Some(format!("{fn_name}_with")),
-        _ => None,
+        QueryKind::Iter if query.params.is_empty() => vec![format!("{fn_name}_cursor"), format!("{fn_name}_copy_out")],
+        QueryKind::Iter => vec![format!("{fn_name}_cursor")],
+        QueryKind::Many if borrows && reads => vec![format!("{fn_name}_each")],
+        QueryKind::One | QueryKind::Opt if borrows && reads => vec![format!("{fn_name}_with")],
+        _ => Vec::new(),
     }
 }
 
@@ -347,8 +349,10 @@ fn companion_clashes(source: &SourceFile, defs: &[QueryDef], queries: &[Query]) 
         .collect();
     let mut errors = Vec::new();
     for (i, query) in queries.iter().enumerate() {
-        let Some(variant) = &query.companion_fn else { continue };
-        if let Some(&other) = names.get(variant.as_str()) {
+        for variant in &query.companion_fns {
+            let Some(&other) = names.get(variant.as_str()) else {
+                continue;
+            };
             let def = defs
                 .iter()
                 .find(|d| heck::AsSnakeCase(&d.name).to_string() == queries[other].fn_name);

@@ -49,10 +49,11 @@ pub struct Query {
     pub params: Vec<Param>,
     /// Result columns in order.
     pub columns: Vec<Column>,
-    /// The function generated next to the main one, if any: the zero-copy variant
-    /// (`<fn>_each` / `<fn>_with`) of a reading query with a column that can borrow from the
-    /// row, or the server-side cursor (`<fn>_cursor`) of an `:iter` query.
-    pub companion_fn: Option<String>,
+    /// Functions generated next to the main one: the zero-copy variant (`<fn>_each` /
+    /// `<fn>_with`) of a reading query with a column that can borrow from the row; for an
+    /// `:iter` query its server-side cursor (`<fn>_cursor`) and, without parameters (COPY takes
+    /// none), its binary COPY OUT stream (`<fn>_copy_out`).
+    pub companion_fns: Vec<String>,
     /// For `:copyfrom`: the `COPY … FROM STDIN (FORMAT binary)` statement.
     pub copy_sql: Option<String>,
 }

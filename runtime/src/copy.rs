@@ -1,4 +1,5 @@
-//! Binary `COPY … FROM STDIN` for `:copyfrom` queries.
+//! COPY: binary `COPY … FROM STDIN` for `:copyfrom` queries, binary `COPY (…) TO STDOUT` for
+//! `:iter` queries without parameters, and raw helpers for any format (CSV, text).
 
 use crate::error::Error;
 use crate::generic::GenericClient;
@@ -78,4 +79,141 @@ impl std::fmt::Debug for CopyIn {
             .field("rows", &self.rows)
             .finish_non_exhaustive()
     }
+}
+
+/// One row of a binary COPY OUT, with its column types (for generated decoders).
+pub struct CopyRow<'a> {
+    row: &'a tokio_postgres::binary_copy::BinaryCopyOutRow,
+    columns: &'a [tokio_postgres::Column],
+}
+
+impl crate::__private::DecodeRow for CopyRow<'_> {
+    fn try_get_as<'a, T: postgres_types::FromSql<'a>>(&'a self, index: usize) -> Result<T, tokio_postgres::Error> {
+        self.row.try_get(index)
+    }
+
+    fn column_type(&self, index: usize) -> &Type {
+        self.columns[index].type_()
+    }
+
+    fn column_name(&self, index: usize) -> &str {
+        self.columns[index].name()
+    }
+}
+
+/// The rows of an `:iter` query read with binary `COPY (…) TO STDOUT` (its `_copy_out`
+/// function), decoded one at a time as they arrive.
+#[must_use = "streams do nothing unless polled"]
+pub struct CopyOutStream<T> {
+    rows: Pin<Box<tokio_postgres::binary_copy::BinaryCopyOutStream>>,
+    statement: tokio_postgres::Statement,
+    decode: fn(&CopyRow<'_>) -> Result<T, Error>,
+    query: &'static Query,
+}
+
+impl<T> CopyOutStream<T> {
+    pub(crate) async fn start<C>(
+        client: &C,
+        query: &'static Query,
+        decode: fn(&CopyRow<'_>) -> Result<T, Error>,
+    ) -> Result<Self, Error>
+    where
+        C: GenericClient + ?Sized,
+    {
+        let db = |e| Error::from_postgres(Some(query), e);
+        let raw = client.__raw();
+        let statement = match client.__cache().and_then(|c| c.get(query)) {
+            Some(statement) => statement,
+            None => raw.prepare(query.sql).await.map_err(db)?,
+        };
+        let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
+        let copy = format!("COPY ({}) TO STDOUT (FORMAT binary)", query.sql);
+        let stream = raw.copy_out(copy.as_str()).await.map_err(db)?;
+        Ok(CopyOutStream {
+            rows: Box::pin(tokio_postgres::binary_copy::BinaryCopyOutStream::new(stream, &types)),
+            statement,
+            decode,
+            query,
+        })
+    }
+}
+
+impl<T> futures_util::Stream for CopyOutStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        let query = self.query;
+        let this = &mut *self;
+        this.rows.as_mut().poll_next(cx).map(|next| {
+            next.map(|row| match row {
+                Ok(row) => (this.decode)(&CopyRow {
+                    row: &row,
+                    columns: this.statement.columns(),
+                })
+                .map_err(|e| e.in_query(query)),
+                Err(e) => Err(Error::from_postgres(Some(query), e)),
+            })
+        })
+    }
+}
+
+impl<T> std::fmt::Debug for CopyOutStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CopyOutStream")
+            .field("query", &self.query.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Raw `COPY … FROM STDIN` in any format (text, CSV, binary): streams `reader` to the server;
+/// returns the rows loaded. `sql` is the whole COPY statement, e.g.
+/// `COPY tasks (title) FROM STDIN (FORMAT csv, HEADER)`.
+pub async fn copy_in_raw<C, R>(client: &C, sql: &str, mut reader: R) -> Result<u64, Error>
+where
+    C: GenericClient + ?Sized,
+    R: tokio::io::AsyncRead + Unpin,
+{
+    use futures_util::SinkExt;
+    use tokio::io::AsyncReadExt;
+    let sink = client.__raw().copy_in::<_, bytes::Bytes>(sql).await?;
+    futures_util::pin_mut!(sink);
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = reader
+            .read(&mut buffer)
+            .await
+            .map_err(|e| Error::io(format!("reading the COPY input failed: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        sink.send(bytes::Bytes::copy_from_slice(&buffer[..n])).await?;
+    }
+    Ok(sink.finish().await?)
+}
+
+/// Raw `COPY … TO STDOUT` in any format: streams the server's output into `writer`; returns
+/// the bytes written. `sql` is the whole COPY statement, e.g.
+/// `COPY (SELECT * FROM tasks) TO STDOUT (FORMAT csv, HEADER)`.
+pub async fn copy_out_raw<C, W>(client: &C, sql: &str, mut writer: W) -> Result<u64, Error>
+where
+    C: GenericClient + ?Sized,
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    use futures_util::TryStreamExt;
+    use tokio::io::AsyncWriteExt;
+    let stream = client.__raw().copy_out(sql).await?;
+    futures_util::pin_mut!(stream);
+    let mut written = 0u64;
+    while let Some(chunk) = stream.try_next().await? {
+        writer
+            .write_all(&chunk)
+            .await
+            .map_err(|e| Error::io(format!("writing the COPY output failed: {e}")))?;
+        written += chunk.len() as u64;
+    }
+    writer
+        .flush()
+        .await
+        .map_err(|e| Error::io(format!("writing the COPY output failed: {e}")))?;
+    Ok(written)
 }

@@ -3,7 +3,7 @@
 use crate::query::Query;
 use std::fmt;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::Column;
+use tokio_postgres::types::Type;
 
 /// What kind of failure an [`Error`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +85,15 @@ impl Error {
         }
     }
 
+    pub(crate) fn io(message: String) -> Self {
+        Error {
+            kind: ErrorKind::Other,
+            query: None,
+            message,
+            source: None,
+        }
+    }
+
     pub(crate) fn pool(message: String) -> Self {
         Error {
             kind: ErrorKind::Pool,
@@ -103,16 +112,15 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(column: &Column, index: usize, error: tokio_postgres::Error) -> Self {
+    pub(crate) fn decode(column: &str, ty: &Type, index: usize, error: tokio_postgres::Error) -> Self {
         let cause = std::error::Error::source(&error).map_or_else(|| error.to_string(), ToString::to_string);
         Error {
             source: Some(error),
-            ..Error::decode_message(column, index, cause)
+            ..Error::decode_message(column, ty, index, cause)
         }
     }
 
-    pub(crate) fn decode_message(column: &Column, index: usize, cause: String) -> Self {
-        let ty = column.type_();
+    pub(crate) fn decode_message(column: &str, ty: &Type, index: usize, cause: String) -> Self {
         let hint = match ty.name() {
             _ if cause.contains("too many dimensions") => {
                 "; a multi-dimensional array needs the override `quarry::types::Array<T>`"
@@ -126,8 +134,7 @@ impl Error {
             kind: ErrorKind::Decode,
             query: None,
             message: format!(
-                "cannot decode column `{}` (#{index}, {}): {cause}{hint}",
-                column.name(),
+                "cannot decode column `{column}` (#{index}, {}): {cause}{hint}",
                 ty.name()
             ),
             source: None,

@@ -16,7 +16,7 @@
 
 mod cache;
 mod client;
-mod copy;
+pub mod copy;
 mod error;
 mod execute;
 mod generic;
@@ -33,7 +33,7 @@ pub mod sync;
 
 pub use cache::StatementCache;
 pub use client::{Client, ClientOptions, Transaction};
-pub use copy::CopyIn;
+pub use copy::{CopyIn, CopyOutStream};
 pub use error::{Error, ErrorKind};
 pub use execute::StatementMode;
 pub use generic::GenericClient;

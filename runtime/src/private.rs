@@ -11,18 +11,43 @@ use tokio_postgres::Row;
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
+/// A row generated decoders read: a query's `Row`, or a binary COPY OUT row.
+pub trait DecodeRow {
+    /// Decodes column `index` as `T`, checking that `T` accepts the column's type.
+    fn try_get_as<'a, T: FromSql<'a>>(&'a self, index: usize) -> Result<T, tokio_postgres::Error>;
+    /// The column's type.
+    fn column_type(&self, index: usize) -> &postgres_types::Type;
+    /// The column's name, for errors.
+    fn column_name(&self, index: usize) -> &str;
+}
+
+impl DecodeRow for Row {
+    fn try_get_as<'a, T: FromSql<'a>>(&'a self, index: usize) -> Result<T, tokio_postgres::Error> {
+        self.try_get(index)
+    }
+
+    fn column_type(&self, index: usize) -> &postgres_types::Type {
+        self.columns()[index].type_()
+    }
+
+    fn column_name(&self, index: usize) -> &str {
+        self.columns()[index].name()
+    }
+}
+
 /// Reads column `index`, naming the column if it cannot be decoded.
 ///
 /// When `T` does not accept the column's type as reported (an array of a domain, say), the
 /// value is decoded against the type with domains unwrapped, which has the same wire format.
-pub fn get<'a, T: FromSql<'a>>(row: &'a Row, index: usize) -> Result<T, Error> {
-    let column = &row.columns()[index];
-    if T::accepts(column.type_()) {
-        return row.try_get(index).map_err(|e| Error::decode(column, index, e));
+pub fn get<'a, R: DecodeRow, T: FromSql<'a>>(row: &'a R, index: usize) -> Result<T, Error> {
+    let ty = row.column_type(index);
+    let error = |e| Error::decode(row.column_name(index), ty, index, e);
+    if T::accepts(ty) {
+        return row.try_get_as(index).map_err(error);
     }
-    let raw: RawValue<'a> = row.try_get(index).map_err(|e| Error::decode(column, index, e))?;
-    crate::types::decode_value::<T>(column.type_(), raw.0)
-        .map_err(|e| Error::decode_message(column, index, e.to_string()))
+    let raw: RawValue<'a> = row.try_get_as(index).map_err(error)?;
+    crate::types::decode_value::<T>(ty, raw.0)
+        .map_err(|e| Error::decode_message(row.column_name(index), ty, index, e.to_string()))
 }
 
 /// A parameter whose type the server reports as a domain over a type without a fixed OID
@@ -185,6 +210,18 @@ where
     C: GenericClient + ?Sized,
 {
     crate::CopyIn::start(client, query, copy_sql).await
+}
+
+/// `:iter`'s `_copy_out` — the query's rows through binary `COPY (…) TO STDOUT`.
+pub async fn copy_out<C, T>(
+    client: &C,
+    query: &'static Query,
+    decode: fn(&crate::copy::CopyRow<'_>) -> Result<T, Error>,
+) -> Result<crate::CopyOutStream<T>, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    crate::CopyOutStream::start(client, query, decode).await
 }
 
 /// `:exec` — the number of rows affected.

@@ -192,7 +192,7 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
     if query.kind == QueryKind::Iter {
         return None;
     }
-    let name = query.companion_fn.as_ref()?;
+    let name = query.companion_fns.first()?;
     let FlavorTokens {
         asyncness,
         await_,

@@ -32,8 +32,26 @@ pub(super) fn emit(
             }
         };
     }
-    let cursor = query.companion_fn.as_deref().map(|name| {
-        let name = ident(name);
+    let companion = |suffix: &str| {
+        let name = format!("{}_{suffix}", query.fn_name);
+        query.companion_fns.contains(&name).then(|| ident(&name))
+    };
+    let copy_out = companion("copy_out").map(|name| {
+        let doc = format!(
+            " [`{}`] through binary `COPY (…) TO STDOUT`, decoded as the rows arrive.",
+            query.fn_name
+        );
+        quote! {
+            #[doc = #doc]
+            pub async fn #name<C>(client: &C) -> ::core::result::Result<::quarry::CopyOutStream<#row>, ::quarry::Error>
+            where
+                C: ::quarry::GenericClient + ?Sized,
+            {
+                ::quarry::__private::copy_out(client, &#static_name #decode_arg).await
+            }
+        }
+    });
+    let cursor = companion("cursor").map(|name| {
         let cursor_doc = format!(
             " [`{}`] through a server-side cursor: inside a transaction, fetches `batch_size` rows per round trip.",
             query.fn_name
@@ -58,5 +76,7 @@ pub(super) fn emit(
         }
 
         #cursor
+
+        #copy_out
     }
 }
