@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::execute::{run, StatementMode};
 use crate::generic::{sealed, GenericClient};
 use crate::query::Query;
+use crate::transaction::{Transaction, TransactionBuilder};
 use postgres_types::ToSql;
 use std::ops::Deref;
 use tokio_postgres::{NoTls, RowStream};
@@ -79,15 +80,36 @@ impl Client {
         self.mode
     }
 
-    /// Starts a transaction: it commits with [`Transaction::commit`] and rolls back when
-    /// dropped without it. It shares this connection's statement cache.
+    /// Starts a transaction (READ COMMITTED, read-write): it commits with
+    /// [`Transaction::commit`] and rolls back when dropped without it — on an early return, an
+    /// error, or a panic unwinding through it. Outside a transaction every call commits on its
+    /// own (autocommit). It shares this connection's statement cache.
     pub async fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
-        let inner = self.inner.transaction().await?;
-        Ok(Transaction {
-            inner,
-            cache: &self.cache,
-            mode: self.mode,
-        })
+        self.build_transaction().start().await
+    }
+
+    /// A transaction with an isolation level, read-only or deferrable:
+    /// `client.build_transaction().isolation(IsolationLevel::Serializable).start().await?`.
+    pub fn build_transaction(&mut self) -> TransactionBuilder<'_> {
+        TransactionBuilder::new(&mut self.inner, &self.cache, self.mode)
+    }
+
+    /// Runs `work` in a transaction: commits when it returns `Ok`, rolls back when it returns
+    /// `Err` (or panics). Nest with [`Transaction::transaction`] for savepoints.
+    pub async fn in_transaction<T, E>(
+        &mut self,
+        work: impl AsyncFnOnce(&mut Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<Error>,
+    {
+        let transaction = self.transaction().await?;
+        transaction.run(work).await
+    }
+
+    /// A token that cancels the query running on this connection, from anywhere.
+    pub fn cancel_token(&self) -> tokio_postgres::CancelToken {
+        self.inner.cancel_token()
     }
 
     /// Unwraps the tokio-postgres client.
@@ -120,79 +142,5 @@ impl GenericClient for Client {
 
     fn __cache(&self) -> Option<&StatementCache> {
         (self.mode == StatementMode::Prepared).then_some(&self.cache)
-    }
-}
-
-/// A transaction on a [`Client`]; rolls back when dropped without [`commit`](Transaction::commit).
-pub struct Transaction<'a> {
-    inner: tokio_postgres::Transaction<'a>,
-    cache: &'a StatementCache,
-    mode: StatementMode,
-}
-
-impl Transaction<'_> {
-    /// Binds `query` to a portal (a server-side cursor), preparing it through the cache.
-    pub(crate) async fn portal(
-        &self,
-        query: &'static Query,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<tokio_postgres::Portal, tokio_postgres::Error> {
-        let statement = match self.cache.get(query) {
-            Some(statement) => statement,
-            None => {
-                let statement = self.inner.prepare_typed(query.sql, &query.param_types()).await?;
-                if self.mode == StatementMode::Prepared {
-                    self.cache.insert(query, statement.clone());
-                }
-                statement
-            }
-        };
-        self.inner.bind_raw(&statement, params.iter().copied()).await
-    }
-
-    /// Commits.
-    pub async fn commit(self) -> Result<(), Error> {
-        Ok(self.inner.commit().await?)
-    }
-
-    /// Rolls back (dropping the transaction does the same, without waiting).
-    pub async fn rollback(self) -> Result<(), Error> {
-        Ok(self.inner.rollback().await?)
-    }
-}
-
-impl<'a> Deref for Transaction<'a> {
-    type Target = tokio_postgres::Transaction<'a>;
-    fn deref(&self) -> &Self::Target {
-        &self.inner
-    }
-}
-
-impl sealed::Sealed for Transaction<'_> {}
-
-impl GenericClient for Transaction<'_> {
-    async fn __query(
-        &self,
-        query: &'static Query,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<RowStream, tokio_postgres::Error> {
-        let client = tokio_postgres::GenericClient::client(&self.inner);
-        run(client, self.cache, self.mode, true, query, params).await
-    }
-
-    fn __raw(&self) -> &tokio_postgres::Client {
-        tokio_postgres::GenericClient::client(&self.inner)
-    }
-
-    fn __cache(&self) -> Option<&StatementCache> {
-        (self.mode == StatementMode::Prepared).then_some(self.cache)
-    }
-}
-
-impl std::fmt::Debug for Transaction<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transaction")
-            .field("cached_statements", &self.cache.len())
-            .finish_non_exhaustive()
     }
 }

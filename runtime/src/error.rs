@@ -9,9 +9,28 @@ use tokio_postgres::types::Type;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// PostgreSQL answered with an error; see [`Error::code`] and [`Error::as_db_error`].
+    /// A unique or primary-key constraint was violated (SQLSTATE 23505); see [`Error::constraint`].
+    UniqueViolation,
+    /// A foreign-key constraint was violated (23503).
+    ForeignKeyViolation,
+    /// A check constraint — or a domain's CHECK — was violated (23514).
+    CheckViolation,
+    /// `NULL` went into a `NOT NULL` column (23502); see [`Error::column`].
+    NotNullViolation,
+    /// An exclusion constraint was violated (23P01).
+    ExclusionViolation,
+    /// A serializable or repeatable-read transaction could not be serialized (40001):
+    /// re-run it ([`crate::retry`]).
+    SerializationFailure,
+    /// The transaction was chosen as a deadlock victim (40P01): re-run it.
+    Deadlock,
+    /// The statement ran longer than `statement_timeout` (57014, from the timeout).
+    StatementTimeout,
+    /// The statement was canceled on request (57014), e.g. by [`crate::Client::cancel`].
+    QueryCanceled,
+    /// Any other error PostgreSQL answered with; see [`Error::code`] and [`Error::as_db_error`].
     Database,
-    /// The connection failed or was closed.
+    /// The connection failed, was closed, or the server is shutting down (08xxx, 57P01–57P03).
     Connection,
     /// A `:one` query returned no row, or a `:one`/`:opt` query returned several.
     RowCount,
@@ -54,10 +73,57 @@ impl Error {
         self.query.map(|q| q.name)
     }
 
+    /// Whether re-running the work (in a fresh transaction, on a fresh connection) may
+    /// succeed: serialization failures, deadlocks, lost connections, pool timeouts.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::SerializationFailure | ErrorKind::Deadlock | ErrorKind::Connection | ErrorKind::PoolTimeout
+        )
+    }
+
+    /// The SQLSTATE as its five characters, e.g. `"23505"`.
+    pub fn sqlstate(&self) -> Option<&str> {
+        self.code().map(SqlState::code)
+    }
+
+    /// The constraint that was violated, for constraint-violation errors.
+    pub fn constraint(&self) -> Option<&str> {
+        self.as_db_error().and_then(|db| db.constraint())
+    }
+
+    /// The table the error concerns, when PostgreSQL names it.
+    pub fn table(&self) -> Option<&str> {
+        self.as_db_error().and_then(|db| db.table())
+    }
+
+    /// The column the error concerns, when PostgreSQL names it.
+    pub fn column(&self) -> Option<&str> {
+        self.as_db_error().and_then(|db| db.column())
+    }
+
+    /// PostgreSQL's detail line (e.g. `Key (email)=(a@b.c) already exists.`).
+    pub fn detail(&self) -> Option<&str> {
+        self.as_db_error().and_then(|db| db.detail())
+    }
+
+    /// PostgreSQL's hint, if it gave one.
+    pub fn hint(&self) -> Option<&str> {
+        self.as_db_error().and_then(|db| db.hint())
+    }
+
+    /// The 1-based character position in the SQL the error points at, if any.
+    pub fn position(&self) -> Option<u32> {
+        match self.as_db_error()?.position()? {
+            tokio_postgres::error::ErrorPosition::Original(p) => Some(*p),
+            tokio_postgres::error::ErrorPosition::Internal { position, .. } => Some(*position),
+        }
+    }
+
     pub(crate) fn from_postgres(query: Option<&'static Query>, error: tokio_postgres::Error) -> Self {
         let io = std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>());
-        let kind = if error.as_db_error().is_some() {
-            ErrorKind::Database
+        let kind = if let Some(db) = error.as_db_error() {
+            classify(db)
         } else if error.is_closed() || io {
             ErrorKind::Connection
         } else {
@@ -151,6 +217,25 @@ impl Error {
     pub(crate) fn in_query(mut self, query: &'static Query) -> Self {
         self.query.get_or_insert(query);
         self
+    }
+}
+
+/// The kind of a database error, from its SQLSTATE.
+fn classify(db: &tokio_postgres::error::DbError) -> ErrorKind {
+    let code = db.code();
+    match *code {
+        SqlState::UNIQUE_VIOLATION => ErrorKind::UniqueViolation,
+        SqlState::FOREIGN_KEY_VIOLATION => ErrorKind::ForeignKeyViolation,
+        SqlState::CHECK_VIOLATION => ErrorKind::CheckViolation,
+        SqlState::NOT_NULL_VIOLATION => ErrorKind::NotNullViolation,
+        SqlState::EXCLUSION_VIOLATION => ErrorKind::ExclusionViolation,
+        SqlState::T_R_SERIALIZATION_FAILURE => ErrorKind::SerializationFailure,
+        SqlState::T_R_DEADLOCK_DETECTED => ErrorKind::Deadlock,
+        SqlState::QUERY_CANCELED if db.message().contains("statement timeout") => ErrorKind::StatementTimeout,
+        SqlState::QUERY_CANCELED => ErrorKind::QueryCanceled,
+        SqlState::ADMIN_SHUTDOWN | SqlState::CRASH_SHUTDOWN | SqlState::CANNOT_CONNECT_NOW => ErrorKind::Connection,
+        _ if code.code().starts_with("08") => ErrorKind::Connection,
+        _ => ErrorKind::Database,
     }
 }
 

@@ -23,6 +23,7 @@ mod generic;
 pub mod pool;
 mod query;
 mod stream;
+mod transaction;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -32,7 +33,7 @@ pub mod __private;
 pub mod sync;
 
 pub use cache::StatementCache;
-pub use client::{Client, ClientOptions, Transaction};
+pub use client::{Client, ClientOptions};
 pub use copy::{CopyIn, CopyOutStream};
 pub use error::{Error, ErrorKind};
 pub use execute::StatementMode;
@@ -40,6 +41,7 @@ pub use generic::GenericClient;
 pub use pool::{Pool, PoolConfig, PoolStats};
 pub use query::Query;
 pub use stream::{Cursor, RowStream};
+pub use transaction::{retry, IsolationLevel, RetryPolicy, Transaction, TransactionBuilder, Transient};
 
 /// Runs several generated calls on one connection at once and returns their results as a
 /// tuple, each its own `Result`. Use it in async code; it awaits the calls together:

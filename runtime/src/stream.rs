@@ -1,9 +1,9 @@
 //! Large results: [`RowStream`] decodes rows one at a time as they arrive, [`Cursor`]
 //! fetches them in batches through a server-side cursor (a portal) inside a transaction.
 
-use crate::client::Transaction;
 use crate::error::Error;
 use crate::query::Query;
+use crate::transaction::Transaction;
 use futures_util::Stream;
 use std::pin::Pin;
 use std::task::{Context, Poll};

@@ -147,7 +147,7 @@ async fn database_errors_carry_the_query_and_sqlstate() {
     let error = users::create_user(&client, "dup@example.com", "Two", None)
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Database);
+    assert_eq!(error.kind(), ErrorKind::UniqueViolation);
     assert_eq!(
         error.code(),
         Some(&quarry::tokio_postgres::error::SqlState::UNIQUE_VIOLATION)

@@ -1,0 +1,261 @@
+//! [`Transaction`]: commit explicitly, roll back on drop; isolation levels, savepoints, the
+//! closure form, and [`retry`] for serialization failures and deadlocks.
+
+use crate::cache::StatementCache;
+use crate::error::Error;
+use crate::execute::{run, StatementMode};
+use crate::generic::{sealed, GenericClient};
+use crate::query::Query;
+use postgres_types::ToSql;
+use std::ops::Deref;
+use std::time::Duration;
+use tokio_postgres::RowStream;
+
+pub use tokio_postgres::IsolationLevel;
+
+/// Options of a transaction about to start; see [`crate::Client::build_transaction`].
+pub struct TransactionBuilder<'a> {
+    inner: tokio_postgres::TransactionBuilder<'a>,
+    cache: &'a StatementCache,
+    mode: StatementMode,
+}
+
+impl<'a> TransactionBuilder<'a> {
+    pub(crate) fn new(client: &'a mut tokio_postgres::Client, cache: &'a StatementCache, mode: StatementMode) -> Self {
+        TransactionBuilder {
+            inner: client.build_transaction(),
+            cache,
+            mode,
+        }
+    }
+
+    /// READ COMMITTED (PostgreSQL's default), REPEATABLE READ or SERIALIZABLE.
+    pub fn isolation(mut self, level: IsolationLevel) -> Self {
+        self.inner = self.inner.isolation_level(level);
+        self
+    }
+
+    /// A read-only transaction: writes fail with SQLSTATE 25006.
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.inner = self.inner.read_only(read_only);
+        self
+    }
+
+    /// DEFERRABLE: with SERIALIZABLE and read-only, waits for a snapshot that cannot fail.
+    pub fn deferrable(mut self, deferrable: bool) -> Self {
+        self.inner = self.inner.deferrable(deferrable);
+        self
+    }
+
+    /// Sends `BEGIN …`.
+    pub async fn start(self) -> Result<Transaction<'a>, Error> {
+        Ok(Transaction {
+            inner: self.inner.start().await?,
+            cache: self.cache,
+            mode: self.mode,
+        })
+    }
+}
+
+/// A transaction on a [`crate::Client`]: [`commit`](Transaction::commit) it; dropped without
+/// that — on an early return, an error or a panic — it rolls back. Nested transactions
+/// ([`transaction`](Transaction::transaction)) are savepoints.
+pub struct Transaction<'a> {
+    inner: tokio_postgres::Transaction<'a>,
+    cache: &'a StatementCache,
+    mode: StatementMode,
+}
+
+impl Transaction<'_> {
+    /// A nested transaction: a savepoint. Committing it releases the savepoint; dropping it
+    /// (or an error inside it) rolls back to the savepoint, and the outer transaction goes on.
+    pub async fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
+        Ok(Transaction {
+            inner: self.inner.transaction().await?,
+            cache: self.cache,
+            mode: self.mode,
+        })
+    }
+
+    /// [`crate::Client::in_transaction`] one level down: `work` runs in a savepoint.
+    pub async fn in_transaction<T, E>(
+        &mut self,
+        work: impl AsyncFnOnce(&mut Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<Error>,
+    {
+        let savepoint = self.transaction().await?;
+        savepoint.run(work).await
+    }
+
+    /// Runs `work`, then commits on `Ok` and rolls back on `Err`.
+    pub(crate) async fn run<T, E>(
+        mut self,
+        work: impl AsyncFnOnce(&mut Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<Error>,
+    {
+        match work(&mut self).await {
+            Ok(value) => {
+                self.commit().await?;
+                Ok(value)
+            }
+            Err(error) => {
+                // The work's error is the one to report; a failed rollback only means the
+                // connection is gone, which the next call will say.
+                let _ = self.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Binds `query` to a portal (a server-side cursor), preparing it through the cache.
+    pub(crate) async fn portal(
+        &self,
+        query: &'static Query,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<tokio_postgres::Portal, tokio_postgres::Error> {
+        let statement = match self.cache.get(query) {
+            Some(statement) => statement,
+            None => {
+                let statement = self.inner.prepare_typed(query.sql, &query.param_types()).await?;
+                if self.mode == StatementMode::Prepared {
+                    self.cache.insert(query, statement.clone());
+                }
+                statement
+            }
+        };
+        self.inner.bind_raw(&statement, params.iter().copied()).await
+    }
+
+    /// Commits (or releases the savepoint).
+    pub async fn commit(self) -> Result<(), Error> {
+        Ok(self.inner.commit().await?)
+    }
+
+    /// Rolls back (dropping the transaction does the same, without waiting).
+    pub async fn rollback(self) -> Result<(), Error> {
+        Ok(self.inner.rollback().await?)
+    }
+}
+
+impl<'a> Deref for Transaction<'a> {
+    type Target = tokio_postgres::Transaction<'a>;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl sealed::Sealed for Transaction<'_> {}
+
+impl GenericClient for Transaction<'_> {
+    async fn __query(
+        &self,
+        query: &'static Query,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<RowStream, tokio_postgres::Error> {
+        let client = tokio_postgres::GenericClient::client(&self.inner);
+        run(client, self.cache, self.mode, true, query, params).await
+    }
+
+    fn __raw(&self) -> &tokio_postgres::Client {
+        tokio_postgres::GenericClient::client(&self.inner)
+    }
+
+    fn __cache(&self) -> Option<&StatementCache> {
+        (self.mode == StatementMode::Prepared).then_some(self.cache)
+    }
+}
+
+impl std::fmt::Debug for Transaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("cached_statements", &self.cache.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Errors [`retry`] can judge: whether re-running the transaction may succeed.
+pub trait Transient {
+    /// Serialization failures, deadlocks and lost connections are transient.
+    fn is_transient(&self) -> bool;
+}
+
+impl Transient for Error {
+    fn is_transient(&self) -> bool {
+        Error::is_transient(self)
+    }
+}
+
+/// How [`retry`] re-runs a transaction.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// Delay before the second attempt; doubled each time, with ±50 % jitter.
+    pub base_delay: Duration,
+    /// The longest delay between attempts.
+    pub max_delay: Duration,
+    /// The isolation level of every attempt.
+    pub isolation: IsolationLevel,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_secs(1),
+            isolation: IsolationLevel::Serializable,
+        }
+    }
+}
+
+/// Runs `work` in a fresh transaction (at `policy.isolation`) and commits it; when the work or
+/// the commit fails with a transient error — serialization failure (40001), deadlock (40P01),
+/// lost connection — rolls back, waits (exponential backoff with jitter) and runs it again, up
+/// to `policy.max_attempts`. Other errors are returned at once. `work` must be safe to
+/// re-run: everything it does in the database is rolled back between attempts.
+pub async fn retry<T, E>(
+    client: &mut crate::Client,
+    policy: &RetryPolicy,
+    mut work: impl AsyncFnMut(&mut Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<Error> + Transient,
+{
+    let mut attempt = 1;
+    loop {
+        let transaction = client.build_transaction().isolation(policy.isolation).start().await?;
+        let result = transaction.run(async |tx| work(tx).await).await;
+        match result {
+            Err(error) if error.is_transient() && attempt < policy.max_attempts => {
+                tokio::time::sleep(backoff(policy, attempt)).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// `base × 2^(attempt-1)`, capped, times a jitter factor in [0.5, 1.5).
+fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
+    let exponential = policy.base_delay.saturating_mul(1 << (attempt - 1).min(16));
+    let capped = exponential.min(policy.max_delay);
+    capped.mul_f64(0.5 + jitter())
+}
+
+/// A pseudo-random number in [0, 1) — enough to de-synchronise competing retries.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
