@@ -22,6 +22,7 @@ mod execute;
 mod generic;
 pub mod pool;
 mod query;
+pub mod sql;
 mod stream;
 mod transaction;
 
