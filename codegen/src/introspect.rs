@@ -207,7 +207,10 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
     let (verdicts, warnings) = apply_overrides(source, query, statement, verdicts);
     let mut columns = Vec::new();
     let mut fields: HashMap<String, String> = HashMap::new();
-    for (column, verdict) in statement.columns().iter().zip(verdicts) {
+    // `:exec`-like kinds ignore result columns, so their types need no Rust mapping
+    // (`SELECT pg_sleep(1)` returns `void`).
+    let returns_rows = !matches!(query.kind.single(), QueryKind::Exec | QueryKind::CopyFrom);
+    for (column, verdict) in statement.columns().iter().zip(verdicts).filter(|_| returns_rows) {
         let origin = column.table_oid().zip(column.column_id());
         let origin = origin.and_then(|(oid, attnum)| catalog.origin(oid, attnum));
         let ty: RustType = match resolver.settings().column_override(&query.name, column.name(), origin) {

@@ -29,7 +29,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
     let stderr = String::from_utf8_lossy(&first.stderr);
     assert!(first.status.success(), "{stderr}");
     assert!(
-        stderr.starts_with("quarry: 6 written, 0 unchanged, 0 removed in "),
+        stderr.starts_with("quarry: 7 written, 0 unchanged, 0 removed in "),
         "{stderr}"
     );
 
@@ -39,7 +39,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
         .read_database_url_from_env(false)
         .generate(&Layout::Files)
         .unwrap();
-    assert_eq!(expected.len(), 6, "mod.rs, types.rs and one file per query file");
+    assert_eq!(expected.len(), 7, "mod.rs, types.rs and one file per query file");
     for file in &expected {
         let written = std::fs::read_to_string(out.path().join(&file.name)).unwrap();
         assert!(written.starts_with(STAMP), "{} is stamped", file.name);
@@ -51,7 +51,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
     let second = cargo_quarry(&args);
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(
-        stderr.starts_with("quarry: 0 written, 6 unchanged, 0 removed in "),
+        stderr.starts_with("quarry: 0 written, 7 unchanged, 0 removed in "),
         "{stderr}"
     );
 }

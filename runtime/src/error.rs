@@ -24,9 +24,10 @@ pub enum ErrorKind {
     SerializationFailure,
     /// The transaction was chosen as a deadlock victim (40P01): re-run it.
     Deadlock,
-    /// The statement ran longer than `statement_timeout` (57014, from the timeout).
+    /// The statement ran longer than `statement_timeout` (57014, from the timeout), or past a
+    /// [`crate::with_timeout`] deadline.
     StatementTimeout,
-    /// The statement was canceled on request (57014), e.g. by [`crate::Client::cancel`].
+    /// The statement was canceled on request (57014): a cancel token, or [`crate::cancel_on_drop`].
     QueryCanceled,
     /// Any other error PostgreSQL answered with; see [`Error::code`] and [`Error::as_db_error`].
     Database,
@@ -147,6 +148,15 @@ impl Error {
             kind: ErrorKind::PoolTimeout,
             query: None,
             message: format!("no pooled connection became free{waited}; raise `max_size` or `wait_timeout`, or hold connections for less time"),
+            source: None,
+        }
+    }
+
+    pub(crate) fn timeout(deadline: std::time::Duration) -> Self {
+        Error {
+            kind: ErrorKind::StatementTimeout,
+            query: None,
+            message: format!("the call did not finish within {deadline:?}; its query was canceled on the server"),
             source: None,
         }
     }

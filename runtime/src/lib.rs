@@ -15,6 +15,7 @@
 //! Blocking code: enable the `sync` feature and generate with `.sync(true)`; see [`sync`].
 
 mod cache;
+mod cancel;
 mod client;
 pub mod copy;
 mod error;
@@ -35,6 +36,7 @@ pub mod __private;
 pub mod sync;
 
 pub use cache::StatementCache;
+pub use cancel::{cancel_on_drop, with_timeout, CancelOnDrop};
 pub use client::{Client, ClientOptions};
 pub use copy::{CopyIn, CopyOutStream};
 pub use error::{Error, ErrorKind};

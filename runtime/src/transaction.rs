@@ -111,6 +111,17 @@ impl Transaction<'_> {
         }
     }
 
+    /// Limits every later statement of this transaction to `limit` (`SET LOCAL
+    /// statement_timeout`): one that runs longer fails with
+    /// [`crate::ErrorKind::StatementTimeout`]. Ends with the transaction.
+    pub async fn statement_timeout(&self, limit: std::time::Duration) -> Result<(), Error> {
+        let millis = limit.as_millis().max(1);
+        Ok(self
+            .inner
+            .batch_execute(&format!("SET LOCAL statement_timeout = {millis}"))
+            .await?)
+    }
+
     /// Binds `query` to a portal (a server-side cursor), preparing it through the cache.
     pub(crate) async fn portal(
         &self,

@@ -1,0 +1,114 @@
+//! Deadlines, cancellation on drop, `SET LOCAL statement_timeout`, and connection strings.
+
+use quarry::ErrorKind;
+use quarry_tests::asynchronous::{ops, tasks};
+use quarry_tests::db::fresh_database;
+use std::time::Duration;
+
+/// Waits (up to 10 s) until no backend is running `pg_sleep`.
+async fn no_sleep_running(client: &quarry::Client) {
+    for _ in 0..100 {
+        let running: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if running == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("a pg_sleep is still running on the server");
+}
+
+#[tokio::test]
+async fn with_timeout_cancels_the_query_on_the_server() {
+    let url = fresh_database();
+    let client = quarry::Client::connect(&url).await.unwrap();
+    let error = quarry::with_timeout(&client, Duration::from_millis(200), ops::sleep(&client, 30.0))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::StatementTimeout);
+    assert!(error.to_string().contains("did not finish within 200ms"), "{error}");
+    let observer = quarry::Client::connect(&url).await.unwrap();
+    no_sleep_running(&observer).await;
+    assert_eq!(
+        tasks::count_tasks(&client, None).await.unwrap(),
+        0,
+        "the connection is usable again"
+    );
+}
+
+#[tokio::test]
+async fn dropping_a_call_cancels_its_query() {
+    let url = fresh_database();
+    let client = std::sync::Arc::new(quarry::Client::connect(&url).await.unwrap());
+    let task = tokio::spawn({
+        let client = client.clone();
+        async move { quarry::cancel_on_drop(&*client, ops::sleep(&*client, 30.0)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    task.abort();
+    let observer = quarry::Client::connect(&url).await.unwrap();
+    no_sleep_running(&observer).await;
+}
+
+#[tokio::test]
+async fn set_local_statement_timeout_applies_to_the_transaction_only() {
+    let mut client = quarry::Client::connect(&fresh_database()).await.unwrap();
+    let tx = client.transaction().await.unwrap();
+    tx.statement_timeout(Duration::from_millis(100)).await.unwrap();
+    let error = ops::sleep(&tx, 5.0).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::StatementTimeout);
+    tx.rollback().await.unwrap();
+    ops::sleep(&client, 0.2).await.unwrap();
+}
+
+/// `host=… port=… user=… dbname=…` → its parts.
+fn parts(url: &str) -> std::collections::HashMap<String, String> {
+    url.split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+async fn settings(client: &quarry::Client) -> (String, String) {
+    let row = client
+        .query_one(
+            "SELECT current_setting('application_name'), current_setting('statement_timeout')",
+            &[],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[tokio::test]
+async fn connection_strings_in_both_forms_with_options_and_failover() {
+    let url = fresh_database();
+    let p = parts(&url);
+    let (host, port, db) = (&p["host"], &p["port"], &p["dbname"]);
+
+    let key_value = format!(
+        "{url} application_name=quarry-app options='-c statement_timeout=1234' connect_timeout=5 keepalives=1 keepalives_idle=30"
+    );
+    let client = quarry::Client::connect(&key_value).await.unwrap();
+    assert_eq!(settings(&client).await, ("quarry-app".into(), "1234ms".into()));
+
+    let encoded_host = host.replace('/', "%2F");
+    let uri = format!(
+        "postgresql://postgres@{encoded_host}:{port}/{db}?application_name=quarry-uri&options=-c%20statement_timeout%3D4321&connect_timeout=5"
+    );
+    let client = quarry::Client::connect(&uri).await.unwrap();
+    assert_eq!(settings(&client).await, ("quarry-uri".into(), "4321ms".into()));
+
+    // Several hosts: the first does not exist, the second is a read-write primary.
+    let failover = format!(
+        "host=/nonexistent/quarry,{host} port={port},{port} user=postgres dbname={db} target_session_attrs=read-write"
+    );
+    let client = quarry::Client::connect(&failover).await.unwrap();
+    assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), 0);
+}
