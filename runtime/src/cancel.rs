@@ -85,3 +85,15 @@ impl<F> std::fmt::Debug for CancelOnDrop<F> {
             .finish_non_exhaustive()
     }
 }
+
+/// For readiness probes: `SELECT 1` within `deadline` (canceled past it); returns the round
+/// trip time.
+pub async fn health_check<C>(client: &C, deadline: Duration) -> Result<Duration, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    let started = Instant::now();
+    let probe = async { client.__raw().simple_query("SELECT 1").await.map_err(Error::from) };
+    with_timeout(client, deadline, probe).await?;
+    Ok(started.elapsed())
+}

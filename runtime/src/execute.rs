@@ -36,12 +36,15 @@ pub(crate) async fn run(
     if mode == StatementMode::Unnamed {
         return unnamed(client, query, params).await;
     }
-    let statement = match cache.get(query) {
+    let cached = cache.get(query);
+    tracing::Span::current().record("cache_hit", cached.is_some());
+    let statement = match cached {
         Some(statement) => statement,
         None => prepare(client, cache, query).await?,
     };
     match client.query_raw(&statement, params.iter().copied()).await {
         Err(e) if is_stale(&e) => {
+            tracing::debug!(query = query.name, code = ?e.code(), "cached statement invalidated by the server");
             cache.remove(query);
             if in_transaction {
                 return Err(e);

@@ -36,7 +36,7 @@ pub mod __private;
 pub mod sync;
 
 pub use cache::StatementCache;
-pub use cancel::{cancel_on_drop, with_timeout, CancelOnDrop};
+pub use cancel::{cancel_on_drop, health_check, with_timeout, CancelOnDrop};
 pub use client::{Client, ClientOptions};
 pub use copy::{CopyIn, CopyOutStream};
 pub use error::{Error, ErrorKind};

@@ -147,6 +147,7 @@ impl managed::Manager for Manager {
 
     async fn recycle(&self, pooled: &mut Pooled, metrics: &Metrics) -> RecycleResult<tokio_postgres::Error> {
         if pooled.client.is_closed() {
+            tracing::debug!("pooled connection found closed; replacing it");
             bump(&self.counters.connections_lost);
             return Err(RecycleError::message("connection closed"));
         }
@@ -168,11 +169,13 @@ impl managed::Manager for Manager {
             // An aborted transaction rejects every statement until it ends.
             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) => true,
             Err(e) => {
+                tracing::debug!(error = %e, "pooled connection failed its health check; replacing it");
                 bump(&self.counters.connections_lost);
                 return Err(RecycleError::Backend(e));
             }
         };
         if open {
+            tracing::warn!("a pooled connection came back inside a transaction; rolling it back");
             bump(&self.counters.rollbacks);
             client.batch_execute("ROLLBACK").await?;
         }
@@ -234,12 +237,25 @@ impl Pool {
     pub async fn get(&self) -> Result<Connection, Error> {
         bump(&self.counters.requests);
         let status = self.inner.status();
-        if status.available == 0 && status.size >= status.max_size {
+        let waits = status.available == 0 && status.size >= status.max_size;
+        if waits {
             bump(&self.counters.waits);
         }
-        match self.inner.get().await {
+        let started = Instant::now();
+        let result = self.inner.get().await;
+        tracing::debug!(
+            waited = waits,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            ok = result.is_ok(),
+            "quarry.pool checkout"
+        );
+        match result {
             Ok(object) => Ok(Connection { object }),
             Err(managed::PoolError::Timeout(managed::TimeoutType::Wait)) => {
+                tracing::warn!(
+                    size = status.size,
+                    "no pooled connection became free within the wait timeout"
+                );
                 bump(&self.counters.timeouts);
                 Err(Error::pool_timeout(self.inner.timeouts().wait))
             }
@@ -264,6 +280,17 @@ impl Pool {
             connections_lost: get(&self.counters.connections_lost),
             rollbacks: get(&self.counters.rollbacks),
         }
+    }
+
+    /// For readiness probes: takes a connection and runs `SELECT 1` within `deadline`;
+    /// returns how long it took.
+    pub async fn health_check(&self, deadline: Duration) -> Result<Duration, Error> {
+        let started = Instant::now();
+        let conn = tokio::time::timeout(deadline, self.get())
+            .await
+            .map_err(|_| Error::timeout(deadline))??;
+        crate::health_check(&*conn, deadline.saturating_sub(started.elapsed())).await?;
+        Ok(started.elapsed())
     }
 
     /// Closes the pool: idle connections close now, others when returned; `get` fails after.

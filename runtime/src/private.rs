@@ -8,8 +8,37 @@ use futures_util::TryStreamExt;
 use postgres_types::{FromSql, ToSql};
 use std::pin::pin;
 use tokio_postgres::Row;
+use tracing::Instrument;
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// Runs one generated call inside a `quarry.query` span (DEBUG level) carrying the query's
+/// name and `file:line`, then the rows it returned or affected, the statement-cache outcome
+/// (recorded by the client) and the elapsed time; failures log the error at DEBUG.
+async fn traced<T>(
+    query: &'static Query,
+    rows: impl FnOnce(&T) -> u64,
+    work: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let span = tracing::debug_span!(
+        "quarry.query",
+        query = query.name,
+        source = query.source,
+        rows = tracing::field::Empty,
+        cache_hit = tracing::field::Empty,
+        elapsed_us = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let result = work.instrument(span.clone()).await;
+    span.record("elapsed_us", started.elapsed().as_micros() as u64);
+    match &result {
+        Ok(value) => {
+            span.record("rows", rows(value));
+        }
+        Err(error) => span.in_scope(|| tracing::debug!(%error, kind = ?error.kind(), "query failed")),
+    }
+    result
+}
 
 /// A row generated decoders read: a query's `Row`, or a binary COPY OUT row.
 pub trait DecodeRow {
@@ -98,10 +127,13 @@ pub async fn one<C, T>(
 where
     C: GenericClient + ?Sized,
 {
-    match opt_row(client, query, params).await? {
-        Some(row) => decode(&row).map_err(|e| e.in_query(query)),
-        None => Err(Error::row_count(query, "expected exactly one row, got none")),
-    }
+    traced(query, |_| 1, async {
+        match opt_row(client, query, params).await? {
+            Some(row) => decode(&row).map_err(|e| e.in_query(query)),
+            None => Err(Error::row_count(query, "expected exactly one row, got none")),
+        }
+    })
+    .await
 }
 
 /// `:opt` — zero or one row.
@@ -114,10 +146,13 @@ pub async fn opt<C, T>(
 where
     C: GenericClient + ?Sized,
 {
-    match opt_row(client, query, params).await? {
-        Some(row) => decode(&row).map(Some).map_err(|e| e.in_query(query)),
-        None => Ok(None),
-    }
+    traced(query, |r: &Option<T>| u64::from(r.is_some()), async {
+        match opt_row(client, query, params).await? {
+            Some(row) => decode(&row).map(Some).map_err(|e| e.in_query(query)),
+            None => Ok(None),
+        }
+    })
+    .await
 }
 
 async fn opt_row<C>(client: &C, query: &'static Query, params: Params<'_>) -> Result<Option<Row>, Error>
@@ -143,13 +178,16 @@ pub async fn many<C, T>(
 where
     C: GenericClient + ?Sized,
 {
-    let db = |e| Error::from_postgres(Some(query), e);
-    let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
-    let mut out = Vec::new();
-    while let Some(row) = rows.try_next().await.map_err(db)? {
-        out.push(decode(&row).map_err(|e| e.in_query(query))?);
-    }
-    Ok(out)
+    traced(query, |r: &Vec<T>| r.len() as u64, async {
+        let db = |e| Error::from_postgres(Some(query), e);
+        let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await.map_err(db)? {
+            out.push(decode(&row).map_err(|e| e.in_query(query))?);
+        }
+        Ok(out)
+    })
+    .await
 }
 
 /// Zero-copy `:many` — runs `visit` on each row as it streams in; returns the row count.
@@ -162,14 +200,17 @@ pub async fn each<C>(
 where
     C: GenericClient + ?Sized,
 {
-    let db = |e| Error::from_postgres(Some(query), e);
-    let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
-    let mut count = 0;
-    while let Some(row) = rows.try_next().await.map_err(db)? {
-        visit(&row).map_err(|e| e.in_query(query))?;
-        count += 1;
-    }
-    Ok(count)
+    traced(query, |n: &u64| *n, async {
+        let db = |e| Error::from_postgres(Some(query), e);
+        let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
+        let mut count = 0;
+        while let Some(row) = rows.try_next().await.map_err(db)? {
+            visit(&row).map_err(|e| e.in_query(query))?;
+            count += 1;
+        }
+        Ok(count)
+    })
+    .await
 }
 
 /// `:iter` — the rows as a stream.
@@ -229,10 +270,13 @@ pub async fn exec<C>(client: &C, query: &'static Query, params: Params<'_>) -> R
 where
     C: GenericClient + ?Sized,
 {
-    let db = |e| Error::from_postgres(Some(query), e);
-    let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
-    while rows.try_next().await.map_err(db)?.is_some() {}
-    Ok(rows.rows_affected().unwrap_or(0))
+    traced(query, |n: &u64| *n, async {
+        let db = |e| Error::from_postgres(Some(query), e);
+        let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
+        while rows.try_next().await.map_err(db)?.is_some() {}
+        Ok(rows.rows_affected().unwrap_or(0))
+    })
+    .await
 }
 
 /// How many calls of a batch are pipelined at once: enough to fill the connection's buffers,
@@ -243,7 +287,20 @@ pub const BATCH_CHUNK: usize = 1024;
 /// its statement is prepared once, not once per pipelined call), then the rest pipelined,
 /// [`BATCH_CHUNK`] at a time. Stops at the first error, which names the item's index; calls
 /// already sent in its chunk have run (use a transaction for all-or-nothing).
-pub async fn batch<P, T, F, Fut>(items: impl IntoIterator<Item = P>, mut call: F) -> Result<Vec<T>, Error>
+pub async fn batch<P, T, F, Fut>(items: impl IntoIterator<Item = P>, call: F) -> Result<Vec<T>, Error>
+where
+    F: FnMut(P) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let span = tracing::debug_span!("quarry.batch", items = tracing::field::Empty, chunk = BATCH_CHUNK);
+    let result = batch_inner(items, call).instrument(span.clone()).await;
+    if let Ok(out) = &result {
+        span.record("items", out.len());
+    }
+    result
+}
+
+async fn batch_inner<P, T, F, Fut>(items: impl IntoIterator<Item = P>, mut call: F) -> Result<Vec<T>, Error>
 where
     F: FnMut(P) -> Fut,
     Fut: std::future::Future<Output = Result<T, Error>>,

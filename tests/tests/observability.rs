@@ -1,0 +1,97 @@
+//! `tracing` spans per call and the health checks for readiness probes.
+
+use quarry_tests::asynchronous::tasks;
+use quarry_tests::db::fresh_database;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+/// A `MakeWriter` collecting everything the subscriber prints.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn every_call_is_a_span_with_name_rows_cache_outcome_and_time() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let client = quarry::Client::connect(&fresh_database()).await.unwrap();
+    tasks::add_task(&client, "traced", "").await.unwrap();
+    tasks::list_tasks(&client).await.unwrap();
+    tasks::list_tasks(&client).await.unwrap();
+    tasks::task_title(&client, -1).await.unwrap_err();
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let spans: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("quarry.query") && l.contains("close"))
+        .collect();
+    assert_eq!(spans.len(), 4, "{log}");
+    assert!(
+        spans[0].contains("query=\"add_task\"") && spans[0].contains("cache_hit=false") && spans[0].contains("rows=1"),
+        "{}",
+        spans[0]
+    );
+    assert!(
+        spans[1].contains("query=\"list_tasks\"") && spans[1].contains("cache_hit=false"),
+        "{}",
+        spans[1]
+    );
+    assert!(
+        spans[2].contains("cache_hit=true") && spans[2].contains("rows=1") && spans[2].contains("elapsed_us="),
+        "{}",
+        spans[2]
+    );
+    assert!(spans[2].contains("source=\"../queries/tasks.sql:8\""), "{}", spans[2]);
+    assert!(log.contains("query failed") && log.contains("RowCount"), "{log}");
+}
+
+#[tokio::test]
+async fn health_checks_answer_within_their_deadline() {
+    let url = fresh_database();
+    let client = quarry::Client::connect(&url).await.unwrap();
+    let took = quarry::health_check(&client, Duration::from_secs(5)).await.unwrap();
+    assert!(took < Duration::from_secs(5));
+
+    let pool = quarry::Pool::connect(&url, quarry::PoolConfig::default())
+        .await
+        .unwrap();
+    pool.health_check(Duration::from_secs(5)).await.unwrap();
+
+    // A pool that cannot connect fails its probe with a typed error instead of hanging.
+    let dead = quarry::Pool::connect(
+        "host=/nonexistent/quarry user=postgres",
+        quarry::PoolConfig {
+            connect_timeout: Some(Duration::from_millis(200)),
+            ..quarry::PoolConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let error = dead.health_check(Duration::from_secs(2)).await.unwrap_err();
+    assert_eq!(error.kind(), quarry::ErrorKind::Connection, "{error}");
+}
