@@ -59,10 +59,26 @@ pub const SUPERUSER: &str = "postgres";
 /// fixed one keeps connection strings predictable.
 const SOCKET_PORT: u16 = 5432;
 
+/// Extra start-up options, for tests that need TCP or TLS.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Also listen on 127.0.0.1 at this TCP port (the socket file takes the same number).
+    pub tcp_port: Option<u16>,
+    /// Extra `-c name=value` settings; `{dir}` in a value is replaced by the server's folder.
+    pub settings: Vec<(String, String)>,
+    /// Files written into the server's folder before it starts, readable only by the server.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
 impl EmbeddedServer {
     /// Creates a cluster in a temporary folder, starts it, and waits until it accepts
     /// connections (30 s at most).
     pub fn start() -> Result<Self, EmbeddedError> {
+        EmbeddedServer::start_with(&ServerOptions::default())
+    }
+
+    /// [`start`](EmbeddedServer::start) with extra options.
+    pub fn start_with(options: &ServerOptions) -> Result<Self, EmbeddedError> {
         let started = Instant::now();
         let bin = find_bindir()?;
         let account = server_account()?;
@@ -83,13 +99,16 @@ impl EmbeddedServer {
             .map_err(|e| fail(format!("cannot restrict {}: {e}", dir.path().display())))?;
         let data = dir.path().join("data");
         run_initdb(&bin, &data, dir.path(), account)?;
-        let server = spawn_postgres(&bin, &data, dir.path(), account)?;
+        for (name, contents) in &options.files {
+            write_private(&dir.path().join(name), contents, account)?;
+        }
+        let server = spawn_postgres(&bin, &data, dir.path(), account, options)?;
         let watchdog = spawn_watchdog(server.id(), dir.path());
         let mut this = EmbeddedServer {
             dir: Some(dir),
             server,
             watchdog,
-            port: SOCKET_PORT,
+            port: options.tcp_port.unwrap_or(SOCKET_PORT),
             started_in: Duration::ZERO,
         };
         this.wait_ready(Duration::from_secs(30))?;
@@ -267,7 +286,24 @@ fn run_initdb(bin: &Path, data: &Path, cwd: &Path, account: Option<(u32, u32)>) 
     Ok(())
 }
 
-fn spawn_postgres(bin: &Path, data: &Path, dir: &Path, account: Option<(u32, u32)>) -> Result<Child, EmbeddedError> {
+/// Writes a file only the server's account can read.
+fn write_private(path: &Path, contents: &[u8], account: Option<(u32, u32)>) -> Result<(), EmbeddedError> {
+    let failed = |e: std::io::Error| fail(format!("cannot write {}: {e}", path.display()));
+    std::fs::write(path, contents).map_err(failed)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
+    if let Some((uid, gid)) = account {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(failed)?;
+    }
+    Ok(())
+}
+
+fn spawn_postgres(
+    bin: &Path,
+    data: &Path,
+    dir: &Path,
+    account: Option<(u32, u32)>,
+    options: &ServerOptions,
+) -> Result<Child, EmbeddedError> {
     let log = std::fs::File::create(dir.join("server.log"))
         .map_err(|e| fail(format!("cannot create the server log: {e}")))?;
     if let Some((uid, gid)) = account {
@@ -279,10 +315,14 @@ fn spawn_postgres(bin: &Path, data: &Path, dir: &Path, account: Option<(u32, u32
         .arg(data)
         .arg("-k")
         .arg(dir)
-        .args(["-p", &SOCKET_PORT.to_string()])
+        .args(["-p", &options.tcp_port.unwrap_or(SOCKET_PORT).to_string()])
         .args([
             "-c",
-            "listen_addresses=",
+            if options.tcp_port.is_some() {
+                "listen_addresses=127.0.0.1"
+            } else {
+                "listen_addresses="
+            },
             "-c",
             "fsync=off",
             "-c",
@@ -297,7 +337,12 @@ fn spawn_postgres(bin: &Path, data: &Path, dir: &Path, account: Option<(u32, u32
             "max_connections=50",
             "-c",
             "unix_socket_permissions=0700",
-        ])
+        ]);
+    for (name, value) in &options.settings {
+        let value = value.replace("{dir}", &dir.display().to_string());
+        command.args(["-c", &format!("{name}={value}")]);
+    }
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)

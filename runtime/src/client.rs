@@ -56,6 +56,17 @@ impl Client {
         Ok(Client::with_options(client, options))
     }
 
+    /// [`connect_with`](Client::connect_with) over TLS (feature `tls`); add `sslmode=require`
+    /// to `config` to refuse an unencrypted connection.
+    #[cfg(feature = "tls")]
+    pub async fn connect_tls(config: &str, tls: &crate::tls::TlsMode, options: ClientOptions) -> Result<Self, Error> {
+        let (client, connection) = tokio_postgres::connect(config, tls.connector()).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(Client::with_options(client, options))
+    }
+
     /// Wraps a connected tokio-postgres client (prepared mode, default cache size).
     pub fn new(inner: tokio_postgres::Client) -> Self {
         Client::with_options(inner, ClientOptions::default())

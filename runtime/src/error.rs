@@ -125,7 +125,7 @@ impl Error {
         let io = std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>());
         let kind = if let Some(db) = error.as_db_error() {
             classify(db)
-        } else if error.is_closed() || io {
+        } else if error.is_closed() || io || error.to_string().starts_with("error performing TLS handshake") {
             ErrorKind::Connection
         } else {
             ErrorKind::Other

@@ -26,6 +26,8 @@ pub mod pool;
 mod query;
 pub mod sql;
 mod stream;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod transaction;
 
 #[doc(hidden)]

@@ -40,7 +40,7 @@ pub enum Recycling {
 }
 
 /// Pool settings. `Default` gives 10 connections, no minimum, 30 s waits and connects.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PoolConfig {
     /// Most connections open at once.
     pub max_size: usize,
@@ -58,6 +58,9 @@ pub struct PoolConfig {
     pub recycling: Recycling,
     /// Statement mode and cache size of every connection.
     pub client: ClientOptions,
+    /// Connect over TLS (feature `tls`); `None` connects in plain text.
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::tls::TlsMode>,
 }
 
 impl Default for PoolConfig {
@@ -71,6 +74,8 @@ impl Default for PoolConfig {
             max_idle_time: None,
             recycling: Recycling::Verified,
             client: ClientOptions::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -129,16 +134,34 @@ pub struct Manager {
     counters: Arc<Counters>,
 }
 
+impl Manager {
+    /// Opens one connection (over TLS when configured) and drives it on a spawned task.
+    async fn connect(&self) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.settings.tls {
+            let (client, connection) = self.config.connect(tls.connector()).await?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            return Ok(client);
+        }
+        let (client, connection) = self.config.connect(NoTls).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+}
+
 impl managed::Manager for Manager {
     type Type = Pooled;
     type Error = tokio_postgres::Error;
 
     async fn create(&self) -> Result<Pooled, tokio_postgres::Error> {
-        let connected = self.config.connect(NoTls).await;
-        let (client, connection) = connected.inspect_err(|_| bump(&self.counters.connection_errors))?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
+        let client = self
+            .connect()
+            .await
+            .inspect_err(|_| bump(&self.counters.connection_errors))?;
         Ok(Pooled {
             client: Client::with_options(client, self.settings.client),
             returned: Instant::now(),

@@ -1,0 +1,110 @@
+//! TLS (feature `tls`) against a throwaway server with a certificate signed by a test CA:
+//! verify-full, require, wrong host, wrong CA, and the pool.
+
+use quarry::tls::TlsMode;
+use quarry_codegen::embedded::{EmbeddedServer, ServerOptions};
+
+struct Pki {
+    ca: String,
+    server_cert: String,
+    server_key: String,
+}
+
+fn pki() -> Pki {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&server_key, &ca)
+        .unwrap();
+    Pki {
+        ca: ca.pem(),
+        server_cert: server.pem(),
+        server_key: server_key.serialize_pem(),
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn tls_server(pki: &Pki) -> (EmbeddedServer, u16) {
+    let port = free_port();
+    let options = ServerOptions {
+        tcp_port: Some(port),
+        settings: vec![
+            ("ssl".into(), "on".into()),
+            ("ssl_cert_file".into(), "{dir}/server.crt".into()),
+            ("ssl_key_file".into(), "{dir}/server.key".into()),
+        ],
+        files: vec![
+            ("server.crt".into(), pki.server_cert.clone().into_bytes()),
+            ("server.key".into(), pki.server_key.clone().into_bytes()),
+        ],
+    };
+    (EmbeddedServer::start_with(&options).expect("start a TLS server"), port)
+}
+
+async fn uses_tls(client: &quarry::Client) -> bool {
+    client
+        .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn verify_full_require_and_their_failures() {
+    let pki = pki();
+    let (_server, port) = tls_server(&pki);
+    let url = |host: &str| format!("host={host} port={port} user=postgres dbname=postgres sslmode=require");
+    let verify = TlsMode::verify_full_pem(pki.ca.as_bytes()).unwrap();
+    let options = quarry::ClientOptions::default();
+
+    let client = quarry::Client::connect_tls(&url("localhost"), &verify, options)
+        .await
+        .unwrap();
+    assert!(uses_tls(&client).await);
+
+    let wrong_host = quarry::Client::connect_tls(&url("127.0.0.1"), &verify, options)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong_host.kind(), quarry::ErrorKind::Connection, "{wrong_host}");
+
+    let other_ca = TlsMode::verify_full_pem(self::pki().ca.as_bytes()).unwrap();
+    let untrusted = quarry::Client::connect_tls(&url("localhost"), &other_ca, options)
+        .await
+        .unwrap_err();
+    assert_eq!(untrusted.kind(), quarry::ErrorKind::Connection, "{untrusted}");
+
+    let encrypted = quarry::Client::connect_tls(&url("127.0.0.1"), &TlsMode::Require, options)
+        .await
+        .unwrap();
+    assert!(uses_tls(&encrypted).await, "require encrypts without verifying");
+
+    let plain = quarry::Client::connect(&url("localhost")).await.unwrap_err();
+    assert_eq!(
+        plain.kind(),
+        quarry::ErrorKind::Connection,
+        "sslmode=require refuses a plain connection: {plain}"
+    );
+
+    let pool = quarry::Pool::connect(
+        &url("localhost"),
+        quarry::PoolConfig {
+            tls: Some(verify),
+            ..quarry::PoolConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let conn = pool.get().await.unwrap();
+    assert!(uses_tls(&conn).await);
+}
