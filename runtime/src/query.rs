@@ -17,6 +17,9 @@ pub struct Query {
     /// from database to database, so the server infers it again from the SQL. A domain over
     /// a built-in type is sent as its base type and converted (and checked) by the server.
     pub param_oids: &'static [u32],
+    /// Each result column's name and type name as the server reported them at generation
+    /// (what [`crate::verify::verify`] compares against).
+    pub columns: &'static [(&'static str, &'static str)],
     /// `file:line` of the query's header, for error messages.
     pub source: &'static str,
 }

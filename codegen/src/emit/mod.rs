@@ -71,7 +71,7 @@ pub const TYPES_MODULE: &str = "types";
 pub fn emit(model: &Model, options: &EmitOptions, layout: &Layout) -> Vec<OutputFile> {
     let mut files = vec![OutputFile {
         name: "mod.rs".into(),
-        contents: render(mod_rs(model, layout), ""),
+        contents: render(mod_rs(model, layout, options.flavor), ""),
     }];
     if !model.user_types.is_empty() {
         files.push(OutputFile {
@@ -97,7 +97,7 @@ fn render(tokens: TokenStream, header: &str) -> String {
     format!("{STAMP}\n{header}\n{}", prettyplease::unparse(&file))
 }
 
-fn mod_rs(model: &Model, layout: &Layout) -> TokenStream {
+fn mod_rs(model: &Model, layout: &Layout, flavor: Flavor) -> TokenStream {
     let types = (!model.user_types.is_empty()).then(|| {
         (
             TYPES_MODULE.to_string(),
@@ -123,7 +123,23 @@ fn mod_rs(model: &Model, layout: &Layout) -> TokenStream {
             pub mod #name #body
         }
     });
-    quote! { #(#modules)* }
+    let names: Vec<_> = model.modules.iter().map(|m| ident(&m.name)).collect();
+    let verify = (flavor == Flavor::Async).then(|| {
+        quote! {
+            /// Prepares every generated query against the database `client` is connected to
+            /// (pipelined) and reports each one whose parameter or column types differ from
+            /// what was generated, or that no longer prepares — call it at start-up so a deploy
+            /// against a drifted database fails there, not at the first request. Returns the
+            /// number of queries checked.
+            pub async fn verify<C>(client: &C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
+            where
+                C: ::quarry::GenericClient + ?Sized,
+            {
+                ::quarry::verify::verify(client, &[#(#names::__QUERIES),*]).await
+            }
+        }
+    });
+    quote! { #(#modules)* #verify }
 }
 
 /// Parses a type from the type table, with [`TYPES_PATH`] replaced by `types_path` (the way

@@ -20,7 +20,17 @@ pub(super) fn emit_module(module: &Module, options: &EmitOptions) -> TokenStream
         .queries
         .iter()
         .map(|q| emit_query(q, &module.file, &flavor, options));
-    quote! { #(#items)* }
+    let statics = module
+        .queries
+        .iter()
+        .map(|q| format_ident!("{}", heck::AsShoutySnakeCase(&q.fn_name).to_string()));
+    quote! {
+        #(#items)*
+
+        /// Every query of this module, for `verify`.
+        #[doc(hidden)]
+        pub static __QUERIES: &[&::quarry::Query] = &[#(&#statics),*];
+    }
 }
 
 pub(super) fn ty(rust: &str, nullable: bool) -> TokenStream {
@@ -33,6 +43,8 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
     let name = &query.fn_name;
     let location = format!("{file}:{}", query.line);
     let oids = query.params.iter().map(|p| Literal::u32_unsuffixed(p.ty.param_oid));
+    let column_names = query.columns.iter().map(|c| &c.pg_name);
+    let column_types = query.columns.iter().map(|c| &c.ty.wire_name);
     let oid_doc = query
         .params
         .iter()
@@ -81,6 +93,7 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
             name: #name,
             sql: #sql,
             param_oids: &[#(#oids),*],
+            columns: &[#((#column_names, #column_types)),*],
             source: #location,
         };
 

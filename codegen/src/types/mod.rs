@@ -27,6 +27,9 @@ pub const TYPES_PATH: &str = "__quarry_types__";
 pub struct RustType {
     /// PostgreSQL's name for the type (schema-qualified outside `public`/`pg_catalog`).
     pub pg_name: String,
+    /// The type's own name as the server reports it for a column (`int4`, `_text`, `mood`),
+    /// which the runtime's `verify` compares against.
+    pub wire_name: String,
     /// The OID a parameter of this type is prepared with: fixed for built-in types, `0`
     /// (the server infers it) for types whose OID differs between databases.
     pub param_oid: u32,
@@ -45,6 +48,7 @@ impl RustType {
     fn new(ty: &Type, owned: impl Into<String>, param: impl Into<String>, borrowed: impl Into<String>) -> Self {
         RustType {
             pg_name: display_name(ty),
+            wire_name: ty.name().to_string(),
             param_oid: if is_builtin(ty) { ty.oid() } else { 0 },
             owned: owned.into(),
             param: param.into(),
@@ -214,6 +218,7 @@ impl<'s> Resolver<'s> {
         };
         Ok(RustType {
             pg_name: display_name(ty),
+            wire_name: ty.name().to_string(),
             param_oid,
             owned: format!("::std::vec::Vec<{}>", inner.owned),
             param,

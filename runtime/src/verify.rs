@@ -1,0 +1,136 @@
+//! Drift detection at start-up: the generated `verify(&client)` prepares every query against
+//! the live database and compares what the server says with what was generated.
+
+use crate::generic::GenericClient;
+use crate::query::{param_type, Query};
+use crate::types::base_type;
+use futures_util::future::join_all;
+use postgres_types::{Kind, Type};
+use std::fmt;
+
+/// One query whose database no longer matches its generated code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// The query's name.
+    pub query: &'static str,
+    /// Its `file:line`.
+    pub source: &'static str,
+    /// What differs, e.g. ``column `title` is now `text`, was generated as `varchar` ``.
+    pub problem: String,
+}
+
+/// Every drifted query found by one `verify` run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyError {
+    /// The drifts, in query order.
+    pub drifts: Vec<Drift>,
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} generated quer{} no longer match the database; regenerate the code or migrate the database:",
+            self.drifts.len(),
+            if self.drifts.len() == 1 { "y" } else { "ies" }
+        )?;
+        for drift in &self.drifts {
+            writeln!(f, "  query `{}` ({}): {}", drift.query, drift.source, drift.problem)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+/// Prepares every query of `modules` on `client` (all at once: one round trip for the lot
+/// plus type look-ups) and compares parameter types, column names and column types.
+/// Returns how many queries were checked. Nullability cannot be checked this way (the
+/// server does not report it); `cargo quarry check` covers it.
+pub async fn verify<C>(client: &C, modules: &[&[&'static Query]]) -> Result<usize, VerifyError>
+where
+    C: GenericClient + ?Sized,
+{
+    let queries: Vec<&'static Query> = modules.iter().flat_map(|m| m.iter().copied()).collect();
+    let raw = client.__raw();
+    let prepared = join_all(queries.iter().map(|q| raw.prepare(q.sql))).await;
+    let mut drifts = Vec::new();
+    for (query, statement) in queries.iter().zip(prepared) {
+        let drift = |problem: String| Drift {
+            query: query.name,
+            source: query.source,
+            problem,
+        };
+        match statement {
+            Err(e) => {
+                let message = e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |db| db.message().to_string());
+                drifts.push(drift(format!("no longer prepares: {message}")));
+            }
+            Ok(statement) => drifts.extend(compare(query, &statement).into_iter().map(drift)),
+        }
+    }
+    if drifts.is_empty() {
+        Ok(queries.len())
+    } else {
+        Err(VerifyError { drifts })
+    }
+}
+
+/// Whether a parameter the server now types as `actual` is sent as the generated OID: equal
+/// after unwrapping domains, also element-wise for arrays (`positive_int[]` is sent as `int4[]`).
+fn same_wire_type(actual: &Type, expected: u32) -> bool {
+    let actual = base_type(actual);
+    if actual.oid() == expected {
+        return true;
+    }
+    match (actual.kind(), Type::from_oid(expected).as_ref().map(Type::kind)) {
+        (Kind::Array(element), Some(Kind::Array(generated))) => same_wire_type(element, generated.oid()),
+        _ => false,
+    }
+}
+
+fn compare(query: &Query, statement: &tokio_postgres::Statement) -> Vec<String> {
+    let mut problems = Vec::new();
+    if statement.params().len() != query.param_oids.len() {
+        problems.push(format!(
+            "takes {} parameters, was generated with {}",
+            statement.params().len(),
+            query.param_oids.len()
+        ));
+    }
+    for (i, (actual, &expected)) in statement.params().iter().zip(query.param_oids).enumerate() {
+        if expected != 0 && !same_wire_type(actual, expected) {
+            problems.push(format!(
+                "parameter ${} is now `{}`, was generated as `{}`",
+                i + 1,
+                base_type(actual).name(),
+                param_type(expected).name()
+            ));
+        }
+    }
+    // `:exec`-like queries ignore their columns (and were generated without them).
+    if query.columns.is_empty() {
+        return problems;
+    }
+    if statement.columns().len() != query.columns.len() {
+        problems.push(format!(
+            "returns {} columns, was generated with {}",
+            statement.columns().len(),
+            query.columns.len()
+        ));
+        return problems;
+    }
+    for (column, &(name, type_name)) in statement.columns().iter().zip(query.columns) {
+        if column.name() != name {
+            problems.push(format!("column `{name}` is now named `{}`", column.name()));
+        } else if column.type_().name() != type_name {
+            problems.push(format!(
+                "column `{name}` is now `{}`, was generated as `{type_name}`",
+                column.type_().name()
+            ));
+        }
+    }
+    problems
+}

@@ -1,0 +1,44 @@
+//! The generated `verify(&client)`: passes on the schema the code was generated from, and
+//! reports each drifted query (type changed, column dropped) with its file:line.
+
+use quarry_tests::asynchronous as generated;
+use quarry_tests::db::fresh_database;
+
+#[tokio::test]
+async fn verify_passes_then_reports_every_drifted_query() {
+    let client = quarry::Client::connect(&fresh_database()).await.unwrap();
+    let checked = generated::verify(&client).await.unwrap();
+    assert!(checked > 40, "every generated query is checked ({checked})");
+
+    client
+        .batch_execute("ALTER TABLE tasks ALTER COLUMN title TYPE text; ALTER TABLE orders DROP COLUMN attachment")
+        .await
+        .unwrap();
+    let error = generated::verify(&client).await.unwrap_err();
+    let problems: Vec<String> = error
+        .drifts
+        .iter()
+        .map(|d| format!("{} ({}): {}", d.query, d.source, d.problem))
+        .collect();
+    assert!(
+        problems.contains(
+            &"list_tasks (../queries/tasks.sql:8): column `title` is now `text`, was generated as `varchar`"
+                .to_string()
+        ),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("place_order (../queries/orders.sql:1): no longer prepares: column \"attachment\"")),
+        "{problems:#?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("generated queries no longer match the database"),
+        "{message}"
+    );
+    // Parameters typed by the server still match: add_task's title parameter is bound by name,
+    // and the server infers `text` now — a drift too.
+    assert!(problems.iter().any(|p| p.starts_with("add_task (")), "{problems:#?}");
+}
