@@ -41,6 +41,7 @@ pub struct Config {
     types: TypeSettings,
     database_url: Option<String>,
     read_env: bool,
+    url_env: String,
     include_dir: String,
     invalid: Vec<String>,
 }
@@ -54,6 +55,7 @@ impl Default for Config {
             types: TypeSettings::default(),
             database_url: None,
             read_env: true,
+            url_env: "DATABASE_URL".into(),
             include_dir: "quarry".into(),
             invalid: Vec::new(),
         }
@@ -191,6 +193,14 @@ impl Config {
         self
     }
 
+    /// Reads the live database's URL from this environment variable instead of
+    /// `DATABASE_URL`.
+    pub fn database_url_env(&mut self, var: &str) -> &mut Self {
+        self.url_env = var.to_string();
+        self.read_env = true;
+        self
+    }
+
     /// The folder under `OUT_DIR` that [`compile`](Config::compile) writes, and the argument
     /// to give `quarry::include_queries!` when it is not the default `"quarry"`.
     pub fn include_dir(&mut self, name: impl Into<String>) -> &mut Self {
@@ -209,7 +219,7 @@ impl Config {
         for file in self.query_paths()? {
             println!("cargo:rerun-if-changed={}", file.display());
         }
-        println!("cargo:rerun-if-env-changed=DATABASE_URL");
+        println!("cargo:rerun-if-env-changed={}", self.url_env);
         println!("cargo:rerun-if-env-changed=QUARRY_PG_BINDIR");
         let files = self.generate(&Layout::Include {
             dir: self.include_dir.clone(),
@@ -251,7 +261,7 @@ impl Config {
         let url = self
             .database_url
             .clone()
-            .or_else(|| self.read_env.then(|| std::env::var("DATABASE_URL").ok()).flatten());
+            .or_else(|| self.read_env.then(|| std::env::var(&self.url_env).ok()).flatten());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -30,6 +30,7 @@
 //! [`introspect`] → [`model`] → [`emit`] → [`write`].
 
 pub mod config;
+pub mod config_file;
 pub mod copy;
 pub mod database;
 pub mod diagnostic;

@@ -156,3 +156,71 @@ fn explain_prints_type_nullability_and_reason_per_column() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no query named `nope`"));
 }
+
+#[test]
+fn quarry_toml_gives_build_rs_and_the_cli_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let queries = std::fs::canonicalize("../queries").unwrap();
+    let toml = format!(
+        r#"queries = ["{q}"]
+schema = ["{q}/schema.sql"]
+database_url_env = ""
+time_crate = "chrono"
+
+[types]
+money = "i64"
+
+[query_columns]
+"get_grid.grid" = "quarry::types::Array<i32>"
+
+[derive]
+rows = ["serde::Serialize"]
+"#,
+        q = queries.display()
+    );
+    let file = dir.path().join("quarry.toml");
+    std::fs::write(&file, toml).unwrap();
+
+    let library = quarry_codegen::Config::from_file(&file)
+        .unwrap()
+        .generate(&Layout::Files)
+        .unwrap();
+    let out = dir.path().join("out");
+    let run = cargo_quarry(&[
+        "generate",
+        "--config",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    for generated in &library {
+        let written = std::fs::read_to_string(out.join(&generated.name)).unwrap();
+        assert_eq!(
+            written, generated.contents,
+            "{} is the same from quarry.toml in both paths",
+            generated.name
+        );
+    }
+    let all_types = library.iter().find(|f| f.name == "all_types.rs").unwrap();
+    assert!(all_types.contents.contains("#[derive(serde::Serialize)]"));
+    assert!(all_types
+        .contents
+        .contains("::core::result::Result<quarry::types::Array<i32>, ::quarry::Error>"));
+    assert!(all_types.contents.contains("pub cash: ::core::option::Option<i64>"));
+}
+
+#[test]
+fn a_bad_quarry_toml_names_the_file_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("quarry.toml");
+    std::fs::write(&file, "queries = [\"q\"]\ntime_crate = \"jiff\"\n").unwrap();
+    let error = quarry_codegen::Config::from_file(&file).unwrap_err().to_string();
+    assert!(
+        error.contains("time_crate is \"chrono\" or \"time\", not \"jiff\""),
+        "{error}"
+    );
+    std::fs::write(&file, "querys = [\"q\"]\n").unwrap();
+    let error = quarry_codegen::Config::from_file(&file).unwrap_err().to_string();
+    assert!(error.contains("unknown field `querys`"), "{error}");
+}

@@ -47,8 +47,11 @@ enum Command {
 /// Where the queries and the schema come from.
 #[derive(Args)]
 struct Input {
-    /// Folder of annotated .sql files (or one file); repeatable.
-    #[arg(long, required = true)]
+    /// Settings file; defaults to ./quarry.toml when it exists. Flags add to it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Folder of annotated .sql files (or one file); repeatable. Required without quarry.toml.
+    #[arg(long)]
     queries: Vec<PathBuf>,
     /// Schema file loaded into the throwaway server; repeatable, applied in order.
     #[arg(long)]
@@ -71,8 +74,21 @@ struct Input {
 }
 
 impl Input {
-    fn config(&self) -> quarry_codegen::Config {
-        let mut config = quarry_codegen::Config::new();
+    fn config(&self) -> Result<quarry_codegen::Config, quarry_codegen::Error> {
+        let default_file = PathBuf::from(quarry_codegen::config_file::FILE_NAME);
+        let file = self
+            .config
+            .clone()
+            .or_else(|| default_file.exists().then_some(default_file));
+        let mut config = match &file {
+            Some(path) => quarry_codegen::Config::from_file(path)?,
+            None if self.queries.is_empty() => {
+                return Err(quarry_codegen::Error::Config(
+                    "no queries: pass --queries <folder>, or write a quarry.toml (see docs/build.md)".into(),
+                ))
+            }
+            None => quarry_codegen::Config::new(),
+        };
         for q in &self.queries {
             config.queries(q);
         }
@@ -91,8 +107,10 @@ impl Input {
         if self.time_crate {
             config.time_crate(quarry_codegen::TimeCrate::Time);
         }
-        config.geo_types(self.geo_types);
-        config
+        if self.geo_types {
+            config.geo_types(true);
+        }
+        Ok(config)
     }
 }
 
@@ -121,7 +139,11 @@ fn main() -> ExitCode {
 
 fn generate(input: &Input, out: &PathBuf, sync: bool) -> Result<(), quarry_codegen::Error> {
     let started = Instant::now();
-    let report = input.config().sync(sync).write_to(out)?;
+    let mut config = input.config()?;
+    if sync {
+        config.sync(true);
+    }
+    let report = config.write_to(out)?;
     for warning in &report.warnings {
         eprintln!("{warning}\n");
     }
@@ -137,7 +159,7 @@ fn generate(input: &Input, out: &PathBuf, sync: bool) -> Result<(), quarry_codeg
 }
 
 fn explain(input: &Input, only: Option<&str>) -> Result<(), quarry_codegen::Error> {
-    let generated = input.config().run(&Layout::Files)?;
+    let generated = input.config()?.run(&Layout::Files)?;
     for warning in &generated.model.warnings {
         eprintln!("{warning}\n");
     }

@@ -1,0 +1,147 @@
+//! `quarry.toml`: the settings [`Config`] and `cargo quarry` share, in one file next to
+//! Cargo.toml. Every key is optional and has the builder's default; paths are relative to the
+//! file.
+//!
+//! ```toml
+//! queries = ["queries"]                    # folders of .sql files, or single files
+//! schema = ["queries/schema.sql"]          # applied in order to the throwaway server
+//! database_url_env = "DATABASE_URL"        # env var holding a live database ("" = never)
+//! sync = false                             # blocking functions instead of async
+//! include_dir = "quarry"                   # folder under OUT_DIR (build.rs)
+//! time_crate = "chrono"                    # or "time"
+//! geo_types = false
+//!
+//! [types]                                  # PostgreSQL type → Rust type
+//! vector = "pgvector::Vector"
+//!
+//! [columns]                                # table.column → Rust type
+//! "users.settings" = "quarry::types::Json<crate::Settings>"
+//!
+//! [query_columns]                          # query.column (or parameter) → Rust type
+//! "get_grid.grid" = "quarry::types::Array<i32>"
+//!
+//! [derive]
+//! rows = ["serde::Serialize"]
+//! row_attributes = ['#[serde(rename_all = "camelCase")]']
+//! types = ["serde::Serialize"]
+//! ```
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::types::TimeCrate;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The file name looked for next to Cargo.toml (build.rs) or in the current folder (CLI).
+pub const FILE_NAME: &str = "quarry.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    queries: Vec<PathBuf>,
+    #[serde(default)]
+    schema: Vec<PathBuf>,
+    database_url_env: Option<String>,
+    #[serde(default)]
+    sync: bool,
+    include_dir: Option<String>,
+    time_crate: Option<String>,
+    #[serde(default)]
+    geo_types: bool,
+    #[serde(default)]
+    types: BTreeMap<String, String>,
+    #[serde(default)]
+    columns: BTreeMap<String, String>,
+    #[serde(default)]
+    query_columns: BTreeMap<String, String>,
+    #[serde(default)]
+    derive: Derives,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Derives {
+    #[serde(default)]
+    rows: Vec<String>,
+    #[serde(default)]
+    row_attributes: Vec<String>,
+    #[serde(default)]
+    types: Vec<String>,
+}
+
+impl Config {
+    /// Reads a `quarry.toml`; paths in it are relative to its folder.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Config, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file: File = toml::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut config = Config::new();
+        for query in &file.queries {
+            config.queries(base.join(query));
+        }
+        for schema in &file.schema {
+            config.schema(base.join(schema));
+        }
+        match file.database_url_env.as_deref() {
+            Some("") => {
+                config.read_database_url_from_env(false);
+            }
+            Some(var) => {
+                config.database_url_env(var);
+            }
+            None => {}
+        }
+        config.sync(file.sync).geo_types(file.geo_types);
+        if let Some(dir) = &file.include_dir {
+            config.include_dir(dir);
+        }
+        match file.time_crate.as_deref() {
+            None | Some("chrono") => {}
+            Some("time") => {
+                config.time_crate(TimeCrate::Time);
+            }
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "{}: time_crate is \"chrono\" or \"time\", not \"{other}\"",
+                    path.display()
+                )))
+            }
+        }
+        for (pg, rust) in &file.types {
+            config.type_override(pg, rust);
+        }
+        for (column, rust) in &file.columns {
+            config.column_type(column, rust);
+        }
+        for (column, rust) in &file.query_columns {
+            config.query_column_type(column, rust);
+        }
+        for derive in &file.derive.rows {
+            config.row_derive(derive);
+        }
+        for attribute in &file.derive.row_attributes {
+            config.row_attribute(attribute);
+        }
+        for derive in &file.derive.types {
+            config.type_derive(derive);
+        }
+        Ok(config)
+    }
+
+    /// For build.rs: `quarry.toml` next to Cargo.toml (`$CARGO_MANIFEST_DIR`) if there is one,
+    /// else an empty config. Tells cargo to re-run when the file changes.
+    pub fn load() -> Result<Config, Error> {
+        let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        let path = dir.join(FILE_NAME);
+        println!("cargo:rerun-if-changed={}", path.display());
+        if path.exists() {
+            Config::from_file(path)
+        } else {
+            Ok(Config::new())
+        }
+    }
+}
