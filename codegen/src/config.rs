@@ -44,6 +44,8 @@ pub struct Config {
     url_env: String,
     include_dir: String,
     invalid: Vec<String>,
+    snapshot: Option<PathBuf>,
+    offline: bool,
 }
 
 impl Default for Config {
@@ -58,6 +60,8 @@ impl Default for Config {
             url_env: "DATABASE_URL".into(),
             include_dir: "quarry".into(),
             invalid: Vec::new(),
+            snapshot: None,
+            offline: false,
         }
     }
 }
@@ -193,6 +197,32 @@ impl Config {
         self
     }
 
+    /// Uses the offline snapshot at `path` (written by `cargo quarry regenerate`): when every
+    /// query matches it, nothing connects to a database.
+    pub fn snapshot(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.snapshot = Some(path.into());
+        self
+    }
+
+    /// Forbids any database use (also set by `QUARRY_OFFLINE=true`): the snapshot must be
+    /// current, or generation fails naming each stale query.
+    pub fn offline(&mut self, offline: bool) -> &mut Self {
+        self.offline = offline;
+        self
+    }
+
+    /// Introspects every query against the database (ignoring any existing snapshot) and
+    /// writes the snapshot; returns its path and whether its content changed.
+    pub fn regenerate(&self) -> Result<(PathBuf, bool), Error> {
+        let path = self.snapshot.clone().ok_or_else(|| {
+            Error::Config("no snapshot path: set `snapshot` in quarry.toml or call `.snapshot(path)`".into())
+        })?;
+        let (files, schema) = self.inputs()?;
+        let model = self.introspect_live(&files, &schema)?;
+        let changed = crate::snapshot::Snapshot::new(&files, &model, &self.types, &schema).write(&path)?;
+        Ok((path, changed))
+    }
+
     /// Reads the live database's URL from this environment variable instead of
     /// `DATABASE_URL`.
     pub fn database_url_env(&mut self, var: &str) -> &mut Self {
@@ -221,10 +251,21 @@ impl Config {
         }
         println!("cargo:rerun-if-env-changed={}", self.url_env);
         println!("cargo:rerun-if-env-changed=QUARRY_PG_BINDIR");
-        let files = self.generate(&Layout::Include {
+        println!("cargo:rerun-if-env-changed=QUARRY_OFFLINE");
+        if let Some(snapshot) = &self.snapshot {
+            println!("cargo:rerun-if-changed={}", snapshot.display());
+        }
+        let generated = self.run(&Layout::Include {
             dir: self.include_dir.clone(),
         })?;
-        write_files(&Path::new(&out_dir).join(&self.include_dir), &files)
+        for warning in &generated.model.warnings {
+            for line in warning.to_string().lines() {
+                println!("cargo:warning={line}");
+            }
+        }
+        let mut report = write_files(&Path::new(&out_dir).join(&self.include_dir), &generated.files)?;
+        report.warnings = generated.model.warnings;
+        Ok(report)
     }
 
     /// Generates into `dir` as a plain module folder (`mod.rs` plus one file per `.sql` file),
@@ -252,12 +293,56 @@ impl Config {
                 "no query files configured: call `.queries(\"queries\")`".into(),
             ));
         }
+        let (files, schema) = self.inputs()?;
+        let offline =
+            self.offline || std::env::var("QUARRY_OFFLINE").is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
+        let mut stale = Vec::new();
+        if let Some(path) = &self.snapshot {
+            match crate::snapshot::Snapshot::read(path)? {
+                Some(snapshot) => match snapshot.check(&files, &self.types, &schema) {
+                    Ok(model) => {
+                        let files = emit(&model, &self.emit, layout);
+                        return Ok(Generated { files, model });
+                    }
+                    Err(diagnostics) => stale = diagnostics,
+                },
+                None if offline => {
+                    return Err(Error::Config(format!(
+                        "QUARRY_OFFLINE is set and there is no snapshot at {}; run `{}` with a database reachable",
+                        path.display(),
+                        crate::snapshot::REGENERATE
+                    )))
+                }
+                None => {}
+            }
+        }
+        if offline {
+            if stale.is_empty() {
+                return Err(Error::Config(
+                    "QUARRY_OFFLINE is set but no snapshot is configured (`snapshot` in quarry.toml)".into(),
+                ));
+            }
+            return Err(Error::Diagnostics(stale));
+        }
+        let mut model = self.introspect_live(&files, &schema)?;
+        model.warnings.extend(stale.into_iter().map(Diagnostic::warning));
+        let files = emit(&model, &self.emit, layout);
+        Ok(Generated { files, model })
+    }
+
+    /// The parsed query files and the schema files.
+    fn inputs(&self) -> Result<(Vec<QueryFile>, Vec<SourceFile>), Error> {
         let files = self.parse_all()?;
         let schema = self
             .schema
             .iter()
             .map(|p| read_source(p))
             .collect::<Result<Vec<_>, _>>()?;
+        Ok((files, schema))
+    }
+
+    /// Introspects against `DATABASE_URL` (or the configured URL) or the embedded server.
+    fn introspect_live(&self, files: &[QueryFile], schema: &[SourceFile]) -> Result<crate::model::Model, Error> {
         let url = self
             .database_url
             .clone()
@@ -266,14 +351,12 @@ impl Config {
             .enable_all()
             .build()
             .map_err(|e| Error::Config(format!("cannot start a tokio runtime: {e}")))?;
-        let model = runtime.block_on(async {
-            let db = database::open(url.as_deref(), &schema).await?;
-            introspect(&db.client, &files, &self.types)
+        runtime.block_on(async {
+            let db = database::open(url.as_deref(), schema).await?;
+            introspect(&db.client, files, &self.types)
                 .await
                 .map_err(Error::Diagnostics)
-        })?;
-        let files = emit(&model, &self.emit, layout);
-        Ok(Generated { files, model })
+        })
     }
 
     /// Every query file, sorted, without the schema files.

@@ -10,6 +10,8 @@
 //! include_dir = "quarry"                   # folder under OUT_DIR (build.rs)
 //! time_crate = "chrono"                    # or "time"
 //! geo_types = false
+//! snapshot = "quarry.snapshot.json"        # offline snapshot (`cargo quarry regenerate`)
+//! offline = false                          # true: never use a database (also QUARRY_OFFLINE=true)
 //!
 //! [types]                                  # PostgreSQL type → Rust type
 //! vector = "pgvector::Vector"
@@ -58,6 +60,9 @@ struct File {
     query_columns: BTreeMap<String, String>,
     #[serde(default)]
     derive: Derives,
+    snapshot: Option<PathBuf>,
+    #[serde(default)]
+    offline: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -129,6 +134,10 @@ impl Config {
         for derive in &file.derive.types {
             config.type_derive(derive);
         }
+        if let Some(snapshot) = &file.snapshot {
+            config.snapshot(base.join(snapshot));
+        }
+        config.offline(file.offline);
         Ok(config)
     }
 

@@ -42,6 +42,7 @@ pub mod model;
 pub mod nullability;
 pub mod parse;
 pub mod scan;
+pub mod snapshot;
 pub mod types;
 pub mod write;
 

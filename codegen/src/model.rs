@@ -7,18 +7,19 @@ use crate::parse::QueryKind;
 use crate::types::RustType;
 
 /// Everything generated from one run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Model {
     /// One module per `.sql` file, sorted by name.
     pub modules: Vec<Module>,
     /// Problems that do not stop generation (e.g. an override contradicting the catalog).
+    #[serde(skip)]
     pub warnings: Vec<crate::diagnostic::Diagnostic>,
     /// User-defined enums and composites the queries use, for the shared `types` module.
     pub user_types: Vec<crate::types::UserType>,
 }
 
 /// One `.sql` file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Module {
     /// Rust module name.
     pub name: String,
@@ -29,7 +30,7 @@ pub struct Module {
 }
 
 /// One query, fully typed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Query {
     /// Rust function name (snake_case).
     pub fn_name: String,
@@ -59,7 +60,7 @@ pub struct Query {
 }
 
 /// One parameter.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     /// Rust argument name (snake_case).
     pub name: String,
@@ -70,7 +71,7 @@ pub struct Param {
 }
 
 /// One result column.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     /// Rust field name (snake_case).
     pub field: String,

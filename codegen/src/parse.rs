@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 /// What a query returns, chosen by the `:kind` in its header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum QueryKind {
     /// `:one` — exactly one row; zero or several rows is an error naming the query.
     One,

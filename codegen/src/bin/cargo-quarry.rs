@@ -35,6 +35,15 @@ enum Command {
         #[arg(long)]
         sync: bool,
     },
+    /// Introspect every query against the database and write the offline snapshot
+    /// (`snapshot` in quarry.toml, or --snapshot), so builds need no database.
+    Regenerate {
+        #[command(flatten)]
+        input: Input,
+        /// Snapshot file to write (default: `snapshot` from quarry.toml).
+        #[arg(long)]
+        snapshot: Option<PathBuf>,
+    },
     /// Print each result column's type, nullability and the reason for it.
     Explain {
         #[command(flatten)]
@@ -127,6 +136,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate { input, out, sync } => generate(&input, &out, sync),
         Command::Explain { input, query } => explain(&input, query.as_deref()),
+        Command::Regenerate { input, snapshot } => regenerate(&input, snapshot),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -153,6 +163,22 @@ fn generate(input: &Input, out: &PathBuf, sync: bool) -> Result<(), quarry_codeg
         report.unchanged.len(),
         report.removed.len(),
         out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn regenerate(input: &Input, snapshot: Option<PathBuf>) -> Result<(), quarry_codegen::Error> {
+    let started = Instant::now();
+    let mut config = input.config()?;
+    if let Some(path) = snapshot {
+        config.snapshot(path);
+    }
+    let (path, changed) = config.regenerate()?;
+    eprintln!(
+        "quarry: snapshot {} {} ({:.2} s)",
+        path.display(),
+        if changed { "written" } else { "unchanged" },
         started.elapsed().as_secs_f64()
     );
     Ok(())

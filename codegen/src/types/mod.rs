@@ -23,7 +23,7 @@ pub const TYPES_PATH: &str = "__quarry_types__";
 
 /// How one PostgreSQL type appears in generated code. Type strings may contain
 /// [`TYPES_PATH`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RustType {
     /// PostgreSQL's name for the type (schema-qualified outside `public`/`pg_catalog`).
     pub pg_name: String,

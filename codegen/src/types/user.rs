@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use tokio_postgres::types::Type;
 
 /// An enum or composite type used by at least one query.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UserType {
     /// The schema it lives in.
     pub schema: String,
@@ -19,7 +19,7 @@ pub struct UserType {
 }
 
 /// What a [`UserType`] is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum UserTypeKind {
     /// Enum labels, in declaration order.
     Enum(Vec<String>),

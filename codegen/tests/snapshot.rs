@@ -1,0 +1,116 @@
+//! The offline snapshot: `cargo quarry regenerate` writes it; generation then needs no
+//! database while every query matches, names stale queries when offline, and re-introspects
+//! (with a warning) when a database is reachable.
+
+use quarry_codegen::emit::Layout;
+use quarry_codegen::Config;
+use std::path::Path;
+use std::process::Command;
+
+const SCHEMA: &str = "CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL, tag text);\n";
+const QUERIES: &str = "-- name: add_note :one\nINSERT INTO notes (body, tag) VALUES (:body, :tag?) RETURNING id;\n\n-- name: notes :many\nSELECT id, body, tag FROM notes ORDER BY id;\n";
+
+fn project(dir: &Path, snapshot: bool) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("queries")).unwrap();
+    std::fs::write(dir.join("schema.sql"), SCHEMA).unwrap();
+    if !dir.join("queries/notes.sql").exists() {
+        std::fs::write(dir.join("queries/notes.sql"), QUERIES).unwrap();
+    }
+    let mut toml = String::from("queries = [\"queries\"]\nschema = [\"schema.sql\"]\ndatabase_url_env = \"\"\n");
+    if snapshot {
+        toml.push_str("snapshot = \"quarry.snapshot.json\"\n");
+    }
+    let file = dir.join(if snapshot { "quarry.toml" } else { "live.toml" });
+    std::fs::write(&file, toml).unwrap();
+    file
+}
+
+fn regenerate(config: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .args(["quarry", "regenerate", "--config"])
+        .arg(config)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}
+
+fn offline(config: &Path) -> Result<Vec<quarry_codegen::emit::OutputFile>, String> {
+    Config::from_file(config)
+        .unwrap()
+        .offline(true)
+        .generate(&Layout::Files)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_snapshot_makes_generation_database_free_and_names_stale_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = project(dir.path(), true);
+    let live = project(dir.path(), false);
+
+    assert!(regenerate(&config).contains("written"));
+    let snapshot = std::fs::read_to_string(dir.path().join("quarry.snapshot.json")).unwrap();
+    assert!(snapshot.contains("\"notes::add_note\""), "{snapshot}");
+    assert!(
+        regenerate(&config).contains("unchanged"),
+        "regenerating is deterministic"
+    );
+
+    // Offline (no database allowed) gives exactly what a live run gives.
+    let from_snapshot = offline(&config).unwrap();
+    let from_database = Config::from_file(&live).unwrap().generate(&Layout::Files).unwrap();
+    assert_eq!(from_snapshot, from_database);
+
+    // Moving a query down a few lines is not a change: line numbers follow the file.
+    std::fs::write(dir.path().join("queries/notes.sql"), format!("\n\n\n{QUERIES}")).unwrap();
+    let moved = offline(&config).unwrap();
+    let notes = moved.iter().find(|f| f.name == "notes.rs").unwrap();
+    assert!(notes.contents.contains("queries/notes.sql:4"), "{}", notes.contents);
+
+    // Changing one query's SQL makes it stale: offline generation names it and the command.
+    let changed = QUERIES.replace("ORDER BY id", "ORDER BY id DESC");
+    std::fs::write(dir.path().join("queries/notes.sql"), &changed).unwrap();
+    let error = offline(&config).unwrap_err();
+    assert!(
+        error.contains("query `notes` changed since the snapshot was written"),
+        "{error}"
+    );
+    assert!(error.contains("cargo quarry regenerate"), "{error}");
+    assert!(!error.contains("add_note"), "only the changed query is stale: {error}");
+
+    // With a database reachable, the stale query is re-introspected and a warning says so.
+    let generated = Config::from_file(&config).unwrap().run(&Layout::Files).unwrap();
+    let warnings: Vec<String> = generated.model.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("query `notes` changed")),
+        "{warnings:?}"
+    );
+
+    // Offline without any snapshot is an error naming the command.
+    std::fs::remove_file(dir.path().join("quarry.snapshot.json")).unwrap();
+    let error = offline(&config).unwrap_err();
+    assert!(
+        error.contains("no snapshot at") && error.contains("cargo quarry regenerate"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_schema_change_makes_the_whole_snapshot_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = project(dir.path(), true);
+    regenerate(&config);
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        format!("{SCHEMA}CREATE INDEX ON notes (tag);\n"),
+    )
+    .unwrap();
+    let error = offline(&config).unwrap_err();
+    assert!(
+        error.contains("the quarry snapshot is stale: the schema files changed"),
+        "{error}"
+    );
+}
