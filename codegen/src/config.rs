@@ -223,6 +223,26 @@ impl Config {
         Ok((path, changed))
     }
 
+    /// The drift gate (`cargo quarry check`): introspects every query against the schema (the
+    /// schema files on a throwaway server, or the live database) and compares with the
+    /// snapshot. Returns the drifts (empty: the snapshot is current); queries that no longer
+    /// prepare are an `Err` with PostgreSQL's message at their file:line:col.
+    pub fn check(&self) -> Result<Vec<Diagnostic>, Error> {
+        let path = self.snapshot.clone().ok_or_else(|| {
+            Error::Config("no snapshot path: set `snapshot` in quarry.toml or call `.snapshot(path)`".into())
+        })?;
+        let snapshot = crate::snapshot::Snapshot::read(&path)?.ok_or_else(|| {
+            Error::Config(format!(
+                "no snapshot at {}; run `{}` first",
+                path.display(),
+                crate::snapshot::REGENERATE
+            ))
+        })?;
+        let (files, schema) = self.inputs()?;
+        let fresh = self.introspect_live(&files, &schema)?;
+        Ok(snapshot.drift(&fresh, &files))
+    }
+
     /// Reads the live database's URL from this environment variable instead of
     /// `DATABASE_URL`.
     pub fn database_url_env(&mut self, var: &str) -> &mut Self {

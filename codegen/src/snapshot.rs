@@ -190,3 +190,89 @@ impl Snapshot {
         model
     }
 }
+
+impl Snapshot {
+    /// How a freshly introspected `fresh` model differs from the snapshot, one diagnostic per
+    /// changed query at its header: parameter and column types and nullability, columns added
+    /// or removed. New queries are reported as not in the snapshot.
+    pub fn drift(&self, fresh: &Model, files: &[QueryFile]) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for module in &fresh.modules {
+            let Some(file) = files.iter().find(|f| f.module == module.name) else {
+                continue;
+            };
+            let old_module = self.model.modules.iter().find(|m| m.name == module.name);
+            for query in &module.queries {
+                let Some(def) = file
+                    .queries
+                    .iter()
+                    .find(|d| heck::AsSnakeCase(&d.name).to_string() == query.fn_name)
+                else {
+                    continue;
+                };
+                let old = old_module.and_then(|m| m.queries.iter().find(|q| q.fn_name == query.fn_name));
+                let changes = match old {
+                    None => vec!["it is not in the snapshot".to_string()],
+                    Some(old) => changes(old, query),
+                };
+                if !changes.is_empty() {
+                    out.push(
+                        Diagnostic::at(
+                            &file.source,
+                            def.name_span.clone(),
+                            format!("query `{}` would change: {}", def.name, changes.join("; ")),
+                        )
+                        .with_hint(format!(
+                            "if the change is intended, run `{REGENERATE}` and review the generated code"
+                        )),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+fn describe(ty: &crate::types::RustType, nullable: bool) -> String {
+    format!("{} {}", ty.pg_name, if nullable { "(nullable)" } else { "(not null)" })
+}
+
+fn changes(old: &crate::model::Query, new: &crate::model::Query) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, (o, n)) in old.params.iter().zip(&new.params).enumerate() {
+        if o.ty.pg_name != n.ty.pg_name {
+            out.push(format!(
+                "parameter ${} `{}` was {}, is now {}",
+                i + 1,
+                n.name,
+                o.ty.pg_name,
+                n.ty.pg_name
+            ));
+        }
+    }
+    if old.params.len() != new.params.len() {
+        out.push(format!(
+            "{} parameters instead of {}",
+            new.params.len(),
+            old.params.len()
+        ));
+    }
+    for column in &new.columns {
+        match old.columns.iter().find(|c| c.pg_name == column.pg_name) {
+            None => out.push(format!("column `{}` is new", column.pg_name)),
+            Some(o) if o.ty.pg_name != column.ty.pg_name || o.nullable != column.nullable => out.push(format!(
+                "column `{}` was {}, is now {}",
+                column.pg_name,
+                describe(&o.ty, o.nullable),
+                describe(&column.ty, column.nullable)
+            )),
+            Some(_) => {}
+        }
+    }
+    for column in &old.columns {
+        if !new.columns.iter().any(|c| c.pg_name == column.pg_name) {
+            out.push(format!("column `{}` is gone", column.pg_name));
+        }
+    }
+    out
+}

@@ -114,3 +114,51 @@ fn a_schema_change_makes_the_whole_snapshot_stale() {
         "{error}"
     );
 }
+
+fn check(config: &Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .args(["quarry", "check", "--config"])
+        .arg(config)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[test]
+fn check_is_the_drift_gate_after_a_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = project(dir.path(), true);
+    regenerate(&config);
+    let (ok, stderr) = check(&config);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("the snapshot matches every query"), "{stderr}");
+
+    // A migration: a type changed and a NOT NULL added.
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE notes (id serial PRIMARY KEY, body varchar(10) NOT NULL, tag text NOT NULL);\n",
+    )
+    .unwrap();
+    let (ok, stderr) = check(&config);
+    assert!(!ok, "exit 1 on drift");
+    assert!(
+        stderr.contains("query `notes` would change: column `body` was text (not null), is now varchar (not null); column `tag` was text (nullable), is now text (not null)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("queries/notes.sql:4:10"), "{stderr}");
+    assert!(
+        stderr.contains("query `add_note` would change: parameter $1 `body` was text, is now varchar"),
+        "{stderr}"
+    );
+
+    // A dropped column: the queries using it no longer prepare, with PostgreSQL's message.
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);\n",
+    )
+    .unwrap();
+    let (ok, stderr) = check(&config);
+    assert!(!ok);
+    assert!(stderr.contains("column \"tag\" does not exist"), "{stderr}");
+}

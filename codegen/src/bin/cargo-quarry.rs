@@ -44,6 +44,16 @@ enum Command {
         #[arg(long)]
         snapshot: Option<PathBuf>,
     },
+    /// Drift gate for CI: compare every query against the schema (or DATABASE_URL) with the
+    /// snapshot; exit 1 listing each query whose types or nullability would change, or that no
+    /// longer prepares.
+    Check {
+        #[command(flatten)]
+        input: Input,
+        /// Snapshot file to compare with (default: `snapshot` from quarry.toml).
+        #[arg(long)]
+        snapshot: Option<PathBuf>,
+    },
     /// Print each result column's type, nullability and the reason for it.
     Explain {
         #[command(flatten)]
@@ -137,6 +147,7 @@ fn main() -> ExitCode {
         Command::Generate { input, out, sync } => generate(&input, &out, sync),
         Command::Explain { input, query } => explain(&input, query.as_deref()),
         Command::Regenerate { input, snapshot } => regenerate(&input, snapshot),
+        Command::Check { input, snapshot } => check(&input, snapshot),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -166,6 +177,19 @@ fn generate(input: &Input, out: &PathBuf, sync: bool) -> Result<(), quarry_codeg
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+fn check(input: &Input, snapshot: Option<PathBuf>) -> Result<(), quarry_codegen::Error> {
+    let mut config = input.config()?;
+    if let Some(path) = snapshot {
+        config.snapshot(path);
+    }
+    let drifts = config.check()?;
+    if drifts.is_empty() {
+        eprintln!("quarry: the snapshot matches every query");
+        return Ok(());
+    }
+    Err(quarry_codegen::Error::Diagnostics(drifts))
 }
 
 fn regenerate(input: &Input, snapshot: Option<PathBuf>) -> Result<(), quarry_codegen::Error> {
