@@ -122,9 +122,18 @@ impl<T> CopyOutStream<T> {
     {
         let db = |e| Error::from_postgres(Some(query), e);
         let raw = client.__raw();
-        let statement = match client.__cache().and_then(|c| c.get(query)) {
+        // The SELECT's description gives the column types; keep it in the cache so repeated
+        // exports (and the query's own `:iter` calls) describe it once per connection.
+        let cache = client.__cache();
+        let statement = match cache.and_then(|c| c.get(query)) {
             Some(statement) => statement,
-            None => raw.prepare(query.sql).await.map_err(db)?,
+            None => {
+                let statement = raw.prepare_typed(query.sql, &query.param_types()).await.map_err(db)?;
+                if let Some(cache) = cache {
+                    cache.insert(query, statement.clone());
+                }
+                statement
+            }
         };
         let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
         let copy = format!("COPY ({}) TO STDOUT (FORMAT binary)", query.sql);

@@ -74,3 +74,18 @@ fn create_database(options: &str) -> String {
 fn on_own_thread(f: impl FnOnce() + Send + 'static) {
     std::thread::spawn(f).join().expect("database setup thread panicked");
 }
+
+/// Named statements on the server, counted with the simple protocol (which prepares nothing).
+pub async fn server_side_statements(client: &quarry::tokio_postgres::Client) -> usize {
+    let messages = client
+        .simple_query("SELECT count(*) FROM pg_prepared_statements")
+        .await
+        .expect("count prepared statements");
+    messages
+        .iter()
+        .find_map(|m| match m {
+            quarry::tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(|v| v.parse().unwrap()),
+            _ => None,
+        })
+        .expect("one row")
+}

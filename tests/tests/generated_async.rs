@@ -2,25 +2,10 @@
 
 use quarry::{ErrorKind, GenericClient};
 use quarry_tests::asynchronous::{orders, tasks, users};
-use quarry_tests::db::fresh_database;
+use quarry_tests::db::{fresh_database, server_side_statements};
 
 async fn client() -> quarry::Client {
     quarry::Client::connect(&fresh_database()).await.expect("connect")
-}
-
-/// Named statements on the server, counted with the simple protocol (which prepares nothing).
-async fn server_side_statements(client: &quarry::tokio_postgres::Client) -> usize {
-    let messages = client
-        .simple_query("SELECT count(*) FROM pg_prepared_statements")
-        .await
-        .unwrap();
-    messages
-        .iter()
-        .find_map(|m| match m {
-            quarry::tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(|v| v.parse().unwrap()),
-            _ => None,
-        })
-        .unwrap()
 }
 
 #[tokio::test]

@@ -3,22 +3,7 @@
 
 use quarry::{Client, ClientOptions, StatementMode};
 use quarry_tests::asynchronous::tasks;
-use quarry_tests::db::fresh_database;
-
-/// Named statements on the server, counted with the simple protocol (which prepares nothing).
-async fn server_side_statements(client: &quarry::tokio_postgres::Client) -> usize {
-    let messages = client
-        .simple_query("SELECT count(*) FROM pg_prepared_statements")
-        .await
-        .unwrap();
-    messages
-        .iter()
-        .find_map(|m| match m {
-            quarry::tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(|v| v.parse().unwrap()),
-            _ => None,
-        })
-        .unwrap()
-}
+use quarry_tests::db::{fresh_database, server_side_statements};
 
 async fn client_with(options: ClientOptions) -> Client {
     Client::connect_with(&fresh_database(), options).await.unwrap()
