@@ -11,6 +11,9 @@ use crate::write::{write_files, WriteReport};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// The query files that parse, the schema files, and the problems of files that do not parse.
+type Inputs = (Vec<QueryFile>, Vec<SourceFile>, Vec<Diagnostic>);
+
 /// The result of [`Config::run`].
 #[derive(Debug, Clone)]
 pub struct Generated {
@@ -46,6 +49,7 @@ pub struct Config {
     invalid: Vec<String>,
     snapshot: Option<PathBuf>,
     offline: bool,
+    progress: crate::progress::Listener,
 }
 
 impl Default for Config {
@@ -62,6 +66,7 @@ impl Default for Config {
             invalid: Vec::new(),
             snapshot: None,
             offline: false,
+            progress: Default::default(),
         }
     }
 }
@@ -171,6 +176,11 @@ impl Config {
         self
     }
 
+    /// The last validation failure of a setter, removed (for located quarry.toml errors).
+    pub(crate) fn take_invalid(&mut self) -> Option<String> {
+        self.invalid.pop()
+    }
+
     fn valid_type(&mut self, rust_type: &str) -> bool {
         self.valid::<syn::Type>(rust_type, "Rust type")
     }
@@ -211,14 +221,21 @@ impl Config {
         self
     }
 
+    /// Calls `listener` as generation advances (server start, schema load, queries prepared);
+    /// `cargo quarry` draws its progress bar from it.
+    pub fn on_progress(&mut self, listener: impl Fn(crate::Progress) + Send + Sync + 'static) -> &mut Self {
+        self.progress = crate::progress::Listener::new(listener);
+        self
+    }
+
     /// Introspects every query against the database (ignoring any existing snapshot) and
     /// writes the snapshot; returns its path and whether its content changed.
     pub fn regenerate(&self) -> Result<(PathBuf, bool), Error> {
         let path = self.snapshot.clone().ok_or_else(|| {
             Error::Config("no snapshot path: set `snapshot` in quarry.toml or call `.snapshot(path)`".into())
         })?;
-        let (files, schema) = self.inputs()?;
-        let model = self.introspect_live(&files, &schema)?;
+        let (files, schema, problems) = self.inputs()?;
+        let model = self.introspect_live(&files, &schema, problems)?;
         let changed = crate::snapshot::Snapshot::new(&files, &model, &self.types, &schema).write(&path)?;
         Ok((path, changed))
     }
@@ -238,8 +255,8 @@ impl Config {
                 crate::snapshot::REGENERATE
             ))
         })?;
-        let (files, schema) = self.inputs()?;
-        let fresh = self.introspect_live(&files, &schema)?;
+        let (files, schema, problems) = self.inputs()?;
+        let fresh = self.introspect_live(&files, &schema, problems)?;
         Ok(snapshot.drift(&fresh, &files))
     }
 
@@ -313,11 +330,14 @@ impl Config {
                 "no query files configured: call `.queries(\"queries\")`".into(),
             ));
         }
-        let (files, schema) = self.inputs()?;
+        let (files, schema, problems) = self.inputs()?;
         let offline =
             self.offline || std::env::var("QUARRY_OFFLINE").is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
+        if offline && !problems.is_empty() {
+            return Err(Error::Diagnostics(problems));
+        }
         let mut stale = Vec::new();
-        if let Some(path) = &self.snapshot {
+        if let (Some(path), true) = (&self.snapshot, problems.is_empty()) {
             match crate::snapshot::Snapshot::read(path)? {
                 Some(snapshot) => match snapshot.check(&files, &self.types, &schema) {
                     Ok(model) => {
@@ -344,25 +364,47 @@ impl Config {
             }
             return Err(Error::Diagnostics(stale));
         }
-        let mut model = self.introspect_live(&files, &schema)?;
+        let mut model = self.introspect_live(&files, &schema, problems)?;
         model.warnings.extend(stale.into_iter().map(Diagnostic::warning));
         let files = emit(&model, &self.emit, layout);
         Ok(Generated { files, model })
     }
 
-    /// The parsed query files and the schema files.
-    fn inputs(&self) -> Result<(Vec<QueryFile>, Vec<SourceFile>), Error> {
-        let files = self.parse_all()?;
+    /// The query files that parse, the problems of those that do not, and the schema files.
+    fn inputs(&self) -> Result<Inputs, Error> {
+        let (files, problems) = self.parse_all()?;
         let schema = self
             .schema
             .iter()
             .map(|p| read_source(p))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((files, schema))
+        Ok((files, schema, problems))
     }
 
     /// Introspects against `DATABASE_URL` (or the configured URL) or the embedded server.
-    fn introspect_live(&self, files: &[QueryFile], schema: &[SourceFile]) -> Result<crate::model::Model, Error> {
+    /// `problems` found while parsing fail the run, together with whatever the database
+    /// reports about the files that did parse, so one run shows every error.
+    fn introspect_live(
+        &self,
+        files: &[QueryFile],
+        schema: &[SourceFile],
+        mut problems: Vec<Diagnostic>,
+    ) -> Result<crate::model::Model, Error> {
+        if files.is_empty() && !problems.is_empty() {
+            return Err(Error::Diagnostics(problems));
+        }
+        let result = self.introspect_files(files, schema);
+        if problems.is_empty() {
+            return result;
+        }
+        if let Err(Error::Diagnostics(mut more)) = result {
+            problems.append(&mut more);
+            problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        }
+        Err(Error::Diagnostics(problems))
+    }
+
+    fn introspect_files(&self, files: &[QueryFile], schema: &[SourceFile]) -> Result<crate::model::Model, Error> {
         let url = self
             .database_url
             .clone()
@@ -372,8 +414,8 @@ impl Config {
             .build()
             .map_err(|e| Error::Config(format!("cannot start a tokio runtime: {e}")))?;
         runtime.block_on(async {
-            let db = database::open(url.as_deref(), schema).await?;
-            introspect(&db.client, files, &self.types)
+            let db = database::open(url.as_deref(), schema, &self.progress).await?;
+            introspect(&db.client, files, &self.types, &self.progress)
                 .await
                 .map_err(Error::Diagnostics)
         })
@@ -404,12 +446,20 @@ impl Config {
         Ok(paths)
     }
 
-    fn parse_all(&self) -> Result<Vec<QueryFile>, Error> {
+    /// Parses every query file; returns those that parse and the problems of the others.
+    fn parse_all(&self) -> Result<(Vec<QueryFile>, Vec<Diagnostic>), Error> {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         let mut modules: HashMap<String, String> = HashMap::new();
         for path in self.query_paths()? {
-            let source = read_source(&path)?;
+            let source = match read_source(&path) {
+                Ok(source) => source,
+                Err(Error::Diagnostics(mut located)) => {
+                    errors.append(&mut located);
+                    continue;
+                }
+                Err(other) => return Err(other),
+            };
             let module = heck::AsSnakeCase(path.file_stem().unwrap_or_default().to_string_lossy()).to_string();
             if let Err(e) = check_module_name(&source, &module, &modules) {
                 errors.push(e);
@@ -421,11 +471,7 @@ impl Config {
                 Err(mut e) => errors.append(&mut e),
             }
         }
-        if errors.is_empty() {
-            Ok(files)
-        } else {
-            Err(Error::Diagnostics(errors))
-        }
+        Ok((files, errors))
     }
 }
 
@@ -442,7 +488,7 @@ fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, 
                 source.path
             ),
         )
-        .with_hint("rename the file to something like `tasks.sql` (letters, digits and `_`)"));
+        .with_help("rename the file to something like `tasks.sql` (letters, digits and `_`)"));
     }
     if let Some(other) = taken.get(module) {
         return Err(Diagnostic::at(
@@ -450,7 +496,7 @@ fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, 
             0..0,
             format!("`{}` and `{other}` both become module `{module}`", source.path),
         )
-        .with_hint("rename one of the files"));
+        .with_help("rename one of the files"));
     }
     if module == TYPES_MODULE {
         return Err(Diagnostic::at(
@@ -461,7 +507,7 @@ fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, 
                 source.path
             ),
         )
-        .with_hint("rename the file, e.g. to `type_queries.sql`"));
+        .with_help("rename the file, e.g. to `type_queries.sql`"));
     }
     Ok(())
 }
@@ -483,7 +529,7 @@ fn read_source(path: &Path) -> Result<SourceFile, Error> {
                 at..at + 1,
                 "the file is not valid UTF-8",
             )
-            .with_hint("save the file as UTF-8")]))
+            .with_help("save the file as UTF-8")]))
         }
     }
 }

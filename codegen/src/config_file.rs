@@ -29,11 +29,13 @@
 //! ```
 
 use crate::config::Config;
+use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::error::Error;
 use crate::types::TimeCrate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 /// The file name looked for next to Cargo.toml (build.rs) or in the current folder (CLI).
 pub const FILE_NAME: &str = "quarry.toml";
@@ -49,15 +51,15 @@ struct File {
     #[serde(default)]
     sync: bool,
     include_dir: Option<String>,
-    time_crate: Option<String>,
+    time_crate: Option<Spanned<String>>,
     #[serde(default)]
     geo_types: bool,
     #[serde(default)]
-    types: BTreeMap<String, String>,
+    types: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
-    columns: BTreeMap<String, String>,
+    columns: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
-    query_columns: BTreeMap<String, String>,
+    query_columns: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     derive: Derives,
     snapshot: Option<PathBuf>,
@@ -69,22 +71,29 @@ struct File {
 #[serde(deny_unknown_fields)]
 struct Derives {
     #[serde(default)]
-    rows: Vec<String>,
+    rows: Vec<Spanned<String>>,
     #[serde(default)]
-    row_attributes: Vec<String>,
+    row_attributes: Vec<Spanned<String>>,
     #[serde(default)]
-    types: Vec<String>,
+    types: Vec<Spanned<String>>,
 }
 
 impl Config {
-    /// Reads a `quarry.toml`; paths in it are relative to its folder.
+    /// Reads a `quarry.toml`; paths in it are relative to its folder. Problems are
+    /// diagnostics pointing at the key or value in the file; all of them are reported.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Config, Error> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let file: File = toml::from_str(&text)
-            .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+        let source = SourceFile::new(path.display().to_string(), text);
+        let file: File = toml::from_str(&source.text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let diagnostic = Diagnostic::at(&source, span, e.message().trim_end())
+                .with_help("the keys and their meaning are listed in docs/build.md (\"quarry.toml\")");
+            Error::Diagnostics(vec![diagnostic])
+        })?;
         let base = path.parent().unwrap_or(Path::new(""));
         let mut config = Config::new();
+        let mut problems = Vec::new();
         for query in &file.queries {
             config.queries(base.join(query));
         }
@@ -104,41 +113,67 @@ impl Config {
         if let Some(dir) = &file.include_dir {
             config.include_dir(dir);
         }
-        match file.time_crate.as_deref() {
-            None | Some("chrono") => {}
-            Some("time") => {
-                config.time_crate(TimeCrate::Time);
-            }
-            Some(other) => {
-                return Err(Error::Config(format!(
-                    "{}: time_crate is \"chrono\" or \"time\", not \"{other}\"",
-                    path.display()
-                )))
+        if let Some(time_crate) = &file.time_crate {
+            match time_crate.get_ref().as_str() {
+                "chrono" => {}
+                "time" => {
+                    config.time_crate(TimeCrate::Time);
+                }
+                other => problems.push(
+                    Diagnostic::at(&source, time_crate.span(), format!("unknown time_crate \"{other}\""))
+                        .with_help("time_crate is \"chrono\" (the default) or \"time\""),
+                ),
             }
         }
+        // Each setter validates its value; a rejected one becomes a diagnostic at the value.
+        let mut set = |config: &mut Config, value: &Spanned<String>, apply: &dyn Fn(&mut Config, &str)| {
+            apply(config, value.get_ref());
+            if let Some(problem) = config.take_invalid() {
+                problems.push(
+                    Diagnostic::at(&source, value.span(), problem)
+                        .with_help("values are Rust types or paths as written in code, e.g. \"crate::Settings\""),
+                );
+            }
+        };
         for (pg, rust) in &file.types {
-            config.type_override(pg, rust);
+            set(&mut config, rust, &|c, r| {
+                c.type_override(pg, r);
+            });
         }
         for (column, rust) in &file.columns {
-            config.column_type(column, rust);
+            set(&mut config, rust, &|c, r| {
+                c.column_type(column, r);
+            });
         }
         for (column, rust) in &file.query_columns {
-            config.query_column_type(column, rust);
+            set(&mut config, rust, &|c, r| {
+                c.query_column_type(column, r);
+            });
         }
         for derive in &file.derive.rows {
-            config.row_derive(derive);
+            set(&mut config, derive, &|c, r| {
+                c.row_derive(r);
+            });
         }
         for attribute in &file.derive.row_attributes {
-            config.row_attribute(attribute);
+            set(&mut config, attribute, &|c, r| {
+                c.row_attribute(r);
+            });
         }
         for derive in &file.derive.types {
-            config.type_derive(derive);
+            set(&mut config, derive, &|c, r| {
+                c.type_derive(r);
+            });
         }
         if let Some(snapshot) = &file.snapshot {
             config.snapshot(base.join(snapshot));
         }
         config.offline(file.offline);
-        Ok(config)
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(Error::Diagnostics(problems))
+        }
     }
 
     /// For build.rs: `quarry.toml` next to Cargo.toml (`$CARGO_MANIFEST_DIR`) if there is one,

@@ -5,6 +5,7 @@
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::embedded::EmbeddedServer;
 use crate::error::Error;
+use crate::progress::{Listener, Progress};
 use crate::scan::{scan, TokenKind};
 use std::time::Duration;
 use tokio_postgres::error::ErrorPosition;
@@ -19,16 +20,17 @@ pub struct Database {
 }
 
 /// Connects to `url`, or starts the embedded server and loads `schema` into it.
-pub async fn open(url: Option<&str>, schema: &[SourceFile]) -> Result<Database, Error> {
+pub async fn open(url: Option<&str>, schema: &[SourceFile], progress: &Listener) -> Result<Database, Error> {
     match url {
         Some(url) => Ok(Database {
             client: connect(url, "DATABASE_URL").await?,
             server: None,
         }),
         None => {
+            progress.report(Progress::StartingServer);
             let server = EmbeddedServer::start()?;
             let client = connect(&server.connection_string("postgres"), "the embedded PostgreSQL").await?;
-            load_schema(&client, schema).await?;
+            load_schema(&client, schema, progress).await?;
             Ok(Database {
                 client,
                 server: Some(server),
@@ -57,8 +59,12 @@ async fn connect(url: &str, what: &str) -> Result<Client, Error> {
 
 /// Applies each schema file one statement at a time (simple query protocol), so an error
 /// without a position still points at the statement that failed.
-async fn load_schema(client: &Client, schema: &[SourceFile]) -> Result<(), Error> {
-    for file in schema {
+async fn load_schema(client: &Client, schema: &[SourceFile], progress: &Listener) -> Result<(), Error> {
+    for (index, file) in schema.iter().enumerate() {
+        progress.report(Progress::LoadingSchema {
+            index,
+            total: schema.len(),
+        });
         for statement in statements(&file.text) {
             if let Err(e) = client.batch_execute(&file.text[statement.clone()]).await {
                 return Err(schema_error(file, statement.start, &e));
@@ -112,10 +118,9 @@ fn schema_error(file: &SourceFile, statement_start: usize, e: &tokio_postgres::E
     let end = file.text[offset..]
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .map_or(file.text.len(), |i| offset + i);
-    let diagnostic = Diagnostic::at(file, offset..end.max(offset + 1), db.message()).with_hint(format!(
-        "the schema file does not load into a fresh PostgreSQL (SQLSTATE {})",
-        db.code().code()
-    ));
+    let diagnostic = Diagnostic::at(file, offset..end.max(offset + 1), db.message())
+        .with_postgres(db)
+        .with_help("the schema file does not load into a fresh PostgreSQL database");
     Error::Diagnostics(vec![diagnostic])
 }
 

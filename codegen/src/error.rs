@@ -51,25 +51,35 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// The report as text; `colour` adds ANSI colours (the CLI's choice on a terminal).
+    pub fn render(&self, colour: bool) -> String {
+        let error = if colour { "\x1b[1;31merror\x1b[0m" } else { "error" };
         match self {
             Error::Diagnostics(diagnostics) => {
+                let mut out = String::new();
                 for d in diagnostics {
-                    writeln!(f, "{d}\n")?;
+                    out += &d.render(colour);
+                    out += "\n\n";
                 }
                 let n = diagnostics.len();
-                write!(
-                    f,
+                out += &format!(
                     "quarry: {n} error{}; nothing was written",
                     if n == 1 { "" } else { "s" }
-                )
+                );
+                out
             }
-            Error::Io { path, source } => write!(f, "error: {}: {source}", path.display()),
-            Error::Database { message, hint } => write!(f, "error: {message}\n  = hint: {hint}"),
-            Error::Embedded(e) => write!(f, "error: {e}"),
-            Error::Config(message) => write!(f, "error: {message}"),
+            Error::Io { path, source } => format!("{error}: {}: {source}", path.display()),
+            Error::Database { message, hint } => format!("{error}: {message}\n  = help: {hint}"),
+            Error::Embedded(e) => format!("{error}: {e}"),
+            Error::Config(message) => format!("{error}: {message}"),
         }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
     }
 }
 

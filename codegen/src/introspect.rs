@@ -9,10 +9,12 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{Column, Model, Module, Param, Query};
 use crate::nullability::{infer, Catalog, Context, Verdict};
 use crate::parse::{QueryDef, QueryFile, QueryKind};
+use crate::progress::{Listener, Progress};
 use crate::scan::{scan, TokenKind};
 use crate::types::{Resolver, RustType, TypeSettings, Unsupported};
 use futures_util::future::join_all;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio_postgres::error::ErrorPosition;
 use tokio_postgres::{Client, Statement};
 
@@ -21,12 +23,21 @@ pub async fn introspect(
     client: &Client,
     files: &[QueryFile],
     settings: &TypeSettings,
+    progress: &Listener,
 ) -> Result<Model, Vec<Diagnostic>> {
     let all: Vec<(&QueryFile, &QueryDef)> = files
         .iter()
         .flat_map(|f| f.queries.iter().map(move |q| (f, q)))
         .collect();
-    let prepared = join_all(all.iter().map(|(_, q)| client.prepare(&q.sql))).await;
+    let total = all.len();
+    let done = AtomicUsize::new(0);
+    let prepared = join_all(all.iter().map(|(_, q)| async {
+        let result = client.prepare(&q.sql).await;
+        let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+        progress.report(Progress::Preparing { done, total });
+        result
+    }))
+    .await;
     let mut errors = Vec::new();
     let mut statements = Vec::with_capacity(all.len());
     for ((file, query), result) in all.iter().zip(prepared) {
@@ -94,7 +105,7 @@ fn prepare_error(source: &SourceFile, query: &QueryDef, error: &tokio_postgres::
             query.name_span.clone(),
             format!("preparing query `{}` failed: {error}", query.name),
         )
-        .with_hint("the connection to PostgreSQL failed while preparing; check that the server is up");
+        .with_help("the connection to PostgreSQL failed while preparing; check that the server is up");
     };
     let span = match db.position() {
         Some(ErrorPosition::Original(position)) => {
@@ -112,15 +123,9 @@ fn prepare_error(source: &SourceFile, query: &QueryDef, error: &tokio_postgres::
         }
         _ => query.name_span.clone(),
     };
-    let hint = match db.hint() {
-        Some(hint) => format!("{hint} (SQLSTATE {})", db.code().code()),
-        None => format!(
-            "PostgreSQL rejected query `{}` while preparing it (SQLSTATE {})",
-            query.name,
-            db.code().code()
-        ),
-    };
-    Diagnostic::at(source, span, db.message()).with_hint(hint)
+    Diagnostic::at(source, span, db.message())
+        .with_postgres(db)
+        .with_help(format!("query `{}` does not prepare against the schema", query.name))
 }
 
 /// Keywords after which a column read from a `NOT NULL` table column may still be `NULL`:
@@ -181,7 +186,7 @@ struct QueryInput<'a> {
 
 impl QueryInput<'_> {
     fn at_name(&self, message: String, hint: String) -> Diagnostic {
-        Diagnostic::at(self.source, self.query.name_span.clone(), message).with_hint(hint)
+        Diagnostic::at(self.source, self.query.name_span.clone(), message).with_help(hint)
     }
 
     fn unsupported(&self, what: String, e: Unsupported) -> Diagnostic {
@@ -304,7 +309,7 @@ fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result
                 def.span.clone(),
                 format!("parameter name `{name}` cannot be a Rust argument name"),
             )
-            .with_hint("rename the parameter (`self`, `super`, `crate` and `_` are reserved in Rust)"));
+            .with_help("rename the parameter (`self`, `super`, `crate` and `_` are reserved in Rust)"));
         }
         if name == "client" {
             return Err(Diagnostic::at(
@@ -312,7 +317,7 @@ fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result
                 def.span.clone(),
                 "parameter name `client` clashes with the generated function's client argument",
             )
-            .with_hint("rename the parameter, e.g. `:client_id`"));
+            .with_help("rename the parameter, e.g. `:client_id`"));
         }
         params.push(Param {
             name,
@@ -369,7 +374,7 @@ fn companion_clashes(source: &SourceFile, defs: &[QueryDef], queries: &[Query]) 
                         queries[other].fn_name, queries[i].fn_name
                     ),
                 )
-                .with_hint("rename one of the two queries"),
+                .with_help("rename one of the two queries"),
             );
         }
     }
@@ -399,7 +404,7 @@ fn apply_overrides(
                         o.column, verdicts[i].reason
                     ),
                 )
-                .with_hint("a NULL there fails to decode at run time; filter NULLs in the query, or drop the `!`")
+                .with_help("a NULL there fails to decode at run time; filter NULLs in the query, or drop the `!`")
                 .warning(),
             );
         }

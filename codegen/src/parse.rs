@@ -160,7 +160,7 @@ pub struct ParamDef {
 
 /// Parses one file. All errors of the file are returned, not just the first.
 pub fn parse_file(source: SourceFile, module: String) -> Result<QueryFile, Vec<Diagnostic>> {
-    let tokens = scan(&source.text).map_err(|e| vec![Diagnostic::at(&source, e.span, e.message).with_hint(e.hint)])?;
+    let tokens = scan(&source.text).map_err(|e| vec![Diagnostic::at(&source, e.span, e.message).with_help(e.hint)])?;
     let mut errors = Vec::new();
     let mut queries: Vec<QueryDef> = Vec::new();
     let sections = split_sections(&source, &tokens, &mut errors);
@@ -177,7 +177,7 @@ pub fn parse_file(source: SourceFile, module: String) -> Result<QueryFile, Vec<D
                             query.name_span.clone(),
                             format!("duplicate query name `{}`", query.name),
                         )
-                        .with_hint(format!(
+                        .with_help(format!(
                             "`{}` is already defined at line {line} of this file; rename one of them",
                             &source.text[first.clone()]
                         )),
@@ -193,7 +193,7 @@ pub fn parse_file(source: SourceFile, module: String) -> Result<QueryFile, Vec<D
     if queries.is_empty() && errors.is_empty() {
         errors.push(
             Diagnostic::at(&source, 0..0, "no queries in this file")
-                .with_hint("start each query with a header like `-- name: list_tasks :many`, or move the file out of the queries folder"),
+                .with_help("start each query with a header like `-- name: list_tasks :many`, or move the file out of the queries folder"),
         );
     }
     if errors.is_empty() {
@@ -234,7 +234,7 @@ fn split_sections(source: &SourceFile, tokens: &[Token], errors: &mut Vec<Diagno
     {
         errors.push(
             Diagnostic::at(source, stray.span.clone(), "SQL before the first query header")
-                .with_hint("every statement needs a header line above it, like `-- name: list_tasks :many`"),
+                .with_help("every statement needs a header line above it, like `-- name: list_tasks :many`"),
         );
     }
     headers
@@ -262,7 +262,7 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
     let is_sql = |t: &Token| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment);
     let Some(first) = body.iter().position(|t| is_sql(t) && t.kind != TokenKind::Semicolon) else {
         return Err(Diagnostic::at(source, name_span, format!("query `{name}` has no SQL"))
-            .with_hint("write one SQL statement below the header and its doc lines"));
+            .with_help("write one SQL statement below the header and its doc lines"));
     };
     let end = body[first..]
         .iter()
@@ -274,7 +274,7 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
             extra.span.clone(),
             format!("more than one statement in query `{name}`"),
         )
-        .with_hint("each query holds one statement; give the next one its own `-- name: <name> :<kind>` header"));
+        .with_help("each query holds one statement; give the next one its own `-- name: <name> :<kind>` header"));
     }
     let statement = &body[first..end];
     let sql_span = statement[0].span.start..statement.last().map_or(0, |t| t.span.end);
@@ -306,7 +306,7 @@ fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<us
         .split_whitespace()
         .map(|w| (after_name + (w.as_ptr() as usize - rest.as_ptr() as usize), w))
         .collect();
-    let malformed = |span: Range<usize>, msg: &str| Diagnostic::at(source, span, msg).with_hint(HEADER_HINT);
+    let malformed = |span: Range<usize>, msg: &str| Diagnostic::at(source, span, msg).with_help(HEADER_HINT);
     let (name_at, name) = match words.first() {
         Some(&(at, w)) if !w.starts_with(':') => (at, w),
         _ => {
@@ -337,7 +337,7 @@ fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<us
         ));
     }
     let kind = QueryKind::from_name(kind_name).ok_or_else(|| {
-        Diagnostic::at(source, kind_span, format!("unknown query kind `{kind_word}`")).with_hint(
+        Diagnostic::at(source, kind_span, format!("unknown query kind `{kind_word}`")).with_help(
             "the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), :copyfrom (bulk load), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)",
         )
     })?;
@@ -353,7 +353,7 @@ fn validate_name(source: &SourceFile, name: &str, span: Range<usize>) -> Result<
         && name != "_";
     if !valid {
         return Err(
-            Diagnostic::at(source, span, format!("query name `{name}` is not an identifier")).with_hint(
+            Diagnostic::at(source, span, format!("query name `{name}` is not an identifier")).with_help(
                 "use ASCII letters, digits and `_`, starting with a letter (it becomes a Rust function name)",
             ),
         );
@@ -365,7 +365,7 @@ fn validate_name(source: &SourceFile, name: &str, span: Range<usize>) -> Result<
             span,
             format!("query name `{name}` cannot be a Rust function name"),
         )
-        .with_hint("`self`, `super` and `crate` cannot be escaped as raw identifiers; pick another name"));
+        .with_help("`self`, `super` and `crate` cannot be escaped as raw identifiers; pick another name"));
     }
     Ok(())
 }
@@ -459,7 +459,7 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
             pos.clone(),
             "positional and named parameters mixed in one query",
         )
-        .with_hint("use either `:name` parameters or `$1`-style ones in a query, not both"));
+        .with_help("use either `:name` parameters or `$1`-style ones in a query, not both"));
     }
     let mut sql = out.sql;
     sql.push_str(&source.text[out.copied_to..span.end]);
@@ -535,12 +535,12 @@ mod tests {
 
     #[test]
     fn unknown_kind() {
-        assert_eq!(error("-- name: a :won\nSELECT 1;"), "error: unknown query kind `:won`\n --> q.sql:1:12\n  |\n1 | -- name: a :won\n  |            ^^^^\n  = hint: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), :copyfrom (bulk load), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)");
+        assert_eq!(error("-- name: a :won\nSELECT 1;"), "error: unknown query kind `:won`\n --> q.sql:1:12\n  |\n1 | -- name: a :won\n  |            ^^^^\n  = help: the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), :copyfrom (bulk load), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)");
     }
 
     #[test]
     fn malformed_header() {
-        assert_eq!(error("-- name: a one\nSELECT 1;"), format!("error: malformed query header: the kind must start with `:`\n --> q.sql:1:12\n  |\n1 | -- name: a one\n  |            ^^^\n  = hint: {HEADER_HINT}"));
+        assert_eq!(error("-- name: a one\nSELECT 1;"), format!("error: malformed query header: the kind must start with `:`\n --> q.sql:1:12\n  |\n1 | -- name: a one\n  |            ^^^\n  = help: {HEADER_HINT}"));
         assert!(error("-- name:\nSELECT 1;").contains("missing the query name"));
         assert!(error("-- name: a\nSELECT 1;").contains("missing the kind"));
         assert!(error("-- name: a :one extra\nSELECT 1;").contains("unexpected text after the kind"));
@@ -548,7 +548,7 @@ mod tests {
 
     #[test]
     fn duplicate_names_point_at_the_second() {
-        assert_eq!(error("-- name: a :one\nSELECT 1;\n-- name: a :one\nSELECT 2;"), "error: duplicate query name `a`\n --> q.sql:3:10\n  |\n3 | -- name: a :one\n  |          ^\n  = hint: `a` is already defined at line 1 of this file; rename one of them");
+        assert_eq!(error("-- name: a :one\nSELECT 1;\n-- name: a :one\nSELECT 2;"), "error: duplicate query name `a`\n --> q.sql:3:10\n  |\n3 | -- name: a :one\n  |          ^\n  = help: `a` is already defined at line 1 of this file; rename one of them");
     }
 
     #[test]

@@ -127,7 +127,7 @@ impl Snapshot {
                 .take(1)
                 .map(|f| {
                     Diagnostic::at(&f.source, 0..0, format!("the quarry snapshot is stale: {why}"))
-                        .with_hint(format!("run `{REGENERATE}` with a database reachable"))
+                        .with_help(format!("run `{REGENERATE}` with a database reachable"))
                 })
                 .collect()
         };
@@ -157,7 +157,7 @@ impl Snapshot {
                             query.name_span.clone(),
                             format!("query `{}` {why} since the snapshot was written", query.name),
                         )
-                        .with_hint(format!("run `{REGENERATE}` with a database reachable")),
+                        .with_help(format!("run `{REGENERATE}` with a database reachable")),
                     );
                 }
             }
@@ -222,7 +222,7 @@ impl Snapshot {
                             def.name_span.clone(),
                             format!("query `{}` would change: {}", def.name, changes.join("; ")),
                         )
-                        .with_hint(format!(
+                        .with_help(format!(
                             "if the change is intended, run `{REGENERATE}` and review the generated code"
                         )),
                     );

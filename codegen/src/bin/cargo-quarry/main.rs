@@ -1,4 +1,11 @@
 //! `cargo quarry`: the command-line face of [`quarry_codegen::Config`].
+//!
+//! Exit codes (also in `--help` and docs/build.md): 0 success; 1 the inputs have problems
+//! (located diagnostics) or `check` found drift; 2 usage or configuration error; 3 the
+//! environment failed (database unreachable, embedded server, file system).
+
+mod init;
+mod ui;
 
 use clap::{Args, Parser, Subcommand};
 use quarry_codegen::emit::Layout;
@@ -6,6 +13,7 @@ use quarry_codegen::model::Model;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+use ui::Ui;
 
 /// Cargo runs `cargo-quarry quarry <args>`; the first word is the subcommand's own name.
 #[derive(Parser)]
@@ -16,15 +24,54 @@ enum Cargo {
 }
 
 #[derive(Args)]
-#[command(version, about = "Typed Rust from annotated PostgreSQL queries")]
+#[command(
+    version,
+    about = "Typed Rust from annotated PostgreSQL queries",
+    after_help = "\
+Examples:
+  cargo quarry init                      set up quarry.toml, queries/ and build.rs here
+  cargo quarry generate --out src/db     write Rust modules from ./quarry.toml's queries
+  cargo quarry regenerate                refresh quarry.snapshot.json (builds then need no database)
+  cargo quarry check                     CI drift gate after a migration
+  cargo quarry explain tasks::find       why each column is (not) nullable
+
+Exit codes:
+  0  success
+  1  problems in the queries, schema or quarry.toml (each shown at file:line:col),
+     or `check` found drift
+  2  usage or configuration error
+  3  environment failure: database unreachable, embedded PostgreSQL, file system
+
+Colour is used only when stderr is a terminal and NO_COLOR is unset."
+)]
 struct Cli {
+    /// Print only errors and warnings (no progress, no summary).
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create quarry.toml, queries/ with an example schema and queries, and build.rs.
+    #[command(after_help = "\
+Examples:
+  cargo quarry init              in the folder holding Cargo.toml
+  cargo quarry init --dir app    in another crate's folder
+
+Existing files are never overwritten: init reports them and leaves them as they are.")]
+    Init {
+        /// The crate folder (the one with Cargo.toml).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
     /// Generate Rust modules from .sql files into a folder.
+    #[command(after_help = "\
+Examples:
+  cargo quarry generate --out src/db
+  cargo quarry generate --queries queries --schema queries/schema.sql --out src/db
+  DATABASE_URL=postgres://localhost/app cargo quarry generate --out src/db --sync")]
     Generate {
         #[command(flatten)]
         input: Input,
@@ -37,6 +84,10 @@ enum Command {
     },
     /// Introspect every query against the database and write the offline snapshot
     /// (`snapshot` in quarry.toml, or --snapshot), so builds need no database.
+    #[command(after_help = "\
+Examples:
+  cargo quarry regenerate
+  cargo quarry regenerate --snapshot quarry.snapshot.json --queries queries --schema queries/schema.sql")]
     Regenerate {
         #[command(flatten)]
         input: Input,
@@ -47,6 +98,10 @@ enum Command {
     /// Drift gate for CI: compare every query against the schema (or DATABASE_URL) with the
     /// snapshot; exit 1 listing each query whose types or nullability would change, or that no
     /// longer prepares.
+    #[command(after_help = "\
+Examples:
+  cargo quarry check                                   schema files on a throwaway server
+  DATABASE_URL=postgres://ci@db/app cargo quarry check   the migrated database itself")]
     Check {
         #[command(flatten)]
         input: Input,
@@ -55,6 +110,10 @@ enum Command {
         snapshot: Option<PathBuf>,
     },
     /// Print each result column's type, nullability and the reason for it.
+    #[command(after_help = "\
+Examples:
+  cargo quarry explain
+  cargo quarry explain tasks::find_task")]
     Explain {
         #[command(flatten)]
         input: Input,
@@ -93,7 +152,8 @@ struct Input {
 }
 
 impl Input {
-    fn config(&self) -> Result<quarry_codegen::Config, quarry_codegen::Error> {
+    /// The settings: quarry.toml (if any), then the flags, with the progress bar attached.
+    fn config(&self, ui: &Ui) -> Result<quarry_codegen::Config, quarry_codegen::Error> {
         let default_file = PathBuf::from(quarry_codegen::config_file::FILE_NAME);
         let file = self
             .config
@@ -129,6 +189,7 @@ impl Input {
         if self.geo_types {
             config.geo_types(true);
         }
+        ui.attach_progress(&mut config);
         Ok(config)
     }
 }
@@ -143,76 +204,88 @@ fn mapping(text: &str) -> Result<(String, String), String> {
 
 fn main() -> ExitCode {
     let Cargo::Quarry(cli) = Cargo::parse();
+    let ui = Ui::new(cli.quiet);
     let result = match cli.command {
-        Command::Generate { input, out, sync } => generate(&input, &out, sync),
-        Command::Explain { input, query } => explain(&input, query.as_deref()),
-        Command::Regenerate { input, snapshot } => regenerate(&input, snapshot),
-        Command::Check { input, snapshot } => check(&input, snapshot),
+        Command::Init { dir } => init::run(&dir, &ui),
+        Command::Generate { input, out, sync } => generate(&input, &out, sync, &ui),
+        Command::Explain { input, query } => explain(&input, query.as_deref(), &ui),
+        Command::Regenerate { input, snapshot } => regenerate(&input, snapshot, &ui),
+        Command::Check { input, snapshot } => check(&input, snapshot, &ui),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e}");
-            ExitCode::FAILURE
+            ui.error(&e);
+            ExitCode::from(exit_code(&e))
         }
     }
 }
 
-fn generate(input: &Input, out: &PathBuf, sync: bool) -> Result<(), quarry_codegen::Error> {
+/// The documented exit code of a failure.
+fn exit_code(error: &quarry_codegen::Error) -> u8 {
+    use quarry_codegen::Error;
+    match error {
+        Error::Diagnostics(_) => 1,
+        Error::Config(_) => 2,
+        _ => 3,
+    }
+}
+
+fn generate(input: &Input, out: &PathBuf, sync: bool, ui: &Ui) -> Result<(), quarry_codegen::Error> {
     let started = Instant::now();
-    let mut config = input.config()?;
+    let mut config = input.config(ui)?;
     if sync {
         config.sync(true);
     }
     let report = config.write_to(out)?;
-    for warning in &report.warnings {
-        eprintln!("{warning}\n");
-    }
-    eprintln!(
+    ui.finish_progress();
+    ui.warnings(&report.warnings);
+    ui.status(&format!(
         "quarry: {} written, {} unchanged, {} removed in {} ({:.2} s)",
         report.written.len(),
         report.unchanged.len(),
         report.removed.len(),
         out.display(),
         started.elapsed().as_secs_f64()
-    );
+    ));
     Ok(())
 }
 
-fn check(input: &Input, snapshot: Option<PathBuf>) -> Result<(), quarry_codegen::Error> {
-    let mut config = input.config()?;
+fn check(input: &Input, snapshot: Option<PathBuf>, ui: &Ui) -> Result<(), quarry_codegen::Error> {
+    let mut config = input.config(ui)?;
     if let Some(path) = snapshot {
         config.snapshot(path);
     }
     let drifts = config.check()?;
+    ui.finish_progress();
     if drifts.is_empty() {
-        eprintln!("quarry: the snapshot matches every query");
+        ui.status("quarry: the snapshot matches every query");
         return Ok(());
     }
     Err(quarry_codegen::Error::Diagnostics(drifts))
 }
 
-fn regenerate(input: &Input, snapshot: Option<PathBuf>) -> Result<(), quarry_codegen::Error> {
+fn regenerate(input: &Input, snapshot: Option<PathBuf>, ui: &Ui) -> Result<(), quarry_codegen::Error> {
     let started = Instant::now();
-    let mut config = input.config()?;
+    let mut config = input.config(ui)?;
     if let Some(path) = snapshot {
         config.snapshot(path);
     }
     let (path, changed) = config.regenerate()?;
-    eprintln!(
+    ui.finish_progress();
+    ui.status(&format!(
         "quarry: snapshot {} {} ({:.2} s)",
         path.display(),
         if changed { "written" } else { "unchanged" },
         started.elapsed().as_secs_f64()
-    );
+    ));
     Ok(())
 }
 
-fn explain(input: &Input, only: Option<&str>) -> Result<(), quarry_codegen::Error> {
-    let generated = input.config()?.run(&Layout::Files)?;
-    for warning in &generated.model.warnings {
-        eprintln!("{warning}\n");
-    }
+fn explain(input: &Input, only: Option<&str>, ui: &Ui) -> Result<(), quarry_codegen::Error> {
+    let generated = input.config(ui)?.run(&Layout::Files)?;
+    ui.finish_progress();
+    ui.warnings(&generated.model.warnings);
     let text = render_explain(&generated.model, only);
     if text.is_empty() {
         return Err(quarry_codegen::Error::Config(format!(
