@@ -51,9 +51,33 @@ pub async fn verify<C>(client: &C, modules: &[&[&'static Query]]) -> Result<usiz
 where
     C: GenericClient + ?Sized,
 {
-    let queries: Vec<&'static Query> = modules.iter().flat_map(|m| m.iter().copied()).collect();
+    let queries = all(modules);
     let raw = client.__raw();
     let prepared = join_all(queries.iter().map(|q| raw.prepare(q.sql))).await;
+    report(&queries, prepared)
+}
+
+/// The blocking [`verify`]: the same checks, one prepare per query (the `postgres` crate
+/// cannot pipeline).
+#[cfg(feature = "sync")]
+pub fn verify_sync<C>(client: &mut C, modules: &[&[&'static Query]]) -> Result<usize, VerifyError>
+where
+    C: crate::sync::GenericClient + ?Sized,
+{
+    let queries = all(modules);
+    let prepared: Vec<_> = queries.iter().map(|q| client.__prepare(q.sql)).collect();
+    report(&queries, prepared)
+}
+
+fn all(modules: &[&[&'static Query]]) -> Vec<&'static Query> {
+    modules.iter().flat_map(|m| m.iter().copied()).collect()
+}
+
+/// Compares each prepared statement (or the error preparing it) with its generated query.
+fn report(
+    queries: &[&'static Query],
+    prepared: Vec<Result<tokio_postgres::Statement, tokio_postgres::Error>>,
+) -> Result<usize, VerifyError> {
     let mut drifts = Vec::new();
     for (query, statement) in queries.iter().zip(prepared) {
         let drift = |problem: String| Drift {

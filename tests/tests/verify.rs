@@ -42,3 +42,19 @@ async fn verify_passes_then_reports_every_drifted_query() {
     // and the server infers `text` now — a drift too.
     assert!(problems.iter().any(|p| p.starts_with("add_task (")), "{problems:#?}");
 }
+
+#[test]
+fn the_blocking_verify_reports_the_same_drift() {
+    let mut client = quarry::sync::Client::connect(&fresh_database()).unwrap();
+    let checked = quarry_tests::blocking::verify(&mut client).unwrap();
+    assert!(checked > 40, "every generated query is checked ({checked})");
+    client
+        .batch_execute("ALTER TABLE tasks ALTER COLUMN title TYPE text")
+        .unwrap();
+    let error = quarry_tests::blocking::verify(&mut client).unwrap_err();
+    assert!(
+        error.drifts.iter().any(|d| d.query == "list_tasks"
+            && d.problem == "column `title` is now `text`, was generated as `varchar`"),
+        "{error}"
+    );
+}

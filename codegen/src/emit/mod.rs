@@ -124,21 +124,33 @@ fn mod_rs(model: &Model, layout: &Layout, flavor: Flavor) -> TokenStream {
         }
     });
     let names: Vec<_> = model.modules.iter().map(|m| ident(&m.name)).collect();
-    let verify = (flavor == Flavor::Async).then(|| {
-        quote! {
-            /// Prepares every generated query against the database `client` is connected to
-            /// (pipelined) and reports each one whose parameter or column types differ from
-            /// what was generated, or that no longer prepares — call it at start-up so a deploy
-            /// against a drifted database fails there, not at the first request. Returns the
-            /// number of queries checked.
+    let doc = quote! {
+        /// Prepares every generated query against the database `client` is connected to and
+        /// reports each one whose parameter or column types differ from what was generated, or
+        /// that no longer prepares — call it at start-up so a deploy against a drifted database
+        /// fails there, not at the first request. Returns the number of queries checked.
+    };
+    let verify = match flavor {
+        Flavor::Async => quote! {
+            #doc
+            /// The statements are prepared pipelined: one round trip for all of them.
             pub async fn verify<C>(client: &C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
             where
                 C: ::quarry::GenericClient + ?Sized,
             {
                 ::quarry::verify::verify(client, &[#(#names::__QUERIES),*]).await
             }
-        }
-    });
+        },
+        Flavor::Sync => quote! {
+            #doc
+            pub fn verify<C>(client: &mut C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
+            where
+                C: ::quarry::sync::GenericClient + ?Sized,
+            {
+                ::quarry::verify::verify_sync(client, &[#(#names::__QUERIES),*])
+            }
+        },
+    };
     quote! { #(#modules)* #verify }
 }
 

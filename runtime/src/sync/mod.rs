@@ -38,6 +38,10 @@ pub trait GenericClient: sealed::Sealed {
         query: &'static Query,
         copy_sql: &str,
     ) -> Result<postgres::binary_copy::BinaryCopyInWriter<'_>, postgres::Error>;
+
+    /// Prepares `sql` without caching it (for `verify`).
+    #[doc(hidden)]
+    fn __prepare(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error>;
 }
 
 /// The column types of a `:copyfrom` query: fixed ones, or described by the server.
@@ -167,6 +171,10 @@ macro_rules! cached_client {
                 let writer = self.inner.copy_in(copy_sql)?;
                 Ok(postgres::binary_copy::BinaryCopyInWriter::new(writer, &types))
             }
+
+            fn __prepare(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+                self.inner.prepare(sql)
+            }
         }
     };
 }
@@ -208,6 +216,10 @@ macro_rules! unnamed_client {
                 let types = copy_types(query, || self.prepare_typed(query.sql, &query.param_types()))?;
                 let writer = self.copy_in(copy_sql)?;
                 Ok(postgres::binary_copy::BinaryCopyInWriter::new(writer, &types))
+            }
+
+            fn __prepare(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+                self.prepare(sql)
             }
         }
     };
