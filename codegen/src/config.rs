@@ -6,6 +6,7 @@ use crate::emit::{emit, EmitOptions, Flavor, Layout, OutputFile, TYPES_MODULE};
 use crate::error::Error;
 use crate::introspect::introspect;
 use crate::parse::{parse_file, QueryFile};
+use crate::stamp::Stamp;
 use crate::types::{TimeCrate, TypeSettings};
 use crate::write::{write_files, WriteReport};
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 type Inputs = (Vec<QueryFile>, Vec<SourceFile>, Vec<Diagnostic>);
 
 /// The result of [`Config::run`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Generated {
     /// `mod.rs` and one file per module.
     pub files: Vec<OutputFile>,
@@ -292,24 +293,54 @@ impl Config {
         if let Some(snapshot) = &self.snapshot {
             println!("cargo:rerun-if-changed={}", snapshot.display());
         }
-        let generated = self.run(&Layout::Include {
+        let layout = Layout::Include {
             dir: self.include_dir.clone(),
-        })?;
+        };
+        let (mut report, generated) = self.write_generated(&Path::new(&out_dir).join(&self.include_dir), &layout)?;
         for warning in &generated.model.warnings {
             for line in warning.to_string().lines() {
                 println!("cargo:warning={line}");
             }
         }
-        let mut report = write_files(&Path::new(&out_dir).join(&self.include_dir), &generated.files)?;
         report.warnings = generated.model.warnings;
         Ok(report)
+    }
+
+    /// Generates into `dir`, or does nothing when the stamp there shows that the output came
+    /// from the snapshot and no input changed since (see [`crate::stamp`]).
+    fn write_generated(&self, dir: &Path, layout: &Layout) -> Result<(WriteReport, Generated), Error> {
+        let stamp = self.stamp(layout);
+        if let Some(unchanged) = stamp.as_ref().and_then(|s| s.current_outputs(dir)) {
+            let report = WriteReport {
+                unchanged,
+                ..WriteReport::default()
+            };
+            return Ok((report, Generated::default()));
+        }
+        let (generated, from_snapshot) = self.run_traced(layout)?;
+        let report = write_files(dir, &generated.files)?;
+        match stamp {
+            Some(stamp) if from_snapshot => stamp.record(dir, &generated.files),
+            _ => Stamp::clear(dir),
+        }
+        Ok((report, generated))
+    }
+
+    /// The stamp of this run's inputs, when a snapshot exists (without one the output depends
+    /// on a database, which no file hash can capture).
+    fn stamp(&self, layout: &Layout) -> Option<Stamp> {
+        let snapshot = self.snapshot.as_ref().filter(|p| p.is_file())?;
+        let mut files = self.query_paths().ok()?;
+        files.extend(self.schema.iter().cloned());
+        files.push(snapshot.clone());
+        let settings = format!("{:?}|{:?}|{:?}", self.emit, self.types, layout);
+        Stamp::of_inputs(&settings, &files)
     }
 
     /// Generates into `dir` as a plain module folder (`mod.rs` plus one file per `.sql` file),
     /// ready to be committed and declared with `mod <dir>;`.
     pub fn write_to(&self, dir: impl AsRef<Path>) -> Result<WriteReport, Error> {
-        let generated = self.run(&Layout::Files)?;
-        let mut report = write_files(dir.as_ref(), &generated.files)?;
+        let (mut report, generated) = self.write_generated(dir.as_ref(), &Layout::Files)?;
         report.warnings = generated.model.warnings;
         Ok(report)
     }
@@ -322,6 +353,11 @@ impl Config {
     /// Runs the whole pipeline in memory: read, parse, introspect, emit. Returns the files
     /// and the typed model they were emitted from (for `cargo quarry explain`, and warnings).
     pub fn run(&self, layout: &Layout) -> Result<Generated, Error> {
+        Ok(self.run_traced(layout)?.0)
+    }
+
+    /// [`run`](Config::run), and whether the model came from the snapshot alone.
+    fn run_traced(&self, layout: &Layout) -> Result<(Generated, bool), Error> {
         if let Some(problem) = self.invalid.first() {
             return Err(Error::Config(format!("invalid configuration: {problem}")));
         }
@@ -342,7 +378,7 @@ impl Config {
                 Some(snapshot) => match snapshot.check(&files, &self.types, &schema) {
                     Ok(model) => {
                         let files = emit(&model, &self.emit, layout);
-                        return Ok(Generated { files, model });
+                        return Ok((Generated { files, model }, true));
                     }
                     Err(diagnostics) => stale = diagnostics,
                 },
@@ -367,7 +403,7 @@ impl Config {
         let mut model = self.introspect_live(&files, &schema, problems)?;
         model.warnings.extend(stale.into_iter().map(Diagnostic::warning));
         let files = emit(&model, &self.emit, layout);
-        Ok(Generated { files, model })
+        Ok((Generated { files, model }, false))
     }
 
     /// The query files that parse, the problems of those that do not, and the schema files.

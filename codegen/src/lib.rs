@@ -44,6 +44,7 @@ pub mod parse;
 pub mod progress;
 pub mod scan;
 pub mod snapshot;
+pub mod stamp;
 pub mod types;
 pub mod write;
 

@@ -7,7 +7,7 @@ use crate::parse::QueryKind;
 use crate::types::RustType;
 
 /// Everything generated from one run.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Model {
     /// One module per `.sql` file, sorted by name.
     pub modules: Vec<Module>,

@@ -162,3 +162,38 @@ fn check_is_the_drift_gate_after_a_migration() {
     assert!(!ok);
     assert!(stderr.contains("column \"tag\" does not exist"), "{stderr}");
 }
+
+#[test]
+fn an_unchanged_project_is_a_no_op_guarded_by_the_stamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = project(dir.path(), true);
+    regenerate(&config);
+    let out = dir.path().join("out");
+    let write = || {
+        Config::from_file(&config)
+            .unwrap()
+            .offline(true)
+            .write_to(&out)
+            .unwrap()
+    };
+    let stamp = out.join(quarry_codegen::stamp::FILE_NAME);
+
+    let first = write();
+    assert_eq!(first.written, vec!["mod.rs", "notes.rs"]);
+    assert!(stamp.exists(), "output made from the snapshot alone is stamped");
+    let second = write();
+    assert!(second.written.is_empty());
+    assert_eq!(second.unchanged, vec!["mod.rs", "notes.rs"]);
+
+    // A hand-edited output file no longer matches its recorded hash: it is rewritten.
+    std::fs::write(out.join("notes.rs"), "// edited\n").unwrap();
+    assert_eq!(write().written, vec!["notes.rs"]);
+
+    // A changed input invalidates the stamp; the stale query needs a database, so the output
+    // now depends on more than files and is not stamped.
+    let changed = QUERIES.replace("ORDER BY id", "ORDER BY id DESC");
+    std::fs::write(dir.path().join("queries/notes.sql"), changed).unwrap();
+    let live = Config::from_file(&config).unwrap().write_to(&out).unwrap();
+    assert_eq!(live.written, vec!["notes.rs"]);
+    assert!(!stamp.exists(), "a run that used a database leaves no stamp");
+}

@@ -82,14 +82,37 @@ pub fn emit(model: &Model, options: &EmitOptions, layout: &Layout) -> Vec<Output
             ),
         });
     }
-    for module in &model.modules {
-        let header = format!("// Source: {}\n", module.file);
-        files.push(OutputFile {
-            name: format!("{}.rs", module.name),
-            contents: render(query::emit_module(module, options), &header),
-        });
-    }
+    files.extend(emit_modules(&model.modules, options));
     files
+}
+
+/// One file per module. Formatting dominates generation time (prettyplease re-parses every
+/// token), and modules are independent, so they are spread over the available cores.
+fn emit_modules(modules: &[crate::model::Module], options: &EmitOptions) -> Vec<OutputFile> {
+    let one = |module: &crate::model::Module| OutputFile {
+        name: format!("{}.rs", module.name),
+        contents: render(
+            query::emit_module(module, options),
+            &format!("// Source: {}\n", module.file),
+        ),
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(modules.len());
+    if threads <= 1 {
+        return modules.iter().map(one).collect();
+    }
+    let chunk = modules.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = modules
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("emitting a module does not panic"))
+            .collect()
+    })
 }
 
 fn render(tokens: TokenStream, header: &str) -> String {
