@@ -331,7 +331,7 @@ impl Config {
     fn stamp(&self, layout: &Layout) -> Option<Stamp> {
         let snapshot = self.snapshot.as_ref().filter(|p| p.is_file())?;
         let mut files = self.query_paths().ok()?;
-        files.extend(self.schema.iter().cloned());
+        files.extend(self.schema_paths().into_iter().cloned());
         files.push(snapshot.clone());
         let settings = format!("{:?}|{:?}|{:?}", self.emit, self.types, layout);
         Stamp::of_inputs(&settings, &files)
@@ -410,8 +410,8 @@ impl Config {
     fn inputs(&self) -> Result<Inputs, Error> {
         let (files, problems) = self.parse_all()?;
         let schema = self
-            .schema
-            .iter()
+            .schema_paths()
+            .into_iter()
             .map(|p| read_source(p))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((files, schema, problems))
@@ -479,7 +479,19 @@ impl Config {
                 }
             }
         }
+        // quarry.toml and a flag may name the same folder: each file counts once.
+        let mut seen = std::collections::HashSet::new();
+        paths.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
         Ok(paths)
+    }
+
+    /// The schema files, each once (quarry.toml and `--schema` may both name one), in order.
+    fn schema_paths(&self) -> Vec<&PathBuf> {
+        let mut seen = std::collections::HashSet::new();
+        self.schema
+            .iter()
+            .filter(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.to_path_buf())))
+            .collect()
     }
 
     /// Parses every query file; returns those that parse and the problems of the others.

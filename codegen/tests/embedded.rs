@@ -77,3 +77,36 @@ fn alive(pid: i32) -> bool {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     !status.is_empty() && !status.lines().any(|l| l.starts_with("State:") && l.contains('Z'))
 }
+
+#[test]
+fn later_servers_copy_a_pristine_template() {
+    let run = |server: &EmbeddedServer, sql: &str| -> i64 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (client, connection) =
+                tokio_postgres::connect(&server.connection_string("postgres"), tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+            tokio::spawn(connection);
+            client.batch_execute(sql).await.unwrap();
+            client
+                .query_one("SELECT count(*) FROM pg_class WHERE relname = 'left_behind'", &[])
+                .await
+                .unwrap()
+                .get(0)
+        })
+    };
+    let first = EmbeddedServer::start().expect("start");
+    assert_eq!(run(&first, "CREATE TABLE left_behind (id int)"), 1);
+    drop(first);
+    let second = EmbeddedServer::start().expect("start");
+    assert!(
+        second.created_from_template(),
+        "the first server's cluster became the template"
+    );
+    // The template is the cluster as initdb made it: nothing a server did is in it.
+    assert_eq!(run(&second, "SELECT 1"), 0);
+}
