@@ -115,14 +115,15 @@ fn a_schema_change_makes_the_whole_snapshot_stale() {
     );
 }
 
-fn check(config: &Path) -> (bool, String) {
+/// `cargo quarry check`: (exit code, stderr).
+fn check(config: &Path) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
         .args(["quarry", "check", "--config"])
         .arg(config)
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).to_string())
+    (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr).to_string())
 }
 
 #[test]
@@ -130,8 +131,8 @@ fn check_is_the_drift_gate_after_a_migration() {
     let dir = tempfile::tempdir().unwrap();
     let config = project(dir.path(), true);
     regenerate(&config);
-    let (ok, stderr) = check(&config);
-    assert!(ok, "{stderr}");
+    let (code, stderr) = check(&config);
+    assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("the snapshot matches every query"), "{stderr}");
 
     // A migration: a type changed and a NOT NULL added.
@@ -140,8 +141,8 @@ fn check_is_the_drift_gate_after_a_migration() {
         "CREATE TABLE notes (id serial PRIMARY KEY, body varchar(10) NOT NULL, tag text NOT NULL);\n",
     )
     .unwrap();
-    let (ok, stderr) = check(&config);
-    assert!(!ok, "exit 1 on drift");
+    let (code, stderr) = check(&config);
+    assert_eq!(code, 1, "exit 1 on drift: {stderr}");
     assert!(
         stderr.contains("query `notes` would change: column `body` was text (not null), is now varchar (not null); column `tag` was text (nullable), is now text (not null)"),
         "{stderr}"
@@ -158,8 +159,8 @@ fn check_is_the_drift_gate_after_a_migration() {
         "CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);\n",
     )
     .unwrap();
-    let (ok, stderr) = check(&config);
-    assert!(!ok);
+    let (code, stderr) = check(&config);
+    assert_eq!(code, 1, "a query that no longer prepares is drift too: {stderr}");
     assert!(stderr.contains("column \"tag\" does not exist"), "{stderr}");
 }
 
