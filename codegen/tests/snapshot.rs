@@ -123,7 +123,10 @@ fn check(config: &Path) -> (i32, String) {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr).to_string())
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
 }
 
 #[test]
