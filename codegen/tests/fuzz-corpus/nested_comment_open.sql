@@ -1,0 +1,2 @@
+-- name: q :one
+SELECT 1 /* /* nested */ still open

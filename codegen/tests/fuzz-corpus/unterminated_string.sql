@@ -1,0 +1,2 @@
+-- name: q :one
+SELECT 'abc AS x;
