@@ -34,6 +34,14 @@ pub struct EmbeddedServer {
     port: u16,
     started_in: Duration,
     from_template: bool,
+    /// What `start_again` needs to spawn the same server.
+    restart: Restart,
+}
+
+struct Restart {
+    bin: PathBuf,
+    account: Option<(u32, u32)>,
+    options: ServerOptions,
 }
 
 /// Why the embedded server could not start.
@@ -118,6 +126,11 @@ impl EmbeddedServer {
             port: options.tcp_port.unwrap_or(SOCKET_PORT),
             started_in: Duration::ZERO,
             from_template,
+            restart: Restart {
+                bin,
+                account,
+                options: options.clone(),
+            },
         };
         this.wait_ready(Duration::from_secs(30))?;
         this.started_in = started.elapsed();
@@ -146,6 +159,29 @@ impl EmbeddedServer {
     /// How long creating the cluster plus start-up took.
     pub fn started_in(&self) -> Duration {
         self.started_in
+    }
+
+    /// Stops the server with a fast shutdown (SIGINT, what `pg_ctl stop -m fast` sends): open
+    /// transactions are rolled back and clients disconnected; the data stays. For fault
+    /// tests; [`start_again`](EmbeddedServer::start_again) brings it back.
+    pub fn stop_fast(&mut self) {
+        // SAFETY: plain signal to our own child.
+        unsafe { libc::kill(self.server.id() as libc::pid_t, libc::SIGINT) };
+        let _ = self.server.wait();
+    }
+
+    /// Starts a stopped server again on the same data, socket and port; waits until ready.
+    pub fn start_again(&mut self) -> Result<(), EmbeddedError> {
+        let dir = self.socket_dir().to_path_buf();
+        let Restart { bin, account, options } = &self.restart;
+        self.server = spawn_postgres(bin, &dir.join("data"), &dir, *account, options)?;
+        // The watchdog follows the server's pid: replace it.
+        if let Some(mut old) = self.watchdog.take() {
+            let _ = old.kill();
+            let _ = old.wait();
+        }
+        self.watchdog = spawn_watchdog(self.server.id(), &dir);
+        self.wait_ready(Duration::from_secs(30))
     }
 
     fn wait_ready(&mut self, timeout: Duration) -> Result<(), EmbeddedError> {
