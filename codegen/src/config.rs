@@ -329,6 +329,10 @@ impl Config {
     /// The stamp of this run's inputs, when a snapshot exists (without one the output depends
     /// on a database, which no file hash can capture).
     fn stamp(&self, layout: &Layout) -> Option<Stamp> {
+        // An invalid setting is not part of the settings text: never skip reporting it.
+        if !self.invalid.is_empty() {
+            return None;
+        }
         let snapshot = self.snapshot.as_ref().filter(|p| p.is_file())?;
         let mut files = self.query_paths().ok()?;
         files.extend(self.schema_paths().into_iter().cloned());
