@@ -30,6 +30,27 @@ async fn count(client: &quarry::Client, table: &str) -> i64 {
         .get(0)
 }
 
+type Hstore = HashMap<String, Option<String>>;
+
+/// Inserts a `scalars` row: `text` into every text-like column (text, citext, name), the
+/// bytes, the JSON into json and jsonb, the hstore; everything else NULL.
+async fn insert_texts(
+    client: &quarry::Client,
+    text: Option<&str>,
+    bytes: Option<&[u8]>,
+    json: Option<&quarry::serde_json::Value>,
+    hstore: Option<&Hstore>,
+) -> Result<i32, quarry::Error> {
+    #[rustfmt::skip]
+    let id = all_types::insert_scalars(
+        client, None, None, None, None, None, None, None, None, None, None,
+        text, None, None, text, text, None, bytes, None, json, json, None, None, None, hstore,
+        None, None, None, None, None, None, None, None, None, None, None, None, None,
+    )
+    .await;
+    id
+}
+
 #[tokio::test]
 async fn hostile_strings_are_data_in_every_parameter_type() {
     let client = quarry::Client::connect(&fresh_database()).await.unwrap();
@@ -39,53 +60,13 @@ async fn hostile_strings_are_data_in_every_parameter_type() {
         let hstore = HashMap::from([(s.to_string(), Some(s.to_string())), (format!("k{i}"), None)]);
         // `name` keeps at most 63 bytes; every string here is shorter.
         assert!(s.len() <= 63);
-        let name = s;
-        let id = all_types::insert_scalars(
-            &client,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            Some(s),
-            None,
-            None,
-            Some(name),
-            Some(s),
-            None,
-            Some(&bytes),
-            None,
-            Some(&json),
-            Some(&json),
-            None,
-            None,
-            None,
-            Some(&hstore),
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+        let id = insert_texts(&client, Some(s), Some(&bytes), Some(&json), Some(&hstore))
+            .await
+            .unwrap();
         let row = all_types::get_scalars(&client, id).await.unwrap();
         assert_eq!(row.t.as_deref(), Some(s));
         assert_eq!(row.ci.as_deref(), Some(s));
-        assert_eq!(row.nm.as_deref(), Some(name));
+        assert_eq!(row.nm.as_deref(), Some(s));
         assert_eq!(row.by.as_deref(), Some(&bytes[..]));
         assert_eq!(row.j.as_ref(), Some(&json));
         assert_eq!(row.jb.as_ref(), Some(&json));
@@ -131,48 +112,7 @@ async fn nul_in_text_is_a_typed_error_and_changes_nothing() {
     assert_eq!(error.code().map(|c| c.code()), Some("22021"), "{error}");
     // Bytes may hold NUL and invalid UTF-8: they are data.
     let bytes = b"\0\xff\xfe'; DROP TABLE scalars; --".to_vec();
-    let id = all_types::insert_scalars(
-        &client,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        Some(&bytes),
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-    )
-    .await
-    .unwrap();
+    let id = insert_texts(&client, None, Some(&bytes), None, None).await.unwrap();
     assert_eq!(all_types::get_scalars(&client, id).await.unwrap().by, Some(bytes));
     assert_eq!(count(&client, "tasks").await, 0);
 }
