@@ -219,6 +219,11 @@ const YELLOW: &str = "\x1b[1;33m";
 const BLUE: &str = "\x1b[1;34m";
 const BOLD: &str = "\x1b[1m";
 
+/// The word `error`, styled like a diagnostic's level (for errors that have no location).
+pub(crate) fn error_label(colour: bool) -> String {
+    Paint(colour).style(RED, "error")
+}
+
 /// Wraps text in an ANSI style when colour is on.
 struct Paint(bool);
 

@@ -54,7 +54,7 @@ impl Error {
 impl Error {
     /// The report as text; `colour` adds ANSI colours (the CLI's choice on a terminal).
     pub fn render(&self, colour: bool) -> String {
-        let error = if colour { "\x1b[1;31merror\x1b[0m" } else { "error" };
+        let error = crate::diagnostic::error_label(colour);
         match self {
             Error::Diagnostics(diagnostics) => {
                 let mut out = String::new();

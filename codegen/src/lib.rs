@@ -37,6 +37,7 @@ pub mod diagnostic;
 pub mod embedded;
 pub mod emit;
 pub mod error;
+mod hash;
 pub mod introspect;
 pub mod model;
 pub mod nullability;

@@ -10,6 +10,7 @@
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::error::Error;
+use crate::hash::fnv_hex;
 use crate::model::Model;
 use crate::parse::QueryFile;
 use crate::types::TypeSettings;
@@ -33,16 +34,6 @@ pub struct Snapshot {
     model: Model,
 }
 
-/// FNV-1a, 64 bits: stable across Rust versions and platforms (std's hasher is not).
-fn fnv(text: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
-}
-
 fn key(module: &str, query: &str) -> String {
     format!("{module}::{query}")
 }
@@ -55,22 +46,24 @@ fn query_hashes(files: &[QueryFile]) -> BTreeMap<String, String> {
             file.queries.iter().map(move |q| {
                 let written = &file.source.text[q.sql_span.clone()];
                 let text = format!("{}\n{}\n{}\n{written}", q.name, q.kind.name(), q.docs.join("\n"));
-                (key(&file.module, &q.name), fnv(&text))
+                (key(&file.module, &q.name), fnv_hex(&text))
             })
         })
         .collect()
 }
 
 fn settings_hash(settings: &TypeSettings) -> String {
-    fnv(&format!("{VERSION}\n{settings:?}"))
+    fnv_hex(&format!("{VERSION}\n{settings:?}"))
 }
 
 fn schema_fingerprint(schema: &[SourceFile]) -> String {
-    fnv(&schema
-        .iter()
-        .map(|s| s.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n\u{0}\n"))
+    fnv_hex(
+        &schema
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\u{0}\n"),
+    )
 }
 
 impl Snapshot {

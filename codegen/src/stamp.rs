@@ -6,34 +6,11 @@
 //! re-formatting every module).
 
 use crate::emit::OutputFile;
+use crate::hash::Fnv;
 use std::path::{Path, PathBuf};
 
 /// The stamp file's name in the output folder (a dot file: not a module, never included).
 pub const FILE_NAME: &str = ".quarry-stamp";
-
-/// FNV-1a over a stream of byte slices, 64 bits (stable across Rust versions and platforms).
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn add(&mut self, bytes: &[u8]) -> &mut Self {
-        for &byte in bytes {
-            self.0 ^= u64::from(byte);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-        // A separator, so ("ab", "c") and ("a", "bc") differ.
-        self.0 ^= 0xff;
-        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        self
-    }
-
-    fn hex(&self) -> String {
-        format!("{:016x}", self.0)
-    }
-}
 
 /// The fingerprint of one generation's inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,14 +22,15 @@ impl Stamp {
     /// cannot be read: then there is no fast path.
     pub fn of_inputs(settings: &str, files: &[PathBuf]) -> Option<Stamp> {
         let mut hash = Fnv::new();
-        hash.add(env!("CARGO_PKG_VERSION").as_bytes()).add(settings.as_bytes());
+        hash.field(env!("CARGO_PKG_VERSION").as_bytes())
+            .field(settings.as_bytes());
         let exe = std::env::current_exe().ok()?.metadata().ok()?;
         let modified = exe.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-        hash.add(&exe.len().to_le_bytes())
-            .add(&modified.as_nanos().to_le_bytes());
+        hash.field(&exe.len().to_le_bytes())
+            .field(&modified.as_nanos().to_le_bytes());
         for file in files {
-            hash.add(file.to_string_lossy().as_bytes())
-                .add(&std::fs::read(file).ok()?);
+            hash.field(file.to_string_lossy().as_bytes())
+                .field(&std::fs::read(file).ok()?);
         }
         Some(Stamp(hash.hex()))
     }
@@ -69,7 +47,7 @@ impl Stamp {
             .map(|line| {
                 let (name, hash) = line.split_once(' ')?;
                 let contents = std::fs::read(dir.join(name)).ok()?;
-                (Fnv::new().add(&contents).hex() == hash).then(|| name.to_string())
+                (Fnv::new().field(&contents).hex() == hash).then(|| name.to_string())
             })
             .collect()
     }
@@ -82,7 +60,7 @@ impl Stamp {
             text.push_str(&format!(
                 "{} {}\n",
                 file.name,
-                Fnv::new().add(file.contents.as_bytes()).hex()
+                Fnv::new().field(file.contents.as_bytes()).hex()
             ));
         }
         let _ = std::fs::write(dir.join(FILE_NAME), text);

@@ -79,14 +79,14 @@ fn catalogue() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str)> {
         (
             "header without name",
             s("-- name: :one\nSELECT 1;\n"),
-            "malformed query header",
-            "bad.sql:1:",
+            "malformed query header: missing the query name",
+            "bad.sql:1:1",
         ),
         (
             "header without kind",
             s("-- name: q\nSELECT 1;\n"),
-            "malformed query header",
-            "bad.sql:1:",
+            "malformed query header: missing the kind after the name",
+            "bad.sql:1:10",
         ),
         (
             "duplicate name",
@@ -103,8 +103,8 @@ fn catalogue() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str)> {
         (
             "name with a dash",
             s("-- name: get-user :one\nSELECT 1 AS a;\n"),
-            "",
-            "bad.sql:1:",
+            "query name `get-user` is not an identifier",
+            "bad.sql:1:10",
         ),
         (
             "non-ASCII parameter",
@@ -140,8 +140,8 @@ fn catalogue() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str)> {
         (
             "two statements under one header",
             s("-- name: q :one\nSELECT 1 AS a; SELECT 2 AS b;\n"),
-            "",
-            "bad.sql:2:",
+            "more than one statement in query `q`",
+            "bad.sql:2:16",
         ),
         (
             "unknown column",

@@ -96,14 +96,9 @@ fn template_dir(bin: &Path) -> Option<PathBuf> {
         modified.as_nanos(),
         INITDB_ARGS.join(" ")
     );
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in key.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
     // SAFETY: geteuid has no preconditions.
     let uid = unsafe { libc::geteuid() };
-    Some(base_dir().join(format!("quarry-initdb-{uid}-{hash:016x}")))
+    Some(base_dir().join(format!("quarry-initdb-{uid}-{}", crate::hash::fnv_hex(&key))))
 }
 
 /// Copies the new cluster (before the server ever starts in it) into the template folder,
