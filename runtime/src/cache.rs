@@ -8,6 +8,7 @@
 //! the server when its last clone is dropped (tokio-postgres sends `Close`).
 
 use crate::query::Query;
+use crate::unnamed::UnnamedTypes;
 use lru::LruCache;
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
@@ -24,6 +25,8 @@ pub const DEFAULT_CAPACITY: usize = 256;
 #[derive(Debug)]
 pub struct StatementCache {
     statements: Mutex<LruCache<Key, Statement>>,
+    /// What the unnamed mode learned about user-defined types on this connection.
+    pub(crate) unnamed: UnnamedTypes,
 }
 
 impl Default for StatementCache {
@@ -42,6 +45,7 @@ impl StatementCache {
         let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
         StatementCache {
             statements: Mutex::new(LruCache::new(capacity)),
+            unnamed: UnnamedTypes::default(),
         }
     }
 

@@ -154,4 +154,8 @@ impl GenericClient for Client {
     fn __cache(&self) -> Option<&StatementCache> {
         (self.mode == StatementMode::Prepared).then_some(&self.cache)
     }
+
+    fn __unnamed(&self) -> Option<(&StatementCache, bool)> {
+        (self.mode == StatementMode::Unnamed).then_some((&self.cache, false))
+    }
 }

@@ -4,30 +4,39 @@
 use crate::error::Error;
 use crate::generic::GenericClient;
 use crate::query::Query;
+use crate::unnamed::OwnTransaction;
 use postgres_types::{ToSql, Type};
 use std::pin::Pin;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 
 /// An open `COPY … FROM STDIN (FORMAT binary)`: write rows, then [`finish`](CopyIn::finish).
 /// Dropping it unfinished aborts the COPY (nothing is loaded).
-pub struct CopyIn {
+///
+/// In [`crate::StatementMode::Unnamed`] outside a transaction, the COPY runs inside one that
+/// quarry opens and commits at `finish`: tokio-postgres prepares every COPY by name, and the
+/// transaction keeps that statement on one server connection behind PgBouncer.
+pub struct CopyIn<'c> {
+    // Declared first, so dropped first: an unfinished COPY is aborted before the rollback.
     writer: Pin<Box<BinaryCopyInWriter>>,
+    transaction: OwnTransaction<'c>,
     query: &'static Query,
     rows: u64,
 }
 
-impl CopyIn {
+impl<'c> CopyIn<'c> {
     /// Starts the COPY. The column types are the `INSERT`'s parameter types, from the
     /// connection's statement cache (or one describe), so user-defined types work too.
-    pub(crate) async fn start<C>(client: &C, query: &'static Query, copy_sql: &str) -> Result<CopyIn, Error>
+    pub(crate) async fn start<C>(client: &'c C, query: &'static Query, copy_sql: &str) -> Result<CopyIn<'c>, Error>
     where
         C: GenericClient + ?Sized,
     {
         let db = |e| Error::from_postgres(Some(query), e);
         let types = column_types(client, query).await.map_err(db)?;
+        let transaction = own_transaction(client).await.map_err(db)?;
         let sink = client.__raw().copy_in(copy_sql).await.map_err(db)?;
         Ok(CopyIn {
             writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
+            transaction,
             query,
             rows: 0,
         })
@@ -46,12 +55,21 @@ impl CopyIn {
 
     /// Ends the COPY; returns the number of rows loaded.
     pub async fn finish(mut self) -> Result<u64, Error> {
-        self.writer
-            .as_mut()
-            .finish()
-            .await
-            .map_err(|e| Error::from_postgres(Some(self.query), e))
+        let db = |e| Error::from_postgres(Some(self.query), e);
+        let loaded = self.writer.as_mut().finish().await.map_err(db)?;
+        let transaction = std::mem::replace(&mut self.transaction, OwnTransaction::none());
+        transaction.commit().await.map_err(db)?;
+        Ok(loaded)
     }
+}
+
+/// The transaction COPY needs in unnamed mode outside a transaction (see [`CopyIn`]).
+async fn own_transaction<C>(client: &C) -> Result<OwnTransaction<'_>, tokio_postgres::Error>
+where
+    C: GenericClient + ?Sized,
+{
+    let needed = client.__unnamed().is_some_and(|(_, in_transaction)| !in_transaction);
+    OwnTransaction::begin(client.__raw(), needed).await
 }
 
 async fn column_types<C>(client: &C, query: &'static Query) -> Result<Vec<Type>, tokio_postgres::Error>
@@ -60,6 +78,10 @@ where
 {
     if query.types_known() {
         return Ok(query.param_types());
+    }
+    if let Some((cache, in_transaction)) = client.__unnamed() {
+        let described = cache.unnamed.describe(client.__raw(), in_transaction, query).await?;
+        return Ok(described.params.clone());
     }
     let cache = client.__cache();
     if let Some(statement) = cache.and_then(|c| c.get(query)) {
@@ -72,7 +94,7 @@ where
     Ok(statement.params().to_vec())
 }
 
-impl std::fmt::Debug for CopyIn {
+impl std::fmt::Debug for CopyIn<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CopyIn")
             .field("query", &self.query.name)
@@ -81,34 +103,53 @@ impl std::fmt::Debug for CopyIn {
     }
 }
 
-/// One row of a binary COPY OUT, with its column types (for generated decoders).
+/// One row of a binary COPY OUT (or, in unnamed mode, of the query itself), with its column
+/// types (for generated decoders).
 pub struct CopyRow<'a> {
-    row: &'a tokio_postgres::binary_copy::BinaryCopyOutRow,
-    columns: &'a [tokio_postgres::Column],
+    row: RowRef<'a>,
+    columns: &'a [(String, Type)],
+}
+
+enum RowRef<'a> {
+    Copy(&'a tokio_postgres::binary_copy::BinaryCopyOutRow),
+    Query(&'a tokio_postgres::Row),
 }
 
 impl crate::__private::DecodeRow for CopyRow<'_> {
     fn try_get_as<'a, T: postgres_types::FromSql<'a>>(&'a self, index: usize) -> Result<T, tokio_postgres::Error> {
-        self.row.try_get(index)
+        match self.row {
+            RowRef::Copy(row) => row.try_get(index),
+            RowRef::Query(row) => row.try_get(index),
+        }
     }
 
     fn column_type(&self, index: usize) -> &Type {
-        self.columns[index].type_()
+        &self.columns[index].1
     }
 
     fn column_name(&self, index: usize) -> &str {
-        self.columns[index].name()
+        &self.columns[index].0
     }
 }
 
 /// The rows of an `:iter` query read with binary `COPY (…) TO STDOUT` (its `_copy_out`
 /// function), decoded one at a time as they arrive.
+///
+/// In [`crate::StatementMode::Unnamed`] the rows come from the query itself, unnamed, instead:
+/// tokio-postgres prepares every COPY by name, which a transaction-mode pooler cannot keep,
+/// and a stream the caller reads at leisure cannot hold a transaction open around it. The
+/// rows and their decoding are the same; only the wire format differs.
 #[must_use = "streams do nothing unless polled"]
 pub struct CopyOutStream<T> {
-    rows: Pin<Box<tokio_postgres::binary_copy::BinaryCopyOutStream>>,
-    statement: tokio_postgres::Statement,
+    rows: Rows,
+    columns: Vec<(String, Type)>,
     decode: fn(&CopyRow<'_>) -> Result<T, Error>,
     query: &'static Query,
+}
+
+enum Rows {
+    Copy(Pin<Box<tokio_postgres::binary_copy::BinaryCopyOutStream>>),
+    Query(Pin<Box<tokio_postgres::RowStream>>),
 }
 
 impl<T> CopyOutStream<T> {
@@ -122,29 +163,55 @@ impl<T> CopyOutStream<T> {
     {
         let db = |e| Error::from_postgres(Some(query), e);
         let raw = client.__raw();
-        // The SELECT's description gives the column types; keep it in the cache so repeated
-        // exports (and the query's own `:iter` calls) describe it once per connection.
-        let cache = client.__cache();
-        let statement = match cache.and_then(|c| c.get(query)) {
-            Some(statement) => statement,
-            None => {
-                let statement = raw.prepare_typed(query.sql, &query.param_types()).await.map_err(db)?;
-                if let Some(cache) = cache {
-                    cache.insert(query, statement.clone());
-                }
-                statement
-            }
-        };
-        let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
+        if let Some((cache, in_transaction)) = client.__unnamed() {
+            let described = cache.unnamed.describe(raw, in_transaction, query).await.map_err(db)?;
+            let rows = crate::execute::unnamed(raw, Some((cache, in_transaction)), query, &[])
+                .await
+                .map_err(db)?;
+            return Ok(CopyOutStream {
+                rows: Rows::Query(Box::pin(rows)),
+                columns: described.columns.clone(),
+                decode,
+                query,
+            });
+        }
+        let columns = select_columns(client, query).await.map_err(db)?;
+        let types: Vec<Type> = columns.iter().map(|(_, t)| t.clone()).collect();
         let copy = format!("COPY ({}) TO STDOUT (FORMAT binary)", query.sql);
         let stream = raw.copy_out(copy.as_str()).await.map_err(db)?;
         Ok(CopyOutStream {
-            rows: Box::pin(tokio_postgres::binary_copy::BinaryCopyOutStream::new(stream, &types)),
-            statement,
+            rows: Rows::Copy(Box::pin(tokio_postgres::binary_copy::BinaryCopyOutStream::new(
+                stream, &types,
+            ))),
+            columns,
             decode,
             query,
         })
     }
+}
+
+/// The SELECT's result columns, from its description. It stays in the cache, so repeated
+/// exports (and the query's own `:iter` calls) describe it once per connection.
+async fn select_columns<C>(client: &C, query: &'static Query) -> Result<Vec<(String, Type)>, tokio_postgres::Error>
+where
+    C: GenericClient + ?Sized,
+{
+    let cache = client.__cache();
+    let statement = match cache.and_then(|c| c.get(query)) {
+        Some(statement) => statement,
+        None => {
+            let statement = client.__raw().prepare_typed(query.sql, &query.param_types()).await?;
+            if let Some(cache) = cache {
+                cache.insert(query, statement.clone());
+            }
+            statement
+        }
+    };
+    Ok(statement
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), c.type_().clone()))
+        .collect())
 }
 
 impl<T> futures_util::Stream for CopyOutStream<T> {
@@ -153,16 +220,23 @@ impl<T> futures_util::Stream for CopyOutStream<T> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
         let query = self.query;
         let this = &mut *self;
-        this.rows.as_mut().poll_next(cx).map(|next| {
-            next.map(|row| match row {
-                Ok(row) => (this.decode)(&CopyRow {
-                    row: &row,
-                    columns: this.statement.columns(),
+        let (decode, columns) = (this.decode, &this.columns);
+        let decoded = |row: RowRef<'_>| decode(&CopyRow { row, columns }).map_err(|e| e.in_query(query));
+        let failed = |e| Err(Error::from_postgres(Some(query), e));
+        match &mut this.rows {
+            Rows::Copy(rows) => rows.as_mut().poll_next(cx).map(|next| {
+                next.map(|row| match row {
+                    Ok(row) => decoded(RowRef::Copy(&row)),
+                    Err(e) => failed(e),
                 })
-                .map_err(|e| e.in_query(query)),
-                Err(e) => Err(Error::from_postgres(Some(query), e)),
-            })
-        })
+            }),
+            Rows::Query(rows) => rows.as_mut().poll_next(cx).map(|next| {
+                next.map(|row| match row {
+                    Ok(row) => decoded(RowRef::Query(&row)),
+                    Err(e) => failed(e),
+                })
+            }),
+        }
     }
 }
 
@@ -184,6 +258,7 @@ where
 {
     use futures_util::SinkExt;
     use tokio::io::AsyncReadExt;
+    let transaction = own_transaction(client).await?;
     let sink = client.__raw().copy_in::<_, bytes::Bytes>(sql).await?;
     futures_util::pin_mut!(sink);
     let mut buffer = vec![0u8; 64 * 1024];
@@ -197,7 +272,9 @@ where
         }
         sink.send(bytes::Bytes::copy_from_slice(&buffer[..n])).await?;
     }
-    Ok(sink.finish().await?)
+    let loaded = sink.finish().await?;
+    transaction.commit().await?;
+    Ok(loaded)
 }
 
 /// Raw `COPY … TO STDOUT` in any format: streams the server's output into `writer`; returns
@@ -210,6 +287,7 @@ where
 {
     use futures_util::TryStreamExt;
     use tokio::io::AsyncWriteExt;
+    let transaction = own_transaction(client).await?;
     let stream = client.__raw().copy_out(sql).await?;
     futures_util::pin_mut!(stream);
     let mut written = 0u64;
@@ -224,5 +302,6 @@ where
         .flush()
         .await
         .map_err(|e| Error::io(format!("writing the COPY output failed: {e}")))?;
+    transaction.commit().await?;
     Ok(written)
 }

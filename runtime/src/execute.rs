@@ -34,7 +34,7 @@ pub(crate) async fn run(
     params: Params<'_>,
 ) -> Result<RowStream, tokio_postgres::Error> {
     if mode == StatementMode::Unnamed {
-        return unnamed(client, query, params).await;
+        return unnamed(client, Some((cache, in_transaction)), query, params).await;
     }
     let cached = cache.get(query);
     tracing::Span::current().record("cache_hit", cached.is_some());
@@ -67,12 +67,24 @@ async fn prepare(
 }
 
 /// The unnamed path. Parameters of user-defined types need their real type (an enum's or
-/// composite's OID differs per database), so those queries are described first.
+/// composite's OID differs per database): a quarry client describes such a query once per
+/// connection (see [`crate::unnamed`]); the plain tokio-postgres types, which have nowhere to
+/// keep that, prepare it on every call.
 pub(crate) async fn unnamed(
     client: &Client,
+    state: Option<(&StatementCache, bool)>,
     query: &'static Query,
     params: Params<'_>,
 ) -> Result<RowStream, tokio_postgres::Error> {
+    if let Some((cache, in_transaction)) = state {
+        // Result columns of user-defined types must be known before the first row arrives.
+        cache.unnamed.load(client, in_transaction).await?;
+        if !query.types_known() {
+            let described = cache.unnamed.describe(client, in_transaction, query).await?;
+            let typed = params.iter().zip(&described.params).map(|(p, t)| (*p, t.clone()));
+            return client.query_typed_raw(query.sql, typed).await;
+        }
+    }
     if query.types_known() {
         let typed = params
             .iter()

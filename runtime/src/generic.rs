@@ -44,6 +44,13 @@ pub trait GenericClient: sealed::Sealed + Sync {
     fn __cache(&self) -> Option<&crate::StatementCache> {
         None
     }
+
+    /// In [`crate::StatementMode::Unnamed`]: the connection's cache (where the mode keeps what
+    /// it learned about user-defined types) and whether a transaction is open.
+    #[doc(hidden)]
+    fn __unnamed(&self) -> Option<(&crate::StatementCache, bool)> {
+        None
+    }
 }
 
 impl sealed::Sealed for tokio_postgres::Client {}
@@ -54,7 +61,7 @@ impl GenericClient for tokio_postgres::Client {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<RowStream, tokio_postgres::Error> {
-        unnamed(self, query, params).await
+        unnamed(self, None, query, params).await
     }
 
     fn __raw(&self) -> &tokio_postgres::Client {
@@ -70,7 +77,7 @@ impl GenericClient for tokio_postgres::Transaction<'_> {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<RowStream, tokio_postgres::Error> {
-        unnamed(tokio_postgres::GenericClient::client(self), query, params).await
+        unnamed(tokio_postgres::GenericClient::client(self), None, query, params).await
     }
 
     fn __raw(&self) -> &tokio_postgres::Client {

@@ -29,6 +29,7 @@ mod stream;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod transaction;
+mod unnamed;
 pub mod verify;
 
 #[doc(hidden)]

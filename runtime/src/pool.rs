@@ -399,4 +399,8 @@ impl GenericClient for Connection {
     fn __cache(&self) -> Option<&crate::StatementCache> {
         self.object.client.__cache()
     }
+
+    fn __unnamed(&self) -> Option<(&crate::StatementCache, bool)> {
+        self.object.client.__unnamed()
+    }
 }

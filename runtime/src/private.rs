@@ -246,7 +246,11 @@ pub async fn cursor<'t, T>(
 }
 
 /// `:copyfrom` — starts the binary COPY.
-pub async fn copy_in<C>(client: &C, query: &'static Query, copy_sql: &'static str) -> Result<crate::CopyIn, Error>
+pub async fn copy_in<'c, C>(
+    client: &'c C,
+    query: &'static Query,
+    copy_sql: &'static str,
+) -> Result<crate::CopyIn<'c>, Error>
 where
     C: GenericClient + ?Sized,
 {

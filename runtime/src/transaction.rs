@@ -128,6 +128,12 @@ impl Transaction<'_> {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<tokio_postgres::Portal, tokio_postgres::Error> {
+        if self.mode == StatementMode::Unnamed {
+            // Inside the transaction, so on one server connection even behind PgBouncer; the
+            // statement is closed when dropped, before the transaction ends.
+            let client = tokio_postgres::GenericClient::client(&self.inner);
+            self.cache.unnamed.load(client, true).await?;
+        }
         let statement = match self.cache.get(query) {
             Some(statement) => statement,
             None => {
@@ -177,6 +183,10 @@ impl GenericClient for Transaction<'_> {
 
     fn __cache(&self) -> Option<&StatementCache> {
         (self.mode == StatementMode::Prepared).then_some(self.cache)
+    }
+
+    fn __unnamed(&self) -> Option<(&StatementCache, bool)> {
+        (self.mode == StatementMode::Unnamed).then_some((self.cache, true))
     }
 }
 

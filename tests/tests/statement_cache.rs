@@ -2,7 +2,8 @@
 //! and the unnamed mode that prepares nothing — on a real server.
 
 use quarry::{Client, ClientOptions, StatementMode};
-use quarry_tests::asynchronous::tasks;
+use quarry_tests::asynchronous::types::{billing, Mood};
+use quarry_tests::asynchronous::{all_types, tasks};
 use quarry_tests::db::{fresh_database, server_side_statements};
 
 async fn client_with(options: ClientOptions) -> Client {
@@ -84,6 +85,15 @@ async fn unnamed_mode_prepares_nothing_on_the_server() {
     let id = tasks::add_task(&client, "Unnamed", "").await.unwrap();
     assert_eq!(tasks::task_title(&client, id).await.unwrap(), "Unnamed");
     assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), 1);
+    // User-defined types in parameters and results: described once, inside a transaction,
+    // and nothing left behind (tokio-postgres' typeinfo statements included).
+    let id = all_types::insert_user_types(&client, Mood::Sad, Some(billing::Currency::Eur), 3, None, None, &[])
+        .await
+        .unwrap();
+    let row = all_types::get_user_types(&client, id).await.unwrap();
+    assert_eq!((row.feeling, row.currency), (Mood::Sad, Some(billing::Currency::Eur)));
+    let found = all_types::users_feeling(&client, &[Mood::Sad]).await.unwrap();
+    assert_eq!(found.len(), 1);
     assert_eq!(server_side_statements(&client).await, 0);
     assert!(client.statement_cache().is_empty());
 }

@@ -280,8 +280,10 @@ fn no_binaries() -> EmbeddedError {
     )
 }
 
-/// The uid/gid to run the server as: `None` when we are not root, else `postgres` (or `nobody`).
-fn server_account() -> Result<Option<(u32, u32)>, EmbeddedError> {
+/// The uid/gid the embedded server runs as: `None` when we are not root, else `postgres` (or
+/// `nobody`). Tests that start other PostgreSQL tools (PgBouncer, `pg_basebackup`) next to it
+/// use the same account.
+pub fn server_account() -> Result<Option<(u32, u32)>, EmbeddedError> {
     if unsafe { libc::geteuid() } != 0 {
         return Ok(None);
     }
