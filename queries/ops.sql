@@ -2,3 +2,13 @@
 
 -- name: sleep :exec
 SELECT pg_sleep(:seconds);
+
+-- Which kind of server answered: routing and failover tests (tests/tests/replica.rs).
+-- name: in_recovery :one
+-- `true` on a standby. A plain SELECT: `quarry::Routed` sends it to the replica.
+SELECT pg_is_in_recovery() AS "standby!", inet_server_port() AS "port!";
+
+-- name: in_recovery_on_primary :one
+-- The same, marked for the primary.
+-- route: primary
+SELECT pg_is_in_recovery() AS "standby!", inet_server_port() AS "port!";

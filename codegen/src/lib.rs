@@ -43,6 +43,7 @@ pub mod model;
 pub mod nullability;
 pub mod parse;
 pub mod progress;
+pub mod route;
 pub mod scan;
 pub mod snapshot;
 pub mod stamp;

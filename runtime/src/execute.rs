@@ -78,9 +78,16 @@ pub(crate) async fn unnamed(
 ) -> Result<RowStream, tokio_postgres::Error> {
     if let Some((cache, in_transaction)) = state {
         // Result columns of user-defined types must be known before the first row arrives.
-        cache.unnamed.load(client, in_transaction).await?;
+        // Both steps run once per connection (per query): boxed, so that every call's future
+        // does not carry their state.
+        if !cache.unnamed.is_loaded() {
+            Box::pin(cache.unnamed.load(client, in_transaction)).await?;
+        }
         if !query.types_known() {
-            let described = cache.unnamed.describe(client, in_transaction, query).await?;
+            let described = match cache.unnamed.described(query) {
+                Some(described) => described,
+                None => Box::pin(cache.unnamed.describe(client, in_transaction, query)).await?,
+            };
             let typed = params.iter().zip(&described.params).map(|(p, t)| (*p, t.clone()));
             return client.query_typed_raw(query.sql, typed).await;
         }

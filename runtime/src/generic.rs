@@ -12,8 +12,8 @@ pub(crate) mod sealed {
 }
 
 /// Anything a generated async function can run on: [`crate::Client`],
-/// [`crate::Transaction`], a pooled [`crate::pool::Connection`], and plain
-/// `tokio_postgres::Client` / `tokio_postgres::Transaction`.
+/// [`crate::Transaction`], a pooled [`crate::pool::Connection`], a [`crate::Routed`]
+/// (primary and replica), and plain `tokio_postgres::Client` / `tokio_postgres::Transaction`.
 ///
 /// The quarry clients keep a per-connection statement cache: a call prepares its statement
 /// once, and every later call is a single round trip (Bind + Execute); or, in
@@ -25,7 +25,7 @@ pub(crate) mod sealed {
 /// This trait is sealed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run quarry queries",
-    note = "pass a `quarry::Client`, a `quarry::Transaction`, a pooled `quarry::pool::Connection`, or a `tokio_postgres::Client` / `Transaction`"
+    note = "pass a `quarry::Client`, a `quarry::Transaction`, a pooled `quarry::pool::Connection`, a `quarry::Routed`, or a `tokio_postgres::Client` / `Transaction`"
 )]
 pub trait GenericClient: sealed::Sealed + Sync {
     #[doc(hidden)]

@@ -24,6 +24,7 @@ mod generic;
 pub mod listen;
 pub mod pool;
 mod query;
+pub mod replica;
 pub mod sql;
 mod stream;
 #[cfg(feature = "tls")]
@@ -49,6 +50,7 @@ pub use generic::GenericClient;
 pub use listen::{notify, notify_json, ListenEvent, Listener, Notification};
 pub use pool::{Pool, PoolConfig, PoolStats};
 pub use query::Query;
+pub use replica::{Replicated, Routed};
 pub use stream::{Cursor, RowStream};
 pub use transaction::{retry, IsolationLevel, RetryPolicy, Transaction, TransactionBuilder, Transient};
 

@@ -65,6 +65,11 @@ pub(crate) struct UnnamedTypes {
 }
 
 impl UnnamedTypes {
+    /// Whether [`load`](UnnamedTypes::load) has run on this connection.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.initialized()
+    }
+
     /// Loads the database's user-defined types into the connection's type cache, once.
     pub async fn load(&self, client: &Client, in_transaction: bool) -> Result<(), tokio_postgres::Error> {
         self.loaded
@@ -83,14 +88,13 @@ impl UnnamedTypes {
         in_transaction: bool,
         query: &'static Query,
     ) -> Result<Arc<Described>, tokio_postgres::Error> {
-        let key = std::ptr::from_ref(query) as usize;
-        if let Some(described) = self.lock().get(&key) {
-            return Ok(described.clone());
+        if let Some(described) = self.described(query) {
+            return Ok(described);
         }
         self.load(client, in_transaction).await?;
         let _one = self.describing.lock().await;
-        if let Some(described) = self.lock().get(&key) {
-            return Ok(described.clone());
+        if let Some(described) = self.described(query) {
+            return Ok(described);
         }
         let described = Arc::new(
             pinned(client, in_transaction, async {
@@ -107,13 +111,22 @@ impl UnnamedTypes {
             })
             .await?,
         );
-        self.lock().insert(key, described.clone());
+        self.lock().insert(key(query), described.clone());
         Ok(described)
+    }
+
+    /// `query`'s types if this connection described them already.
+    pub fn described(&self, query: &'static Query) -> Option<Arc<Described>> {
+        self.lock().get(&key(query)).cloned()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Arc<Described>>> {
         self.described.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+fn key(query: &'static Query) -> usize {
+    std::ptr::from_ref(query) as usize
 }
 
 async fn load_types(client: &Client, in_transaction: bool) -> Result<(), tokio_postgres::Error> {

@@ -89,3 +89,11 @@ pub async fn server_side_statements(client: &quarry::tokio_postgres::Client) -> 
         })
         .expect("one row")
 }
+
+/// A TCP port free on 127.0.0.1 right now, for a server a test starts itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
+}

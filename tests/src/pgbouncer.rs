@@ -4,8 +4,9 @@
 //! missing) as the account the embedded PostgreSQL runs as, listening on 127.0.0.1 only, with
 //! its configuration and log in a temporary folder. Stopped when dropped.
 
+use crate::db::free_port;
 use quarry_codegen::embedded::{server_account, EmbeddedServer};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -132,12 +133,4 @@ fn find_binary() -> PathBuf {
             "PgBouncer not found: install it (`apt-get install pgbouncer`; .ci/run does) or set PGBOUNCER to its path"
         )
     })
-}
-
-/// A TCP port free on 127.0.0.1 right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind 127.0.0.1:0")
-        .port()
 }

@@ -3,6 +3,7 @@
 
 use quarry::tls::TlsMode;
 use quarry_codegen::embedded::{EmbeddedServer, ServerOptions};
+use quarry_tests::db::free_port;
 
 struct Pki {
     ca: String,
@@ -25,14 +26,6 @@ fn pki() -> Pki {
         server_cert: server.pem(),
         server_key: server_key.serialize_pem(),
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn tls_server(pki: &Pki) -> (EmbeddedServer, u16) {

@@ -94,30 +94,77 @@ impl EmbeddedServer {
         let started = Instant::now();
         let bin = find_bindir()?;
         let account = server_account()?;
-        let dir = tempfile::Builder::new()
-            .prefix("quarry-pg-")
-            .tempdir_in(cluster::base_dir())
-            .map_err(|e| {
-                fail(format!(
-                    "cannot create a temporary folder for the embedded PostgreSQL: {e}"
-                ))
-            })?;
-        if let Some((uid, gid)) = account {
-            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).map_err(|e| {
-                fail(format!(
-                    "cannot hand {} to the postgres account: {e}",
-                    dir.path().display()
-                ))
-            })?;
+        let dir = server_dir(account)?;
+        let from_template = cluster::create(&bin, &dir.path().join("data"), dir.path(), account)?;
+        EmbeddedServer::launch(
+            started,
+            Restart {
+                bin,
+                account,
+                options: options.clone(),
+            },
+            dir,
+            from_template,
+        )
+    }
+
+    /// Starts a streaming-replication standby of `primary` (a hot standby: it serves reads
+    /// and refuses writes): `pg_basebackup -R` copies the primary's data over a replication
+    /// connection on its socket and configures the standby to follow it. For replica and
+    /// failover tests; promote it with `SELECT pg_promote()`.
+    pub fn start_standby(primary: &EmbeddedServer, options: &ServerOptions) -> Result<Self, EmbeddedError> {
+        let started = Instant::now();
+        let bin = primary.restart.bin.clone();
+        let account = primary.restart.account;
+        let dir = server_dir(account)?;
+        let mut command = Command::new(bin.join("pg_basebackup"));
+        command
+            .arg("--pgdata")
+            .arg(dir.path().join("data"))
+            .arg("--host")
+            .arg(primary.socket_dir())
+            .args(["--port", &primary.port.to_string(), "--username", SUPERUSER])
+            .args([
+                "--write-recovery-conf",
+                "--wal-method=stream",
+                "--checkpoint=fast",
+                "--no-sync",
+            ]);
+        as_account(&mut command, account, dir.path());
+        let output = command
+            .output()
+            .map_err(|e| fail(format!("cannot run {}: {e}", bin.join("pg_basebackup").display())))?;
+        if !output.status.success() {
+            return Err(fail(format!(
+                "pg_basebackup failed ({}):\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            )));
         }
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| fail(format!("cannot restrict {}: {e}", dir.path().display())))?;
-        let data = dir.path().join("data");
-        let from_template = cluster::create(&bin, &data, dir.path(), account)?;
+        EmbeddedServer::launch(
+            started,
+            Restart {
+                bin,
+                account,
+                options: options.clone(),
+            },
+            dir,
+            false,
+        )
+    }
+
+    /// Writes the option files into `dir`, starts the server on `dir/data` and waits for it.
+    fn launch(
+        started: Instant,
+        restart: Restart,
+        dir: tempfile::TempDir,
+        from_template: bool,
+    ) -> Result<Self, EmbeddedError> {
+        let Restart { bin, account, options } = &restart;
         for (name, contents) in &options.files {
-            write_private(&dir.path().join(name), contents, account)?;
+            write_private(&dir.path().join(name), contents, *account)?;
         }
-        let server = spawn_postgres(&bin, &data, dir.path(), account, options)?;
+        let server = spawn_postgres(bin, &dir.path().join("data"), dir.path(), *account, options)?;
         let watchdog = spawn_watchdog(server.id(), dir.path());
         let mut this = EmbeddedServer {
             dir: Some(dir),
@@ -126,11 +173,7 @@ impl EmbeddedServer {
             port: options.tcp_port.unwrap_or(SOCKET_PORT),
             started_in: Duration::ZERO,
             from_template,
-            restart: Restart {
-                bin,
-                account,
-                options: options.clone(),
-            },
+            restart,
         };
         this.wait_ready(Duration::from_secs(30))?;
         this.started_in = started.elapsed();
@@ -306,6 +349,29 @@ fn as_account(command: &mut Command, account: Option<(u32, u32)>, cwd: &Path) {
     if let Some((uid, gid)) = account {
         command.uid(uid).gid(gid);
     }
+}
+
+/// A new private folder for one server, owned by the server's account.
+fn server_dir(account: Option<(u32, u32)>) -> Result<tempfile::TempDir, EmbeddedError> {
+    let dir = tempfile::Builder::new()
+        .prefix("quarry-pg-")
+        .tempdir_in(cluster::base_dir())
+        .map_err(|e| {
+            fail(format!(
+                "cannot create a temporary folder for the embedded PostgreSQL: {e}"
+            ))
+        })?;
+    if let Some((uid, gid)) = account {
+        std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).map_err(|e| {
+            fail(format!(
+                "cannot hand {} to the postgres account: {e}",
+                dir.path().display()
+            ))
+        })?;
+    }
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| fail(format!("cannot restrict {}: {e}", dir.path().display())))?;
+    Ok(dir)
 }
 
 /// Writes a file only the server's account can read.

@@ -85,6 +85,7 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
         single_fn(query, flavor, &call, &ret, &doc)
     };
     let zero_copy = zero_copy(query, flavor, &static_name);
+    let read_only = crate::route::read_only(&query.sql, &query.docs);
     quote! {
         #row_struct
 
@@ -93,6 +94,7 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
             name: #name,
             sql: #sql,
             param_oids: &[#(#oids),*],
+            read_only: #read_only,
             columns: &[#((#column_names, #column_types)),*],
             source: #location,
         };
