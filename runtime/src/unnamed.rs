@@ -18,7 +18,9 @@
 //!    the SQL; the statement that asked is closed inside the same transaction.
 //!
 //! A type created after the connection opened is not known to it: open a new connection
-//! (the pool's `max_lifetime`, or a new client) to use it.
+//! (the pool's `max_lifetime`, or a new client) to use it. Calls pipelined on the same
+//! connection while one of these transactions is open run inside it; if one of them fails,
+//! the step fails with it (SQLSTATE 25P02) and is tried again on the next call.
 
 use crate::query::Query;
 use postgres_types::Type;
