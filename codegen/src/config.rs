@@ -2,17 +2,18 @@
 
 use crate::database;
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::emit::{emit, EmitOptions, Flavor, Layout, OutputFile, TYPES_MODULE};
+use crate::emit::{emit, EmitOptions, Flavor, Layout, OutputFile};
 use crate::error::Error;
 use crate::introspect::introspect;
-use crate::parse::{parse_file, QueryFile};
+use crate::parse::QueryFile;
 use crate::stamp::Stamp;
 use crate::types::{TimeCrate, TypeSettings};
 use crate::write::{write_files, WriteReport};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The query files that parse, the schema files, and the problems of files that do not parse.
+mod inputs;
+
 type Inputs = (Vec<QueryFile>, Vec<SourceFile>, Vec<Diagnostic>);
 
 /// The result of [`Config::run`].
@@ -85,7 +86,9 @@ impl Config {
         self
     }
 
-    /// Adds a schema file, loaded (in the order added) into the embedded server.
+    /// Adds a schema file, or a folder of migrations (golang-migrate, goose, dbmate,
+    /// sql-migrate, tern or plain numbered files: their "up" parts, in version order; see
+    /// [`crate::migrations`]), loaded in the order added into the embedded server.
     pub fn schema(&mut self, path: impl Into<PathBuf>) -> &mut Self {
         self.schema.push(path.into());
         self
@@ -335,7 +338,7 @@ impl Config {
         }
         let snapshot = self.snapshot.as_ref().filter(|p| p.is_file())?;
         let mut files = self.query_paths().ok()?;
-        files.extend(self.schema_paths().into_iter().cloned());
+        files.extend(self.schema_files().ok()?);
         files.push(snapshot.clone());
         let settings = format!("{:?}|{:?}|{:?}", self.emit, self.types, layout);
         Stamp::of_inputs(&settings, &files)
@@ -410,17 +413,6 @@ impl Config {
         Ok((Generated { files, model }, false))
     }
 
-    /// The query files that parse, the problems of those that do not, and the schema files.
-    fn inputs(&self) -> Result<Inputs, Error> {
-        let (files, problems) = self.parse_all()?;
-        let schema = self
-            .schema_paths()
-            .into_iter()
-            .map(|p| read_source(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((files, schema, problems))
-    }
-
     /// Introspects against `DATABASE_URL` (or the configured URL) or the embedded server.
     /// `problems` found while parsing fail the run, together with whatever the database
     /// reports about the files that did parse, so one run shows every error.
@@ -459,129 +451,5 @@ impl Config {
                 .await
                 .map_err(Error::Diagnostics)
         })
-    }
-
-    /// Every query file, sorted, without the schema files.
-    fn query_paths(&self) -> Result<Vec<PathBuf>, Error> {
-        let schema: Vec<PathBuf> = self.schema.iter().filter_map(|p| p.canonicalize().ok()).collect();
-        let mut paths = Vec::new();
-        for root in &self.queries {
-            if root.is_file() {
-                paths.push(root.clone());
-                continue;
-            }
-            let entries = walkdir::WalkDir::new(root)
-                .min_depth(1)
-                .max_depth(1)
-                .sort_by_file_name();
-            for entry in entries {
-                let entry = entry.map_err(|e| Error::io(root, e.into()))?;
-                let path = entry.path();
-                let is_schema = path.canonicalize().is_ok_and(|c| schema.contains(&c));
-                if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "sql") && !is_schema {
-                    paths.push(path.to_path_buf());
-                }
-            }
-        }
-        // quarry.toml and a flag may name the same folder: each file counts once.
-        let mut seen = std::collections::HashSet::new();
-        paths.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
-        Ok(paths)
-    }
-
-    /// The schema files, each once (quarry.toml and `--schema` may both name one), in order.
-    fn schema_paths(&self) -> Vec<&PathBuf> {
-        let mut seen = std::collections::HashSet::new();
-        self.schema
-            .iter()
-            .filter(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.to_path_buf())))
-            .collect()
-    }
-
-    /// Parses every query file; returns those that parse and the problems of the others.
-    fn parse_all(&self) -> Result<(Vec<QueryFile>, Vec<Diagnostic>), Error> {
-        let mut files = Vec::new();
-        let mut errors = Vec::new();
-        let mut modules: HashMap<String, String> = HashMap::new();
-        for path in self.query_paths()? {
-            let source = match read_source(&path) {
-                Ok(source) => source,
-                Err(Error::Diagnostics(mut located)) => {
-                    errors.append(&mut located);
-                    continue;
-                }
-                Err(other) => return Err(other),
-            };
-            let module = heck::AsSnakeCase(path.file_stem().unwrap_or_default().to_string_lossy()).to_string();
-            if let Err(e) = check_module_name(&source, &module, &modules) {
-                errors.push(e);
-                continue;
-            }
-            modules.insert(module.clone(), source.path.clone());
-            match parse_file(source, module) {
-                Ok(file) => files.push(file),
-                Err(mut e) => errors.append(&mut e),
-            }
-        }
-        Ok((files, errors))
-    }
-}
-
-fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, String>) -> Result<(), Diagnostic> {
-    let valid = module.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && module.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(module, "_" | "self" | "super" | "crate" | "mod");
-    if !valid {
-        return Err(Diagnostic::at(
-            source,
-            0..0,
-            format!(
-                "file name `{}` does not make a Rust module name (`{module}`)",
-                source.path
-            ),
-        )
-        .with_help("rename the file to something like `tasks.sql` (letters, digits and `_`)"));
-    }
-    if let Some(other) = taken.get(module) {
-        return Err(Diagnostic::at(
-            source,
-            0..0,
-            format!("`{}` and `{other}` both become module `{module}`", source.path),
-        )
-        .with_help("rename one of the files"));
-    }
-    if module == TYPES_MODULE {
-        return Err(Diagnostic::at(
-            source,
-            0..0,
-            format!(
-                "`{}` would become module `{TYPES_MODULE}`, which holds the generated enums and composite types",
-                source.path
-            ),
-        )
-        .with_help("rename the file, e.g. to `type_queries.sql`"));
-    }
-    Ok(())
-}
-
-/// Reads a file as UTF-8; invalid UTF-8 is reported at its line and column.
-fn read_source(path: &Path) -> Result<SourceFile, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let display = path.display().to_string();
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(SourceFile::new(display, text)),
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            let at = String::from_utf8_lossy(&bytes[..valid]).len();
-            let source = SourceFile::new(display, text);
-            Err(Error::Diagnostics(vec![Diagnostic::at(
-                &source,
-                at..at + 1,
-                "the file is not valid UTF-8",
-            )
-            .with_help("save the file as UTF-8")]))
-        }
     }
 }

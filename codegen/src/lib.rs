@@ -39,6 +39,7 @@ pub mod emit;
 pub mod error;
 mod hash;
 pub mod introspect;
+pub mod migrations;
 pub mod model;
 pub mod nullability;
 pub mod parse;

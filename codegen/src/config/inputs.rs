@@ -1,0 +1,165 @@
+//! Finding and reading a [`Config`]'s inputs: the query files (each parsed, problems
+//! collected), and the schema files or migration folders.
+
+use super::{Config, Inputs};
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::emit::TYPES_MODULE;
+use crate::error::Error;
+use crate::parse::{parse_file, QueryFile};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+impl Config {
+    /// The query files that parse, the problems of those that do not, and the schema files.
+    pub(super) fn inputs(&self) -> Result<Inputs, Error> {
+        let (files, problems) = self.parse_all()?;
+        let schema = self
+            .schema_files()?
+            .iter()
+            .map(|p| {
+                read_source(p).map(|mut file| {
+                    file.text = crate::migrations::up_part(&file.text);
+                    file
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((files, schema, problems))
+    }
+
+    /// Every query file, sorted, without the schema files.
+    pub(super) fn query_paths(&self) -> Result<Vec<PathBuf>, Error> {
+        let schema: Vec<PathBuf> = self.schema.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        let mut paths = Vec::new();
+        for root in &self.queries {
+            if root.is_file() {
+                paths.push(root.clone());
+                continue;
+            }
+            let entries = walkdir::WalkDir::new(root)
+                .min_depth(1)
+                .max_depth(1)
+                .sort_by_file_name();
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io(root, e.into()))?;
+                let path = entry.path();
+                // A schema file, or a migration inside a schema folder.
+                let is_schema = path
+                    .canonicalize()
+                    .is_ok_and(|c| schema.iter().any(|s| c == *s || c.parent() == Some(s.as_path())));
+                if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "sql") && !is_schema {
+                    paths.push(path.to_path_buf());
+                }
+            }
+        }
+        // quarry.toml and a flag may name the same folder: each file counts once.
+        let mut seen = std::collections::HashSet::new();
+        paths.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
+        Ok(paths)
+    }
+
+    /// The schema files in load order: each path given, or for a folder its migrations
+    /// (see [`crate::migrations`]).
+    pub(super) fn schema_files(&self) -> Result<Vec<PathBuf>, Error> {
+        let mut files = Vec::new();
+        for path in self.schema_paths() {
+            files.extend(crate::migrations::schema_files(path).map_err(|e| Error::io(path, e))?);
+        }
+        Ok(files)
+    }
+
+    /// The schema paths, each once (quarry.toml and `--schema` may both name one), in order.
+    pub(super) fn schema_paths(&self) -> Vec<&PathBuf> {
+        let mut seen = std::collections::HashSet::new();
+        self.schema
+            .iter()
+            .filter(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.to_path_buf())))
+            .collect()
+    }
+
+    /// Parses every query file; returns those that parse and the problems of the others.
+    pub(super) fn parse_all(&self) -> Result<(Vec<QueryFile>, Vec<Diagnostic>), Error> {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        let mut modules: HashMap<String, String> = HashMap::new();
+        for path in self.query_paths()? {
+            let source = match read_source(&path) {
+                Ok(source) => source,
+                Err(Error::Diagnostics(mut located)) => {
+                    errors.append(&mut located);
+                    continue;
+                }
+                Err(other) => return Err(other),
+            };
+            let module = heck::AsSnakeCase(path.file_stem().unwrap_or_default().to_string_lossy()).to_string();
+            if let Err(e) = check_module_name(&source, &module, &modules) {
+                errors.push(e);
+                continue;
+            }
+            modules.insert(module.clone(), source.path.clone());
+            match parse_file(source, module) {
+                Ok(file) => files.push(file),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        Ok((files, errors))
+    }
+}
+
+fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, String>) -> Result<(), Diagnostic> {
+    let valid = module.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && module.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(module, "_" | "self" | "super" | "crate" | "mod");
+    if !valid {
+        return Err(Diagnostic::at(
+            source,
+            0..0,
+            format!(
+                "file name `{}` does not make a Rust module name (`{module}`)",
+                source.path
+            ),
+        )
+        .with_help("rename the file to something like `tasks.sql` (letters, digits and `_`)"));
+    }
+    if let Some(other) = taken.get(module) {
+        return Err(Diagnostic::at(
+            source,
+            0..0,
+            format!("`{}` and `{other}` both become module `{module}`", source.path),
+        )
+        .with_help("rename one of the files"));
+    }
+    if module == TYPES_MODULE {
+        return Err(Diagnostic::at(
+            source,
+            0..0,
+            format!(
+                "`{}` would become module `{TYPES_MODULE}`, which holds the generated enums and composite types",
+                source.path
+            ),
+        )
+        .with_help("rename the file, e.g. to `type_queries.sql`"));
+    }
+    Ok(())
+}
+
+/// Reads a file as UTF-8; invalid UTF-8 is reported at its line and column.
+fn read_source(path: &Path) -> Result<SourceFile, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let display = path.display().to_string();
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(display, text)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let at = String::from_utf8_lossy(&bytes[..valid]).len();
+            let source = SourceFile::new(display, text);
+            Err(Error::Diagnostics(vec![Diagnostic::at(
+                &source,
+                at..at + 1,
+                "the file is not valid UTF-8",
+            )
+            .with_help("save the file as UTF-8")]))
+        }
+    }
+}
