@@ -2,6 +2,7 @@
 //! `:iter` queries without parameters, and raw helpers for any format (CSV, text).
 
 use crate::error::Error;
+use crate::execute::cached_or_prepared;
 use crate::generic::GenericClient;
 use crate::query::Query;
 use crate::unnamed::OwnTransaction;
@@ -83,14 +84,7 @@ where
         let described = cache.unnamed.describe(client.__raw(), in_transaction, query).await?;
         return Ok(described.params.clone());
     }
-    let cache = client.__cache();
-    if let Some(statement) = cache.and_then(|c| c.get(query)) {
-        return Ok(statement.params().to_vec());
-    }
-    let statement = client.__raw().prepare_typed(query.sql, &query.param_types()).await?;
-    if let Some(cache) = cache {
-        cache.insert(query, statement.clone());
-    }
+    let statement = cached_or_prepared(client.__raw(), client.__cache(), query).await?;
     Ok(statement.params().to_vec())
 }
 
@@ -196,17 +190,7 @@ async fn select_columns<C>(client: &C, query: &'static Query) -> Result<Vec<(Str
 where
     C: GenericClient + ?Sized,
 {
-    let cache = client.__cache();
-    let statement = match cache.and_then(|c| c.get(query)) {
-        Some(statement) => statement,
-        None => {
-            let statement = client.__raw().prepare_typed(query.sql, &query.param_types()).await?;
-            if let Some(cache) = cache {
-                cache.insert(query, statement.clone());
-            }
-            statement
-        }
-    };
+    let statement = cached_or_prepared(client.__raw(), client.__cache(), query).await?;
     Ok(statement
         .columns()
         .iter()

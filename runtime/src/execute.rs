@@ -66,6 +66,22 @@ async fn prepare(
     Ok(statement)
 }
 
+/// `query`'s statement from `cache`, or prepared (and kept there when there is a cache): for
+/// the paths that need a statement's description or a named statement (COPY, cursors).
+pub(crate) async fn cached_or_prepared(
+    client: &Client,
+    cache: Option<&StatementCache>,
+    query: &'static Query,
+) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
+    match cache {
+        Some(cache) => match cache.get(query) {
+            Some(statement) => Ok(statement),
+            None => prepare(client, cache, query).await,
+        },
+        None => client.prepare_typed(query.sql, &query.param_types()).await,
+    }
+}
+
 /// The unnamed path. Parameters of user-defined types need their real type (an enum's or
 /// composite's OID differs per database): a quarry client describes such a query once per
 /// connection (see [`crate::unnamed`]); the plain tokio-postgres types, which have nowhere to

@@ -3,7 +3,7 @@
 
 use crate::cache::StatementCache;
 use crate::error::Error;
-use crate::execute::{run, StatementMode};
+use crate::execute::{cached_or_prepared, run, StatementMode};
 use crate::generic::{sealed, GenericClient};
 use crate::query::Query;
 use postgres_types::ToSql;
@@ -134,16 +134,9 @@ impl Transaction<'_> {
             let client = tokio_postgres::GenericClient::client(&self.inner);
             self.cache.unnamed.load(client, true).await?;
         }
-        let statement = match self.cache.get(query) {
-            Some(statement) => statement,
-            None => {
-                let statement = self.inner.prepare_typed(query.sql, &query.param_types()).await?;
-                if self.mode == StatementMode::Prepared {
-                    self.cache.insert(query, statement.clone());
-                }
-                statement
-            }
-        };
+        let client = tokio_postgres::GenericClient::client(&self.inner);
+        let cache = (self.mode == StatementMode::Prepared).then_some(self.cache);
+        let statement = cached_or_prepared(client, cache, query).await?;
         self.inner.bind_raw(&statement, params.iter().copied()).await
     }
 

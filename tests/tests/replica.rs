@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 struct Pair {
     primary: EmbeddedServer,
-    standby: EmbeddedServer,
+    /// Held only to keep the standby running as long as the pair.
+    _standby: EmbeddedServer,
     primary_port: u16,
     standby_port: u16,
 }
@@ -46,7 +47,7 @@ fn pair() -> Pair {
     let standby = EmbeddedServer::start_standby(&primary, &tcp(standby_port)).expect("start the standby");
     Pair {
         primary,
-        standby,
+        _standby: standby,
         primary_port,
         standby_port,
     }
@@ -119,7 +120,6 @@ async fn reads_go_to_the_replica_and_writes_to_the_primary() {
     tasks::add_task(&transaction, "in a transaction", "").await.unwrap();
     assert_eq!(tasks::count_tasks(&transaction, None).await.unwrap(), 21);
     transaction.commit().await.unwrap();
-    drop(pair.standby);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,7 @@
 //!   the binaries' folder, `initdb`'s size and modification time, and the options.
 //!   `QUARRY_INITDB_CACHE=0` turns it off.
 
-use super::{fail, EmbeddedError};
+use super::EmbeddedError;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -137,17 +137,5 @@ fn copy_tree(from: &Path, to: &Path) -> bool {
 fn run_initdb(bin: &Path, data: &Path, cwd: &Path, account: Option<(u32, u32)>) -> Result<(), EmbeddedError> {
     let mut command = Command::new(bin.join("initdb"));
     command.args(INITDB_ARGS).arg("-D").arg(data);
-    super::as_account(&mut command, account, cwd);
-    let out = command
-        .output()
-        .map_err(|e| fail(format!("cannot run {}: {e}", bin.join("initdb").display())))?;
-    if !out.status.success() {
-        return Err(fail(format!(
-            "initdb failed ({}):\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
-    Ok(())
+    super::run_tool(command, "initdb", account, cwd)
 }

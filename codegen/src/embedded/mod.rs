@@ -130,17 +130,7 @@ impl EmbeddedServer {
                 "--checkpoint=fast",
                 "--no-sync",
             ]);
-        as_account(&mut command, account, dir.path());
-        let output = command
-            .output()
-            .map_err(|e| fail(format!("cannot run {}: {e}", bin.join("pg_basebackup").display())))?;
-        if !output.status.success() {
-            return Err(fail(format!(
-                "pg_basebackup failed ({}):\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
-            )));
-        }
+        run_tool(command, "pg_basebackup", account, dir.path())?;
         EmbeddedServer::launch(
             started,
             Restart {
@@ -338,6 +328,24 @@ pub fn server_account() -> Result<Option<(u32, u32)>, EmbeddedError> {
         }
     }
     Err(fail("running as root, but neither a `postgres` nor a `nobody` account exists to run the embedded PostgreSQL (it refuses to run as root)\nhint: create one (`useradd postgres`) or set DATABASE_URL"))
+}
+
+/// Runs one of PostgreSQL's tools (`initdb`, `pg_basebackup`) as the server's account; its
+/// output becomes the error when it fails.
+fn run_tool(mut command: Command, name: &str, account: Option<(u32, u32)>, cwd: &Path) -> Result<(), EmbeddedError> {
+    as_account(&mut command, account, cwd);
+    let out = command
+        .output()
+        .map_err(|e| fail(format!("cannot run {}: {e}", command.get_program().to_string_lossy())))?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "{name} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(())
 }
 
 fn as_account(command: &mut Command, account: Option<(u32, u32)>, cwd: &Path) {
