@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use tokio_postgres::Statement;
 
 /// The address of a `static` [`Query`]: one per (SQL, parameter types) the generator emitted.
-type Key = usize;
+pub(crate) type Key = usize;
 
 /// Default number of statements kept per connection (psycopg keeps 100; generated code of a
 /// real application often has a few hundred queries, each cheap to keep on the server).
@@ -35,7 +35,7 @@ impl Default for StatementCache {
     }
 }
 
-fn key(query: &'static Query) -> Key {
+pub(crate) fn key(query: &'static Query) -> Key {
     std::ptr::from_ref(query) as usize
 }
 

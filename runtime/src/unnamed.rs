@@ -22,6 +22,7 @@
 //! connection while one of these transactions is open run inside it; if one of them fails,
 //! the step fails with it (SQLSTATE 25P02) and is tried again on the next call.
 
+use crate::cache::{key, Key};
 use crate::query::Query;
 use postgres_types::Type;
 use std::collections::HashMap;
@@ -63,7 +64,7 @@ pub(crate) struct UnnamedTypes {
     /// One describe at a time: two interleaved `BEGIN … COMMIT` on one connection would not
     /// be two transactions.
     describing: tokio::sync::Mutex<()>,
-    described: Mutex<HashMap<usize, Arc<Described>>>,
+    described: Mutex<HashMap<Key, Arc<Described>>>,
 }
 
 impl UnnamedTypes {
@@ -122,20 +123,14 @@ impl UnnamedTypes {
         self.lock().get(&key(query)).cloned()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Arc<Described>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<Described>>> {
         self.described.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-fn key(query: &'static Query) -> usize {
-    std::ptr::from_ref(query) as usize
-}
-
 async fn load_types(client: &Client, in_transaction: bool) -> Result<(), tokio_postgres::Error> {
-    let names: Vec<String> = rows(client.simple_query(USER_TYPES).await?)
-        .flat_map(|row| [row.first().cloned(), row.get(1).cloned()])
-        .flatten()
-        .collect();
+    // Each row: a type and its array type (NULL for types without one, dropped by `rows`).
+    let names: Vec<String> = rows(client.simple_query(USER_TYPES).await?).flatten().collect();
     if names.is_empty() {
         return Ok(());
     }

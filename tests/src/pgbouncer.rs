@@ -31,9 +31,15 @@ impl PgBouncer {
             .tempdir()
             .expect("temp dir");
         let port = free_port();
+        // The server's own host (its socket folder) and port, from its connection string.
+        let connection = server.connection_string("postgres");
+        let target: Vec<&str> = connection
+            .split_whitespace()
+            .filter(|part| part.starts_with("host=") || part.starts_with("port="))
+            .collect();
         let config = format!(
             "[databases]\n\
-             * = host={socket} port=5432\n\
+             * = {target}\n\
              [pgbouncer]\n\
              listen_addr = 127.0.0.1\n\
              listen_port = {port}\n\
@@ -46,7 +52,7 @@ impl PgBouncer {
              ignore_startup_parameters = extra_float_digits\n\
              logfile = {dir}/pgbouncer.log\n\
              pidfile = {dir}/pgbouncer.pid\n",
-            socket = server.socket_dir().display(),
+            target = target.join(" "),
             dir = dir.path().display(),
         );
         std::fs::write(dir.path().join("pgbouncer.ini"), config).expect("write pgbouncer.ini");
