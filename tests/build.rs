@@ -2,7 +2,8 @@
 //! - the async and the sync flavour of `../queries`;
 //! - `time_and_geo/` with the `time` crate and geo-types;
 //! - the nullability corpus (`nullability/`), plus `corpus_calls.rs`: one call of every corpus
-//!   function, so the soundness test runs each through its generated decoder.
+//!   function, so the soundness test runs each through its generated decoder;
+//! - the sqlc project in `sqlc/` (its `sqlc.yaml`, migrations and queries, unchanged).
 
 use quarry_codegen::emit::Layout;
 use quarry_codegen::model::Model;
@@ -22,6 +23,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .include_dir("time_and_geo")
         .read_database_url_from_env(false)
         .compile()?;
+
+    // An sqlc project read as it is (`sqlc/sqlc.yaml`): one module, `library`.
+    let mut sqlc = quarry_codegen::sqlc::Project::load("sqlc/sqlc.yaml")?;
+    for package in &mut sqlc.packages {
+        package.config.read_database_url_from_env(false);
+    }
+    sqlc.compile()?;
 
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     println!("cargo:rerun-if-changed=nullability");

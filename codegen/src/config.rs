@@ -52,6 +52,7 @@ pub struct Config {
     snapshot: Option<PathBuf>,
     offline: bool,
     progress: crate::progress::Listener,
+    inline: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -69,6 +70,7 @@ impl Default for Config {
             snapshot: None,
             offline: false,
             progress: Default::default(),
+            inline: Vec::new(),
         }
     }
 }
@@ -232,15 +234,30 @@ impl Config {
         self
     }
 
-    /// Introspects every query against the database (ignoring any existing snapshot) and
-    /// writes the snapshot; returns its path and whether its content changed.
+    /// Adds a folder of Rust sources (or one `.rs` file) whose `quarry::query!` calls
+    /// [`regenerate`](Config::regenerate) introspects into the snapshot (docs/inline.md).
+    pub fn inline_sources(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.inline.push(path.into());
+        self
+    }
+
+    /// Introspects every query — `.sql` files and `query!` calls in the
+    /// [`inline_sources`](Config::inline_sources) — against the database (ignoring any
+    /// existing snapshot) and writes the snapshot; returns its path and whether its content
+    /// changed. Inline queries that do not prepare are written too (the macro reports them
+    /// where they are), and then returned as located errors.
     pub fn regenerate(&self) -> Result<(PathBuf, bool), Error> {
         let path = self.snapshot.clone().ok_or_else(|| {
             Error::Config("no snapshot path: set `snapshot` in quarry.toml or call `.snapshot(path)`".into())
         })?;
         let (files, schema, problems) = self.inputs()?;
-        let model = self.introspect_live(&files, &schema, problems)?;
-        let changed = crate::snapshot::Snapshot::new(&files, &model, &self.types, &schema).write(&path)?;
+        let calls = crate::inline::find_calls(&self.inline)?;
+        let (model, inline, inline_problems) = self.introspect_live(&files, &schema, problems, &calls)?;
+        let snapshot = crate::snapshot::Snapshot::new(&files, &model, &self.types, &schema).with_inline(inline);
+        let changed = snapshot.write(&path)?;
+        if !inline_problems.is_empty() {
+            return Err(Error::Diagnostics(inline_problems));
+        }
         Ok((path, changed))
     }
 
@@ -260,7 +277,7 @@ impl Config {
             ))
         })?;
         let (files, schema, problems) = self.inputs()?;
-        let fresh = self.introspect_live(&files, &schema, problems)?;
+        let (fresh, _, _) = self.introspect_live(&files, &schema, problems, &[])?;
         Ok(snapshot.drift(&fresh, &files))
     }
 
@@ -407,7 +424,7 @@ impl Config {
             }
             return Err(Error::Diagnostics(stale));
         }
-        let mut model = self.introspect_live(&files, &schema, problems)?;
+        let (mut model, _, _) = self.introspect_live(&files, &schema, problems, &[])?;
         model.warnings.extend(stale.into_iter().map(Diagnostic::warning));
         let files = emit(&model, &self.emit, layout);
         Ok((Generated { files, model }, false))
@@ -421,11 +438,12 @@ impl Config {
         files: &[QueryFile],
         schema: &[SourceFile],
         mut problems: Vec<Diagnostic>,
-    ) -> Result<crate::model::Model, Error> {
-        if files.is_empty() && !problems.is_empty() {
+        calls: &[crate::inline::InlineCall],
+    ) -> Result<Introspected, Error> {
+        if files.is_empty() && calls.is_empty() && !problems.is_empty() {
             return Err(Error::Diagnostics(problems));
         }
-        let result = self.introspect_files(files, schema);
+        let result = self.introspect_files(files, schema, calls);
         if problems.is_empty() {
             return result;
         }
@@ -436,7 +454,12 @@ impl Config {
         Err(Error::Diagnostics(problems))
     }
 
-    fn introspect_files(&self, files: &[QueryFile], schema: &[SourceFile]) -> Result<crate::model::Model, Error> {
+    fn introspect_files(
+        &self,
+        files: &[QueryFile],
+        schema: &[SourceFile],
+        calls: &[crate::inline::InlineCall],
+    ) -> Result<Introspected, Error> {
         let url = self
             .database_url
             .clone()
@@ -447,9 +470,18 @@ impl Config {
             .map_err(|e| Error::Config(format!("cannot start a tokio runtime: {e}")))?;
         runtime.block_on(async {
             let db = database::open(url.as_deref(), schema, &self.progress).await?;
-            introspect(&db.client, files, &self.types, &self.progress)
+            let model = introspect(&db.client, files, &self.types, &self.progress)
                 .await
-                .map_err(Error::Diagnostics)
+                .map_err(Error::Diagnostics)?;
+            let (inline, problems) = crate::inline::introspect_calls(&db.client, calls, &self.types).await;
+            Ok((model, inline, problems))
         })
     }
 }
+
+/// The model of the `.sql` files, the inline queries, and the inline queries' problems.
+type Introspected = (
+    crate::model::Model,
+    quarry_inline::entry::InlineQueries,
+    Vec<Diagnostic>,
+);

@@ -12,6 +12,7 @@
 //! geo_types = false
 //! snapshot = "quarry.snapshot.json"        # offline snapshot (`cargo quarry regenerate`)
 //! offline = false                          # true: never use a database (also QUARRY_OFFLINE=true)
+//! inline = ["src"]                         # Rust sources whose `query!` calls regenerate introspects (default ["src"])
 //!
 //! [types]                                  # PostgreSQL type → Rust type
 //! vector = "pgvector::Vector"
@@ -65,6 +66,7 @@ struct File {
     snapshot: Option<PathBuf>,
     #[serde(default)]
     offline: bool,
+    inline: Option<Vec<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +96,11 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new(""));
         let mut config = Config::new();
         let mut problems = Vec::new();
+        // `query!` calls are looked for in `src/` unless the file says where.
+        let inline = file.inline.clone().unwrap_or_else(|| vec![PathBuf::from("src")]);
+        for source in inline.iter().filter(|p| base.join(p).exists()) {
+            config.inline_sources(base.join(source));
+        }
         for query in &file.queries {
             config.queries(base.join(query));
         }

@@ -11,6 +11,7 @@ use crate::nullability::{infer, Catalog, Context, Verdict};
 use crate::parse::{QueryDef, QueryFile, QueryKind};
 use crate::progress::{Listener, Progress};
 use crate::scan::{scan, TokenKind};
+use crate::table_models::TableModels;
 use crate::types::{Resolver, RustType, TypeSettings, Unsupported};
 use futures_util::future::join_all;
 use std::collections::HashMap;
@@ -59,6 +60,7 @@ pub async fn introspect(
     let catalog = Catalog::load(client).await.map_err(catalog_error)?;
     let mut statements = statements.into_iter();
     let mut resolver = Resolver::new(settings);
+    let mut models = TableModels::default();
     let mut modules = Vec::new();
     let mut warnings = Vec::new();
     for file in files {
@@ -71,7 +73,7 @@ pub async fn introspect(
                 statement: &statement,
                 catalog: &catalog,
             };
-            match resolve_query(&input, &mut resolver) {
+            match resolve_query(&input, &mut resolver, &mut models) {
                 Ok((q, mut w)) => {
                     queries.push(q);
                     warnings.append(&mut w);
@@ -94,6 +96,7 @@ pub async fn introspect(
         modules,
         warnings,
         user_types: resolver.into_user_types(),
+        tables: models.into_models(),
     })
 }
 
@@ -200,7 +203,11 @@ impl QueryInput<'_> {
     }
 }
 
-fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
+fn resolve_query(
+    input: &QueryInput<'_>,
+    resolver: &mut Resolver<'_>,
+    models: &mut TableModels,
+) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
     let QueryInput {
         source,
         query,
@@ -237,10 +244,9 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
                 "give the column a name with an alias: `expression AS some_name`".into(),
             ));
         }
-        if let Some(previous) = fields
-            .insert(field.clone(), column.name().to_string())
-            .filter(|_| several)
-        {
+        // With `sqlc.embed`, embedded columns live in nested structs: checked once resolved.
+        let previous = fields.insert(field.clone(), column.name().to_string());
+        if let Some(previous) = previous.filter(|_| several && query.embeds.is_empty()) {
             return Err(input.at_name(
                 format!(
                     "query `{}`: columns `{previous}` and `{}` both become field `{field}`",
@@ -258,12 +264,39 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
             nullability_reason: reason,
         });
     }
-    if columns.is_empty() && !matches!(query.kind.single(), QueryKind::Exec | QueryKind::CopyFrom) {
+    if columns.is_empty() && !query.inline && !matches!(query.kind.single(), QueryKind::Exec | QueryKind::CopyFrom) {
         return Err(input.at_name(
             format!("query `{}` returns no columns, so it cannot be `{}`", query.name, query.kind.name()),
             "use `:exec` for statements without a result (it returns the number of rows affected), or add `RETURNING …`".into(),
         ));
     }
+    let origins: Vec<_> = statement
+        .columns()
+        .iter()
+        .map(|c| c.table_oid().zip(c.column_id()))
+        .collect();
+    let embeds = models.embeds(catalog, source, query, &columns, &origins)?;
+    let embedded = |i: usize| embeds.iter().any(|e| (e.first..e.first + e.len).contains(&i));
+    if !embeds.is_empty() {
+        let top_level = columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !embedded(*i))
+            .map(|(_, c)| c.field.as_str())
+            .chain(embeds.iter().map(|e| e.field.as_str()));
+        let mut seen = std::collections::HashSet::new();
+        if let Some(field) = top_level.into_iter().find(|f| !seen.insert(*f)) {
+            return Err(input.at_name(
+                format!("query `{}`: two fields of the row are named `{field}`", query.name),
+                "rename a column with an alias (`t.id AS book_id`); an embedded table's field is its struct name in snake_case".into(),
+            ));
+        }
+    }
+    let row_model = if embeds.is_empty() && query.overrides.is_empty() {
+        models.whole_row(catalog, &columns, &origins)
+    } else {
+        None
+    };
     let copy_sql = match query.kind {
         QueryKind::CopyFrom => Some(crate::copy::copy_statement(&query.sql).map_err(|why| {
             input.at_name(
@@ -288,6 +321,8 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
             line,
             params,
             columns,
+            row_model,
+            embeds,
         },
         warnings,
     ))
@@ -322,10 +357,21 @@ fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result
         params.push(Param {
             name,
             ty: rust,
-            nullable: def.nullable,
+            nullable: def.nullable || written_to_nullable_column(input.catalog, def),
         });
     }
     Ok(params)
+}
+
+/// Whether a sqlc-style parameter is written into a table column without `NOT NULL`.
+fn written_to_nullable_column(catalog: &Catalog, def: &crate::parse::ParamDef) -> bool {
+    let Some((table, column)) = &def.column else {
+        return false;
+    };
+    catalog
+        .relation(table)
+        .and_then(|r| r.columns.iter().find(|c| &c.name == column))
+        .is_some_and(|c| !c.not_null)
 }
 
 /// `<fn>_cursor` (and `<fn>_copy_out` without parameters) for `:iter`; `<fn>_each` (`:many`)
@@ -338,7 +384,8 @@ fn companion_fns(fn_name: &str, query: &QueryDef, columns: &[Column]) -> Vec<Str
         let code = tokens.into_iter().find(|t| t.kind == TokenKind::Code)?;
         Some(sql[code.span].split_whitespace().next()?.to_ascii_lowercase())
     });
-    let reads = matches!(first_word.as_deref(), Some("select" | "with" | "values" | "table"));
+    let reads =
+        matches!(first_word.as_deref(), Some("select" | "with" | "values" | "table")) && query.embeds.is_empty();
     match kind {
         QueryKind::Iter if query.params.is_empty() => vec![format!("{fn_name}_cursor"), format!("{fn_name}_copy_out")],
         QueryKind::Iter => vec![format!("{fn_name}_cursor")],

@@ -16,6 +16,36 @@ pub struct Model {
     pub warnings: Vec<crate::diagnostic::Diagnostic>,
     /// User-defined enums and composites the queries use, for the shared `types` module.
     pub user_types: Vec<crate::types::UserType>,
+    /// Shared row structs, one per table, for the `models` module: the rows of `SELECT *` /
+    /// `RETURNING *` queries and `sqlc.embed` fields.
+    #[serde(default)]
+    pub tables: Vec<TableModel>,
+}
+
+/// The shared row struct of one table (sqlc's `models`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TableModel {
+    /// Struct name: the table name singular, in UpperCamelCase (`authors` → `Author`).
+    pub name: String,
+    /// `schema.table`.
+    pub table: String,
+    /// Every column of the table in order, nullable unless declared `NOT NULL`.
+    pub columns: Vec<Column>,
+}
+
+/// A `sqlc.embed(table)` field: consecutive result columns read into a table's model.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Embed {
+    /// Rust field name.
+    pub field: String,
+    /// The [`TableModel`] name.
+    pub model: String,
+    /// Index of its first result column.
+    pub first: usize,
+    /// How many result columns it covers.
+    pub len: usize,
+    /// `Option<Model>`: the table is outer-joined (all columns NULL reads as `None`).
+    pub nullable: bool,
 }
 
 /// One `.sql` file.
@@ -57,6 +87,13 @@ pub struct Query {
     pub companion_fns: Vec<String>,
     /// For `:copyfrom`: the `COPY … FROM STDIN (FORMAT binary)` statement.
     pub copy_sql: Option<String>,
+    /// The shared [`TableModel`] the row is, when the columns are exactly one table's
+    /// (`SELECT *`, `RETURNING *`); the row type is then an alias of it.
+    #[serde(default)]
+    pub row_model: Option<String>,
+    /// `sqlc.embed` fields, in column order.
+    #[serde(default)]
+    pub embeds: Vec<Embed>,
 }
 
 /// One parameter.
@@ -71,7 +108,7 @@ pub struct Param {
 }
 
 /// One result column.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     /// Rust field name (snake_case).
     pub field: String,

@@ -52,7 +52,13 @@ impl QueryKind {
         ("batchmany", QueryKind::BatchMany),
     ];
 
+    /// The kind written `:name`. sqlc's `:execrows` and `:execresult` are `:exec` (which
+    /// returns the rows affected; see docs/from-sqlc.md).
     fn from_name(name: &str) -> Option<Self> {
+        let name = match name {
+            "execrows" | "execresult" => "exec",
+            name => name,
+        };
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
     }
 
@@ -120,19 +126,25 @@ pub struct QueryDef {
     /// Pairs `(offset in sql, offset in file)` at the start of each copied segment, to map
     /// PostgreSQL's error positions back into the file.
     pub offset_map: Vec<(usize, usize)>,
+    /// `sqlc.embed(table)` calls, in order: each became `table.*` in `sql`.
+    pub embeds: Vec<EmbedDef>,
+    /// An inline `query!` (its cardinality is chosen at the call, so no columns is fine).
+    pub inline: bool,
+}
+
+/// One `sqlc.embed(table)`: the table's columns as one nested field of the row.
+#[derive(Debug, Clone)]
+pub struct EmbedDef {
+    /// The table (or alias) as written, unquoted and, unless it was quoted, lower-cased.
+    pub table: String,
+    /// Where the call is.
+    pub span: Range<usize>,
 }
 
 impl QueryDef {
     /// The file offset of a byte offset in the rewritten `sql`.
     pub fn file_offset(&self, sql_offset: usize) -> usize {
-        let (sql_start, file_start) = self
-            .offset_map
-            .iter()
-            .rev()
-            .find(|(s, _)| *s <= sql_offset)
-            .copied()
-            .unwrap_or((0, self.sql_span.start));
-        (file_start + (sql_offset - sql_start)).min(self.sql_span.end)
+        quarry_inline::template::map_offset(&self.offset_map, sql_offset, self.sql_span.start).min(self.sql_span.end)
     }
 }
 
@@ -156,6 +168,17 @@ pub struct ParamDef {
     pub nullable: bool,
     /// First occurrence.
     pub span: Range<usize>,
+    /// For sqlc-style parameters (`$n`, `@name`, `sqlc.arg`): the table column the value is
+    /// written into (`INSERT … VALUES`, `UPDATE … SET`); nullable when that column is, as in
+    /// sqlc. quarry's `:name` parameters are nullable only when written `:name?`.
+    pub column: Option<crate::param_names::Target>,
+}
+
+impl ParamDef {
+    /// Written `$n`, `@name` or `sqlc.arg(name)` (not quarry's `:name`).
+    fn sqlc_style(&self, text: &str) -> bool {
+        !text[self.span.clone()].starts_with(':')
+    }
 }
 
 /// Parses one file. All errors of the file are returned, not just the first.
@@ -227,6 +250,16 @@ fn split_sections(source: &SourceFile, tokens: &[Token], errors: &mut Vec<Diagno
     let headers: Vec<usize> = (0..tokens.len())
         .filter(|&i| header_text(source, &tokens[i]).is_some())
         .collect();
+    if let Some(cornucopia) = tokens
+        .iter()
+        .find(|t| t.kind == TokenKind::LineComment && source.text[t.span.clone()].starts_with("--!"))
+    {
+        errors.push(
+            Diagnostic::at(source, cornucopia.span.clone(), "cornucopia annotation: quarry does not read `--!` headers")
+                .with_help("write `-- name: <name> :many` (or :one, :opt, :exec) above each query; docs/from-sqlc.md lists the steps for cornucopia files"),
+        );
+        return Vec::new();
+    }
     let first = headers.first().copied().unwrap_or(tokens.len());
     if let Some(stray) = tokens[..first]
         .iter()
@@ -283,6 +316,7 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
         params,
         overrides,
         offset_map,
+        embeds,
     } = rewrite_params(source, statement, &sql_span)?;
     Ok(QueryDef {
         name,
@@ -294,6 +328,8 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
         params,
         overrides,
         offset_map,
+        embeds,
+        inline: false,
     })
 }
 
@@ -336,6 +372,10 @@ fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<us
             "malformed query header: unexpected text after the kind",
         ));
     }
+    if kind_name == "execlastid" {
+        return Err(Diagnostic::at(source, kind_span, "`:execlastid` is MySQL-only")
+            .with_help("PostgreSQL has no last-insert id: write `INSERT … RETURNING id` and use `:one`"));
+    }
     let kind = QueryKind::from_name(kind_name).ok_or_else(|| {
         Diagnostic::at(source, kind_span, format!("unknown query kind `{kind_word}`")).with_help(
             "the kinds are :one (exactly one row), :opt (zero or one row), :many (all rows), :exec (rows affected), :iter (a stream of rows), :copyfrom (bulk load), and :batchexec, :batchone, :batchmany (the same over many parameter sets, pipelined)",
@@ -376,6 +416,7 @@ struct Rewritten {
     params: Vec<ParamDef>,
     overrides: Vec<NullOverride>,
     offset_map: Vec<(usize, usize)>,
+    embeds: Vec<EmbedDef>,
 }
 
 /// Copies the statement while replacing spans, keeping the offset map in step.
@@ -395,53 +436,128 @@ impl Rewriter<'_> {
     }
 }
 
-/// Replaces `:name` parameters with `$n` (first appearance order), strips the `!`/`?`
-/// nullability markers from quoted aliases, and records the offset map.
+/// The parameters seen so far, in `$n` order.
+#[derive(Default)]
+struct Params {
+    list: Vec<ParamDef>,
+}
+
+impl Params {
+    /// The `$n` of named parameter `name`, added on first sight.
+    fn named(&mut self, name: &str, nullable: bool, span: &Range<usize>) -> usize {
+        let index = match self.list.iter().position(|p| p.name == name) {
+            Some(i) => i,
+            None => {
+                self.list.push(ParamDef {
+                    name: name.to_string(),
+                    nullable: false,
+                    span: span.clone(),
+                    column: None,
+                });
+                self.list.len() - 1
+            }
+        };
+        self.list[index].nullable |= nullable;
+        index + 1
+    }
+}
+
+/// sqlc's macros: `sqlc.arg(name)`, `sqlc.narg(name)`, `sqlc.slice(name)`, `sqlc.embed(table)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SqlcMacro {
+    Arg,
+    Narg,
+    Slice,
+    Embed,
+}
+
+/// The sqlc macro starting at `statement[i]`: which one, its argument (unquoted) and the
+/// index of its closing `)`.
+fn sqlc_macro(text: &str, statement: &[Token], i: usize) -> Option<(SqlcMacro, String, usize)> {
+    let word = |k: usize| statement.get(k).map(|t| &text[t.span.clone()]);
+    if !word(i)?.eq_ignore_ascii_case("sqlc") || word(i + 1)? != "." || word(i + 3)? != "(" || word(i + 5)? != ")" {
+        return None;
+    }
+    let which = match word(i + 2)?.to_ascii_lowercase().as_str() {
+        "arg" => SqlcMacro::Arg,
+        "narg" => SqlcMacro::Narg,
+        "slice" => SqlcMacro::Slice,
+        "embed" => SqlcMacro::Embed,
+        _ => return None,
+    };
+    let raw = word(i + 4)?;
+    let argument = match raw.as_bytes()[0] {
+        b'\'' | b'"' => raw[1..raw.len() - 1].to_string(),
+        _ => raw.to_ascii_lowercase(),
+    };
+    Some((which, argument, i + 5))
+}
+
+/// Replaces named parameters (`:name`, `@name`, `sqlc.arg(name)`, `sqlc.narg(name)`) with `$n`
+/// (first appearance order), `IN (sqlc.slice(name))` with `= ANY($n)`, `sqlc.embed(t)` with
+/// `t.*`; strips the `!`/`?` nullability markers from quoted aliases; records the offset map.
 fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>) -> Result<Rewritten, Diagnostic> {
+    let text = &source.text;
     let mut out = Rewriter {
-        text: &source.text,
+        text,
         sql: String::new(),
         offset_map: vec![(0, span.start)],
         copied_to: span.start,
     };
-    let mut params: Vec<ParamDef> = Vec::new();
+    let mut params = Params::default();
     let mut overrides = Vec::new();
+    let mut embeds = Vec::new();
     let mut positional: Option<Range<usize>> = None;
     let mut named: Option<Range<usize>> = None;
-    for token in statement {
+    let mut i = 0;
+    while i < statement.len() {
+        let token = &statement[i];
+        if let Some((which, argument, end)) = sqlc_macro(text, statement, i) {
+            let call = token.span.start..statement[end].span.end;
+            if which == SqlcMacro::Embed {
+                out.replace(&call, &format!("{}.*", &text[statement[i + 4].span.clone()]));
+                embeds.push(EmbedDef {
+                    table: argument,
+                    span: call,
+                });
+            } else {
+                named.get_or_insert(call.clone());
+                let n = params.named(&argument, which == SqlcMacro::Narg, &call);
+                match slice_context(text, statement, i, end).filter(|_| which == SqlcMacro::Slice) {
+                    Some((whole, negated)) => {
+                        let op = if negated { "<> ALL" } else { "= ANY" };
+                        out.replace(&whole, &format!("{op}(${n})"));
+                        // The `)` of `IN (…)` went with it.
+                        i = end + 2;
+                        continue;
+                    }
+                    None => out.replace(&call, &format!("${n}")),
+                }
+            }
+            i = end + 1;
+            continue;
+        }
         match &token.kind {
             TokenKind::Param(ParamRef::Positional(n)) => {
                 positional.get_or_insert(token.span.clone());
-                while params.len() < *n as usize {
-                    let name = format!("p{}", params.len() + 1);
-                    params.push(ParamDef {
+                while params.list.len() < *n as usize {
+                    let name = format!("p{}", params.list.len() + 1);
+                    params.list.push(ParamDef {
                         name,
                         nullable: false,
                         span: token.span.clone(),
+                        column: None,
                     });
                 }
             }
             TokenKind::Param(ParamRef::Named { name, nullable }) => {
                 named.get_or_insert(token.span.clone());
-                let index = match params.iter().position(|p| &p.name == name) {
-                    Some(i) => {
-                        params[i].nullable |= nullable;
-                        i
-                    }
-                    None => {
-                        params.push(ParamDef {
-                            name: name.clone(),
-                            nullable: *nullable,
-                            span: token.span.clone(),
-                        });
-                        params.len() - 1
-                    }
-                };
-                out.replace(&token.span, &format!("${}", index + 1));
+                let n = params.named(name, *nullable, &token.span);
+                out.replace(&token.span, &format!("${n}"));
             }
             TokenKind::Code => {
-                if let Some(marker) = null_override(&source.text[token.span.clone()]) {
-                    let quoted = &source.text[token.span.start..token.span.end - 2];
+                if let Some(marker) = null_override(&text[token.span.clone()]) {
+                    let quoted = &text[token.span.start..token.span.end - 2];
                     out.replace(&token.span, &format!("{quoted}\""));
                     overrides.push(NullOverride {
                         column: marker.0,
@@ -452,6 +568,7 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
             }
             _ => {}
         }
+        i += 1;
     }
     if let (Some(pos), Some(_)) = (&positional, &named) {
         return Err(Diagnostic::at(
@@ -459,16 +576,46 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
             pos.clone(),
             "positional and named parameters mixed in one query",
         )
-        .with_help("use either `:name` parameters or `$1`-style ones in a query, not both"));
+        .with_help(
+            "use either named parameters (`:name`, `@name`, `sqlc.arg(name)`) or `$1`-style ones in a query, not both",
+        ));
+    }
+    let mut params = params.list;
+    if positional.is_some() {
+        let names = crate::param_names::infer(text, statement, params.len());
+        for (param, name) in params.iter_mut().zip(names) {
+            param.name = name;
+        }
     }
     let mut sql = out.sql;
-    sql.push_str(&source.text[out.copied_to..span.end]);
+    sql.push_str(&text[out.copied_to..span.end]);
+    if let Ok(tokens) = scan(&sql) {
+        let targets = crate::param_names::targets(&sql, &tokens, params.len());
+        for (param, target) in params.iter_mut().zip(targets) {
+            if param.sqlc_style(text) {
+                param.column = target;
+            }
+        }
+    }
     Ok(Rewritten {
         sql,
         params,
         overrides,
         offset_map: out.offset_map,
+        embeds,
     })
+}
+
+/// For `[NOT] IN (sqlc.slice(x))`: the span from `IN` (or `NOT`) to the `)` after the
+/// macro's, and whether it was negated.
+fn slice_context(text: &str, statement: &[Token], i: usize, end: usize) -> Option<(Range<usize>, bool)> {
+    let word = |k: usize| statement.get(k).map(|t| &text[t.span.clone()]);
+    if i < 2 || word(i - 1)? != "(" || !word(i - 2)?.eq_ignore_ascii_case("in") || word(end + 1)? != ")" {
+        return None;
+    }
+    let negated = i >= 3 && word(i - 3).is_some_and(|w| w.eq_ignore_ascii_case("not"));
+    let first = if negated { i - 3 } else { i - 2 };
+    Some((statement[first].span.start..statement[end + 1].span.end, negated))
 }
 
 /// `"name!"` → (`name`, non-null), `"name?"` → (`name`, nullable).
@@ -522,6 +669,7 @@ mod tests {
         let file = parse("-- name: a :many\nSELECT $2, $1").unwrap();
         let names: Vec<_> = file.queries[0].params.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, vec!["p1", "p2"]);
+        assert!(error("-- name: a :one\nSELECT @a, $1;").contains("positional and named parameters mixed"));
         assert_eq!(file.queries[0].sql, "SELECT $2, $1");
     }
 
@@ -576,6 +724,60 @@ mod tests {
         let found: Vec<_> = q.overrides.iter().map(|o| (o.column.as_str(), o.nullable)).collect();
         assert_eq!(found, vec![("total", false), ("bio", true), ("say \"hi\"", false)]);
         assert_eq!(q.file_offset(q.sql.find("FROM").unwrap()), text.find("FROM").unwrap());
+    }
+
+    #[test]
+    fn sqlc_named_parameters_and_macros() {
+        let text = "-- name: a :many\nSELECT sqlc.embed(authors), b.title FROM books b JOIN authors ON true\nWHERE b.id IN (sqlc.slice(ids)) AND b.id NOT IN (sqlc.slice('skip'))\n  AND b.title = @title AND b.isbn = sqlc.narg(isbn) AND b.year > sqlc.arg(year) AND @title <> ''";
+        let q = &parse(text).unwrap().queries[0];
+        assert_eq!(
+            q.sql,
+            "SELECT authors.*, b.title FROM books b JOIN authors ON true\nWHERE b.id = ANY($1) AND b.id <> ALL($2)\n  AND b.title = $3 AND b.isbn = $4 AND b.year > $5 AND $3 <> ''"
+        );
+        let params: Vec<_> = q.params.iter().map(|p| (p.name.as_str(), p.nullable)).collect();
+        assert_eq!(
+            params,
+            vec![
+                ("ids", false),
+                ("skip", false),
+                ("title", false),
+                ("isbn", true),
+                ("year", false)
+            ]
+        );
+        assert_eq!(
+            q.embeds.iter().map(|e| e.table.as_str()).collect::<Vec<_>>(),
+            ["authors"]
+        );
+        assert_eq!(
+            q.file_offset(q.sql.find("AND b.title").unwrap()),
+            text.find("AND b.title").unwrap()
+        );
+    }
+
+    #[test]
+    fn positional_parameters_are_named_from_context() {
+        let q = &parse("-- name: a :one\nUPDATE t SET bio = $2 WHERE id = $1 AND lower(x) = lower($3)")
+            .unwrap()
+            .queries[0];
+        let names: Vec<_> = q.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["id", "bio", "p3"]);
+    }
+
+    #[test]
+    fn cornucopia_headers_get_their_own_message() {
+        let e = error("--! authors : (bio?)\nSELECT * FROM authors;");
+        assert!(e.starts_with("error: cornucopia annotation"), "{e}");
+        assert!(e.contains("q.sql:1:1"), "{e}");
+    }
+
+    #[test]
+    fn sqlc_kinds() {
+        let file = parse("-- name: a :execrows\nDELETE FROM t;\n-- name: b :execresult\nDELETE FROM t;").unwrap();
+        assert!(file.queries.iter().all(|q| q.kind == QueryKind::Exec));
+        let e = error("-- name: a :execlastid\nINSERT INTO t DEFAULT VALUES;");
+        assert!(e.contains("`:execlastid` is MySQL-only"), "{e}");
+        assert!(e.contains("RETURNING id"), "{e}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Bumped when the snapshot's shape changes; other versions are stale as a whole.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// The command that refreshes a snapshot, for messages.
 pub const REGENERATE: &str = "cargo quarry regenerate";
@@ -32,6 +32,9 @@ pub struct Snapshot {
     schema: String,
     queries: BTreeMap<String, String>,
     model: Model,
+    /// `query!` calls in Rust sources, by template (see `crate::inline`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    inline: quarry_inline::entry::InlineQueries,
 }
 
 fn key(module: &str, query: &str) -> String {
@@ -75,7 +78,14 @@ impl Snapshot {
             schema: schema_fingerprint(schema),
             queries: query_hashes(files),
             model: model.clone(),
+            inline: Default::default(),
         }
+    }
+
+    /// The same snapshot holding these inline queries.
+    pub fn with_inline(mut self, inline: quarry_inline::entry::InlineQueries) -> Self {
+        self.inline = inline;
+        self
     }
 
     /// Reads `path`; `Ok(None)` when it does not exist.

@@ -29,7 +29,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
     let stderr = String::from_utf8_lossy(&first.stderr);
     assert!(first.status.success(), "{stderr}");
     assert!(
-        stderr.starts_with("quarry: 7 written, 0 unchanged, 0 removed in "),
+        stderr.starts_with("quarry: 8 written, 0 unchanged, 0 removed in "),
         "{stderr}"
     );
 
@@ -39,7 +39,11 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
         .read_database_url_from_env(false)
         .generate(&Layout::Files)
         .unwrap();
-    assert_eq!(expected.len(), 7, "mod.rs, types.rs and one file per query file");
+    assert_eq!(
+        expected.len(),
+        8,
+        "mod.rs, types.rs, models.rs and one file per query file"
+    );
     for file in &expected {
         let written = std::fs::read_to_string(out.path().join(&file.name)).unwrap();
         assert!(written.starts_with(STAMP), "{} is stamped", file.name);
@@ -51,7 +55,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
     let second = cargo_quarry(&args);
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(
-        stderr.starts_with("quarry: 0 written, 7 unchanged, 0 removed in "),
+        stderr.starts_with("quarry: 0 written, 8 unchanged, 0 removed in "),
         "{stderr}"
     );
 }
@@ -342,4 +346,47 @@ fn quiet_generation_prints_nothing_and_pipes_get_no_colour() {
         !stderr.contains('\x1b'),
         "no escape codes when stderr is not a terminal"
     );
+}
+
+#[test]
+fn generate_reads_an_sqlc_project_in_the_current_folder() {
+    let out = tempfile::tempdir().unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .args(["quarry", "generate", "--out"])
+        .arg(out.path())
+        .current_dir("../tests/sqlc")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("entry 2 uses engine `mysql`; quarry generates for PostgreSQL only, so it is skipped"),
+        "{stderr}"
+    );
+    let root = std::fs::read_to_string(out.path().join("mod.rs")).unwrap();
+    assert!(root.contains("pub mod library;"), "{root}");
+    for file in ["mod.rs", "types.rs", "models.rs", "authors.rs", "books.rs"] {
+        assert!(out.path().join("library").join(file).is_file(), "library/{file}");
+    }
+
+    // A broken sqlc.yaml: located error, exit 1, nothing written.
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("sqlc.yaml"),
+        "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: [a\n",
+    )
+    .unwrap();
+    let broken_out = project.path().join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .args(["quarry", "generate", "--out"])
+        .arg(&broken_out)
+        .current_dir(project.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not a valid sqlc config"), "{stderr}");
+    assert!(stderr.contains("sqlc.yaml:5:1"), "{stderr}");
+    assert!(!broken_out.exists());
 }

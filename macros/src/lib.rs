@@ -3,6 +3,8 @@
 //! Each macro is a thin shell: parse the input, check what can be checked, emit tokens, and
 //! turn any problem into a `compile_error!` that says what to do.
 
+mod query;
+
 use proc_macro::TokenStream;
 use quote::quote;
 use std::path::Path;
@@ -15,6 +17,16 @@ use std::path::Path;
 #[proc_macro]
 pub fn include_queries(input: TokenStream) -> TokenStream {
     match expand(input.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
+/// An inline SQL query checked at compile time against the offline snapshot; see
+/// `quarry::query!` for the documentation.
+#[proc_macro]
+pub fn query(input: TokenStream) -> TokenStream {
+    match query::expand(input.into()) {
         Ok(tokens) => tokens.into(),
         Err(error) => error.to_compile_error().into(),
     }

@@ -21,6 +21,7 @@ pub mod copy;
 mod error;
 mod execute;
 mod generic;
+pub mod inline;
 pub mod listen;
 pub mod pool;
 mod query;
@@ -47,6 +48,7 @@ pub use copy::{CopyIn, CopyOutStream};
 pub use error::{Error, ErrorKind};
 pub use execute::StatementMode;
 pub use generic::GenericClient;
+pub use inline::Inline;
 pub use listen::{notify, notify_json, ListenEvent, Listener, Notification};
 pub use pool::{Pool, PoolConfig, PoolStats};
 pub use query::Query;
@@ -77,6 +79,21 @@ macro_rules! pipeline {
 /// to `Config::include_dir` to read another. Without the macro, write
 /// `include!(concat!(env!("OUT_DIR"), "/quarry/mod.rs"));`.
 pub use quarry_macros::include_queries;
+
+/// An SQL query written inline, checked at compile time against the offline snapshot, with
+/// `{expr}` interpolations bound as parameters (never spliced into the text); `{expr?}` binds an
+/// `Option` (`None` is `NULL`). Returns an [`Inline`]: choose the cardinality with `.one()`,
+/// `.opt()`, `.all()` or `.exec()`.
+///
+/// ```text
+/// let row = quarry::query!(&client, "SELECT id, email FROM users WHERE id = {user_id}").one().await?;
+/// println!("{} {}", row.id, row.email);
+/// ```
+///
+/// The types come from `quarry.snapshot.json` next to Cargo.toml (or `QUARRY_SNAPSHOT`),
+/// written by `cargo quarry regenerate` with `inline = ["src"]` in quarry.toml; the macro never
+/// connects to a database. See docs/inline.md.
+pub use quarry_macros::query;
 
 pub mod types;
 

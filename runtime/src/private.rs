@@ -5,7 +5,8 @@ use crate::error::Error;
 use crate::generic::GenericClient;
 use crate::query::Query;
 use futures_util::TryStreamExt;
-use postgres_types::{FromSql, ToSql};
+use postgres_types::FromSql;
+pub use postgres_types::ToSql;
 use std::pin::pin;
 use tokio_postgres::Row;
 use tracing::Instrument;
@@ -77,6 +78,25 @@ pub fn get<'a, R: DecodeRow, T: FromSql<'a>>(row: &'a R, index: usize) -> Result
     let raw: RawValue<'a> = row.try_get_as(index).map_err(error)?;
     crate::types::decode_value::<T>(ty, raw.0)
         .map_err(|e| Error::decode_message(row.column_name(index), ty, index, e.to_string()))
+}
+
+/// Whether every column in `columns` is NULL: the row of an outer-joined `sqlc.embed` table
+/// that had no match, decoded as `None`.
+pub fn all_null<R: DecodeRow>(row: &R, columns: std::ops::Range<usize>) -> Result<bool, Error> {
+    for index in columns {
+        let raw: RawValue<'_> = row
+            .try_get_as(index)
+            .map_err(|e| Error::decode(row.column_name(index), row.column_type(index), index, e))?;
+        if raw.0.is_some() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The type check of a `query!` interpolation: the expression's reference must coerce to `&T`.
+pub fn inline_param<T: ?Sized>(value: &T) -> &T {
+    value
 }
 
 /// A parameter whose type the server reports as a domain over a type without a fixed OID

@@ -10,6 +10,11 @@ pub mod blocking {
     quarry::include_queries!("quarry_sync");
 }
 
+/// The sqlc project `sqlc/` (read from its `sqlc.yaml`): the `library` package.
+pub mod library {
+    quarry::include_queries!("library");
+}
+
 pub mod db;
 pub mod pgbouncer;
 

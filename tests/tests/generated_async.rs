@@ -78,7 +78,7 @@ async fn positional_parameters_and_outer_joins() {
         .unwrap();
     let owned = tasks::add_task(&client, "Owned", "").await.unwrap();
     let orphan = tasks::add_task(&client, "Orphan", "").await.unwrap();
-    assert_eq!(tasks::assign_task(&client, owned, user.id).await.unwrap(), 1);
+    assert_eq!(tasks::assign_task(&client, owned, Some(user.id)).await.unwrap(), 1);
     let rows = users::tasks_with_owner(&client).await.unwrap();
     let pairs: Vec<_> = rows.iter().map(|r| (r.id, r.owner_name.clone())).collect();
     assert_eq!(pairs, vec![(owned, Some("Ada".to_string())), (orphan, None)]);

@@ -65,3 +65,22 @@ fn include_layout_differs_only_in_mod_rs() {
 fn output_is_deterministic() {
     assert_eq!(generate(false), generate(false));
 }
+
+/// The sqlc project `sqlc/`: shared `models`, `sqlc.embed` fields, inferred parameter names.
+#[test]
+fn sqlc_project() {
+    let project = quarry_codegen::sqlc::Project::load("sqlc/sqlc.yaml").unwrap();
+    assert_eq!(project.skipped.len(), 1, "the mysql entry");
+    let [package] = project.packages.as_slice() else {
+        panic!("one PostgreSQL entry")
+    };
+    assert_eq!(package.module, "library");
+    let mut config = package.config.clone();
+    for file in config
+        .read_database_url_from_env(false)
+        .generate(&Layout::Files)
+        .unwrap()
+    {
+        insta::assert_snapshot!(format!("sqlc_{}", file.name), file.contents);
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::{Config, Inputs};
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::emit::TYPES_MODULE;
+use crate::emit::{MODELS_MODULE, TYPES_MODULE};
 use crate::error::Error;
 use crate::parse::{parse_file, QueryFile};
 use std::collections::HashMap;
@@ -128,16 +128,17 @@ fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, 
         )
         .with_help("rename one of the files"));
     }
-    if module == TYPES_MODULE {
+    let reserved = [
+        (TYPES_MODULE, "the generated enums and composite types"),
+        (MODELS_MODULE, "the shared per-table row structs"),
+    ];
+    if let Some((name, holds)) = reserved.iter().find(|(name, _)| module == *name) {
         return Err(Diagnostic::at(
             source,
             0..0,
-            format!(
-                "`{}` would become module `{TYPES_MODULE}`, which holds the generated enums and composite types",
-                source.path
-            ),
+            format!("`{}` would become module `{name}`, which holds {holds}", source.path),
         )
-        .with_help("rename the file, e.g. to `type_queries.sql`"));
+        .with_help(format!("rename the file, e.g. to `{name}_queries.sql`")));
     }
     Ok(())
 }

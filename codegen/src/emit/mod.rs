@@ -82,8 +82,45 @@ pub fn emit(model: &Model, options: &EmitOptions, layout: &Layout) -> Vec<Output
             ),
         });
     }
+    if !model.tables.is_empty() {
+        files.push(OutputFile {
+            name: format!("{MODELS_MODULE}.rs"),
+            contents: render(
+                models(&model.tables, options),
+                "// One struct per table, shared by the queries returning all its columns.\n",
+            ),
+        });
+    }
     files.extend(emit_modules(&model.modules, options));
     files
+}
+
+/// The name of the shared module of per-table row structs.
+pub const MODELS_MODULE: &str = "models";
+
+/// One struct per table (sqlc's `models`).
+fn models(tables: &[crate::model::TableModel], options: &EmitOptions) -> TokenStream {
+    let extra = extra_attributes(&options.row_derives, &options.row_attributes);
+    let structs = tables.iter().map(|table| {
+        let name = proc_macro2::Ident::new(&table.name, Span::call_site());
+        let doc = format!(
+            " A row of `{}`: every column, nullable unless declared `NOT NULL`.",
+            table.table
+        );
+        let fields = table.columns.iter().map(|c| {
+            let field = ident(&c.field);
+            let ty = query::ty(&c.ty.owned, c.nullable);
+            let doc = query::column_doc(c);
+            quote! { #[doc = #doc] pub #field: #ty }
+        });
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq)]
+            #extra
+            pub struct #name { #(#fields),* }
+        }
+    });
+    quote! { #(#structs)* }
 }
 
 /// One file per module. Formatting dominates generation time (prettyplease re-parses every
@@ -127,11 +164,17 @@ fn mod_rs(model: &Model, layout: &Layout, flavor: Flavor) -> TokenStream {
             " PostgreSQL enums and composite types used by the queries.".to_string(),
         )
     });
+    let models = (!model.tables.is_empty()).then(|| {
+        (
+            MODELS_MODULE.to_string(),
+            " One struct per table, shared by the queries returning all its columns.".to_string(),
+        )
+    });
     let queries = model
         .modules
         .iter()
         .map(|m| (m.name.clone(), format!(" Queries from `{}`.", m.file)));
-    let modules = types.into_iter().chain(queries).map(|(name, doc)| {
+    let modules = types.into_iter().chain(models).chain(queries).map(|(name, doc)| {
         let body = match layout {
             Layout::Include { dir } => {
                 let path = format!("/{dir}/{name}.rs");

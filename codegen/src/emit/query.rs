@@ -6,7 +6,7 @@
 //! closure, so hot paths decode without allocating.
 
 use super::{extra_attributes, ident, optional, parse_type, EmitOptions, FlavorTokens};
-use crate::model::{Column, Module, Query};
+use crate::model::{Column, Embed, Module, Query};
 use crate::parse::QueryKind;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -164,7 +164,7 @@ pub(super) fn args(query: &Query) -> (Vec<TokenStream>, Vec<TokenStream>) {
 
 /// The row struct (if several columns), the row type, and the closure decoding one row.
 fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStream, TokenStream) {
-    if let [column] = query.columns.as_slice() {
+    if let ([column], true) = (query.columns.as_slice(), query.embeds.is_empty()) {
         return (
             None,
             ty(&column.ty.owned, column.nullable),
@@ -172,13 +172,38 @@ fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStrea
         );
     }
     let row_name = format_ident!("{}", query.row_name);
-    let fields = query.columns.iter().map(|c| {
-        let field = ident(&c.field);
-        let ty = ty(&c.ty.owned, c.nullable);
-        let doc = column_doc(c);
-        quote! { #[doc = #doc] pub #field: #ty }
-    });
     let decoders = decoders(query);
+    let decode = quote!(|row| ::core::result::Result::Ok(#row_name { #(#decoders),* }));
+    if let Some(model) = &query.row_model {
+        let doc = format!(
+            " A row returned by [`{}`]: every column of the table, as the shared [`super::models::{model}`].",
+            query.fn_name
+        );
+        let model = format_ident!("{model}");
+        let def = quote! {
+            #[doc = #doc]
+            pub type #row_name = super::models::#model;
+        };
+        return (Some(def), quote!(#row_name), decode);
+    }
+    let fields = fields(query).map(|field| match field {
+        Field::Column(_, c) => {
+            let name = ident(&c.field);
+            let ty = ty(&c.ty.owned, c.nullable);
+            let doc = column_doc(c);
+            quote! { #[doc = #doc] pub #name: #ty }
+        }
+        Field::Embed(e) => {
+            let name = ident(&e.field);
+            let model = format_ident!("{}", e.model);
+            let ty = optional(quote!(super::models::#model), e.nullable);
+            let doc = format!(
+                " `sqlc.embed`: the columns of the table, as [`super::models::{}`].",
+                e.model
+            );
+            quote! { #[doc = #doc] pub #name: #ty }
+        }
+    });
     let doc = format!(" A row returned by [`{}`].", query.fn_name);
     let extra = extra_attributes(&options.row_derives, &options.row_attributes);
     let def = quote! {
@@ -187,18 +212,63 @@ fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStrea
         #extra
         pub struct #row_name { #(#fields),* }
     };
-    (
-        Some(def),
-        quote!(#row_name),
-        quote!(|row| ::core::result::Result::Ok(#row_name { #(#decoders),* })),
-    )
+    (Some(def), quote!(#row_name), decode)
+}
+
+/// One field of a row struct: a column, or a `sqlc.embed` covering several.
+enum Field<'q> {
+    /// Result column `.0`.
+    Column(usize, &'q Column),
+    Embed(&'q Embed),
+}
+
+/// The row's fields in column order.
+fn fields(query: &Query) -> impl Iterator<Item = Field<'_>> + '_ {
+    let mut next = 0;
+    query.columns.iter().enumerate().filter_map(move |(i, c)| {
+        if i < next {
+            return None;
+        }
+        match query.embeds.iter().find(|e| e.first == i) {
+            Some(e) => {
+                next = i + e.len;
+                Some(Field::Embed(e))
+            }
+            None => Some(Field::Column(i, c)),
+        }
+    })
 }
 
 fn decoders(query: &Query) -> impl Iterator<Item = TokenStream> + '_ {
-    query.columns.iter().enumerate().map(|(i, c)| {
+    let column = |i: usize, c: &Column| {
         let field = ident(&c.field);
         let i = Literal::usize_unsuffixed(i);
         quote! { #field: ::quarry::__private::get(row, #i)? }
+    };
+    fields(query).map(move |field| match field {
+        Field::Column(i, c) => column(i, c),
+        Field::Embed(e) => {
+            let name = ident(&e.field);
+            let model = format_ident!("{}", e.model);
+            let range = e.first..e.first + e.len;
+            let inner = range.clone().map(|i| column(i, &query.columns[i]));
+            let value = quote!(super::models::#model { #(#inner),* });
+            if e.nullable {
+                let (start, end) = (
+                    Literal::usize_unsuffixed(range.start),
+                    Literal::usize_unsuffixed(range.end),
+                );
+                quote! {
+                    #name: if ::quarry::__private::all_null(row, #start..#end)? {
+                        ::core::option::Option::None
+                    } else {
+                        ::core::option::Option::Some(#value)
+                    }
+                }
+            } else {
+                quote! { #name: #value }
+            }
+        }
     })
 }
 
@@ -295,7 +365,7 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
     })
 }
 
-fn column_doc(column: &Column) -> String {
+pub(super) fn column_doc(column: &Column) -> String {
     let null = if column.nullable { "nullable" } else { "not null" };
     format!(
         " `{}` ({}, {null}: {}).",

@@ -27,6 +27,18 @@ pub struct CatalogRelation {
     pub view_definition: Option<String>,
 }
 
+/// A relation found by OID: its name and columns with attribute numbers, for the shared row
+/// structs of `SELECT *` (see `crate::table_models`).
+#[derive(Debug, Clone)]
+pub struct RelationByOid {
+    /// Schema name.
+    pub schema: String,
+    /// Relation name.
+    pub name: String,
+    /// `(attnum, name, NOT NULL)` in attribute order.
+    pub columns: Vec<(i16, String, bool)>,
+}
+
 /// Relations by name, resolved the way the server's `search_path` resolves them.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -34,6 +46,7 @@ pub struct Catalog {
     search_path: Vec<String>,
     not_null_origins: HashSet<(u32, i16)>,
     origins: HashMap<(u32, i16), (String, String, String)>,
+    by_oid: HashMap<u32, RelationByOid>,
 }
 
 const QUERY: &str = "\
@@ -62,6 +75,17 @@ impl Catalog {
             catalog
                 .origins
                 .insert((row.get(6), row.get(7)), (schema.clone(), name.clone(), column.clone()));
+            let table_not_null = not_null && (kind == "r" || kind == "p");
+            catalog
+                .by_oid
+                .entry(row.get(6))
+                .or_insert_with(|| RelationByOid {
+                    schema: schema.clone(),
+                    name: name.clone(),
+                    columns: Vec::new(),
+                })
+                .columns
+                .push((row.get(7), column.clone(), table_not_null));
             if SYSTEM_SCHEMAS.contains(&schema.as_str()) {
                 continue;
             }
@@ -90,6 +114,11 @@ impl Catalog {
         self.origins
             .get(&(table_oid, attnum))
             .map(|(s, t, c)| (s.as_str(), t.as_str(), c.as_str()))
+    }
+
+    /// The relation with this OID.
+    pub fn relation_by_oid(&self, oid: u32) -> Option<&RelationByOid> {
+        self.by_oid.get(&oid)
     }
 
     /// Looks up `name` or `schema.name` (already case-folded).

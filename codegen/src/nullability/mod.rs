@@ -21,7 +21,7 @@ mod functions;
 mod query;
 mod scope;
 
-pub use catalog::{Catalog, CatalogColumn, CatalogRelation};
+pub use catalog::{Catalog, CatalogColumn, CatalogRelation, RelationByOid};
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;

@@ -71,6 +71,7 @@ Existing files are never overwritten: init reports them and leaves them as they 
 Examples:
   cargo quarry generate --out src/db
   cargo quarry generate --queries queries --schema queries/schema.sql --out src/db
+  cargo quarry generate --out src/db     in an sqlc project: reads sqlc.yaml, one module per entry
   DATABASE_URL=postgres://localhost/app cargo quarry generate --out src/db --sync")]
     Generate {
         #[command(flatten)]
@@ -152,6 +153,43 @@ struct Input {
 }
 
 impl Input {
+    /// The sqlc project to read instead of quarry's own settings: `--config sqlc.yaml`, or,
+    /// with neither quarry.toml nor --queries, an sqlc.yaml / sqlc.yml / sqlc.json here.
+    fn sqlc_project(&self) -> Result<Option<quarry_codegen::sqlc::Project>, quarry_codegen::Error> {
+        let named_sqlc = |p: &PathBuf| {
+            p.file_name()
+                .is_some_and(|n| quarry_codegen::sqlc::FILE_NAMES.contains(&n.to_string_lossy().as_ref()))
+        };
+        let path = match &self.config {
+            Some(path) if named_sqlc(path) => Some(path.clone()),
+            Some(_) => None,
+            None if self.queries.is_empty() && !PathBuf::from(quarry_codegen::config_file::FILE_NAME).exists() => {
+                quarry_codegen::sqlc::find(std::path::Path::new("."))
+            }
+            None => None,
+        };
+        path.map(quarry_codegen::sqlc::Project::load).transpose()
+    }
+
+    /// Applies the flags that are not about where the inputs are.
+    fn apply_flags(&self, config: &mut quarry_codegen::Config) {
+        if let Some(url) = &self.database_url {
+            config.database_url(url);
+        }
+        for (key, rust) in &self.type_override {
+            config.type_override(key, rust);
+        }
+        for (key, rust) in &self.column_type {
+            config.column_type(key, rust);
+        }
+        if self.time_crate {
+            config.time_crate(quarry_codegen::TimeCrate::Time);
+        }
+        if self.geo_types {
+            config.geo_types(true);
+        }
+    }
+
     /// The settings: quarry.toml (if any), then the flags, with the progress bar attached.
     fn config(&self, ui: &Ui) -> Result<quarry_codegen::Config, quarry_codegen::Error> {
         let default_file = PathBuf::from(quarry_codegen::config_file::FILE_NAME);
@@ -174,21 +212,7 @@ impl Input {
         for s in &self.schema {
             config.schema(s);
         }
-        if let Some(url) = &self.database_url {
-            config.database_url(url);
-        }
-        for (key, rust) in &self.type_override {
-            config.type_override(key, rust);
-        }
-        for (key, rust) in &self.column_type {
-            config.column_type(key, rust);
-        }
-        if self.time_crate {
-            config.time_crate(quarry_codegen::TimeCrate::Time);
-        }
-        if self.geo_types {
-            config.geo_types(true);
-        }
+        self.apply_flags(&mut config);
         ui.attach_progress(&mut config);
         Ok(config)
     }
@@ -233,11 +257,26 @@ fn exit_code(error: &quarry_codegen::Error) -> u8 {
 
 fn generate(input: &Input, out: &PathBuf, sync: bool, ui: &Ui) -> Result<(), quarry_codegen::Error> {
     let started = Instant::now();
-    let mut config = input.config(ui)?;
-    if sync {
-        config.sync(true);
-    }
-    let report = config.write_to(out)?;
+    let report = match input.sqlc_project()? {
+        Some(mut project) => {
+            for message in &project.skipped {
+                ui.status(&format!("quarry: {message}"));
+            }
+            for package in &mut project.packages {
+                input.apply_flags(&mut package.config);
+                package.config.sync(sync);
+                ui.attach_progress(&mut package.config);
+            }
+            project.write_to(out)?
+        }
+        None => {
+            let mut config = input.config(ui)?;
+            if sync {
+                config.sync(true);
+            }
+            config.write_to(out)?
+        }
+    };
     ui.finish_progress();
     ui.warnings(&report.warnings);
     ui.status(&format!(

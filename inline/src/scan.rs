@@ -7,6 +7,8 @@
 //!
 //! Parameter rules (documented in `docs/queries.md`):
 //! - `:name` is a named parameter, `:name?` a nullable one (the `?` must touch the name);
+//! - `@name` is a named parameter too (sqlc's spelling) when the name touches the `@` and no
+//!   operator character precedes it, so `@>`, `<@`, `@@` and `@ x` stay operators;
 //! - `$1` is a positional parameter;
 //! - inside `[ … ]`, a colon that follows an operand (`a[1:2]`, `a[lo:hi]`) is a slice
 //!   separator; after `[` or an operator it starts a parameter (`a[:n]` reads `n` as one).
@@ -124,6 +126,7 @@ impl Scanner<'_> {
                 }
                 b'$' => self.dollar()?,
                 b':' => self.colon()?,
+                b'@' => self.at()?,
                 b';' => {
                     self.pos += 1;
                     self.push(TokenKind::Semicolon, start, false);
@@ -289,18 +292,7 @@ impl Scanner<'_> {
             self.pos += 2;
             self.push(TokenKind::Code, start, false);
         } else if !slice && next.is_some_and(is_ident_start) {
-            self.pos += 1;
-            while self.peek(0).is_some_and(|b| is_ident_start(b) || b.is_ascii_digit()) {
-                self.pos += 1;
-            }
-            let name = self.text[start + 1..self.pos].to_string();
-            if !name.is_ascii() {
-                return Err(ScanError {
-                    span: start..self.pos,
-                    message: format!("parameter name `{name}` is not ASCII"),
-                    hint: "parameter names become Rust identifiers: use ASCII letters, digits and `_`",
-                });
-            }
+            let name = self.param_name()?;
             let nullable = self.peek(0) == Some(b'?');
             self.pos += usize::from(nullable);
             self.push(TokenKind::Param(ParamRef::Named { name, nullable }), start, true);
@@ -309,6 +301,39 @@ impl Scanner<'_> {
             self.push(TokenKind::Code, start, false);
         }
         Ok(())
+    }
+
+    /// `@name` (sqlc's named parameter) or the `@` of an operator (`@>`, `<@`, `@@`, `@ x`):
+    /// a parameter only when a name follows at once and no operator character precedes.
+    fn at(&mut self) -> Result<(), ScanError> {
+        let start = self.pos;
+        let after_operator = start > 0 && b"+-*/<>=~!@#%^&|`?".contains(&self.src[start - 1]);
+        if after_operator || !self.peek(1).is_some_and(is_ident_start) {
+            self.pos += 1;
+            self.push(TokenKind::Code, start, false);
+            return Ok(());
+        }
+        let name = self.param_name()?;
+        self.push(TokenKind::Param(ParamRef::Named { name, nullable: false }), start, true);
+        Ok(())
+    }
+
+    /// The name after the `:` or `@` at the current position, which it moves past.
+    fn param_name(&mut self) -> Result<String, ScanError> {
+        let start = self.pos;
+        self.pos += 1;
+        while self.peek(0).is_some_and(|b| is_ident_start(b) || b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        let name = self.text[start + 1..self.pos].to_string();
+        if !name.is_ascii() {
+            return Err(ScanError {
+                span: start..self.pos,
+                message: format!("parameter name `{name}` is not ASCII"),
+                hint: "parameter names become Rust identifiers: use ASCII letters, digits and `_`",
+            });
+        }
+        Ok(name)
     }
 
     /// An identifier or keyword; `E'…'` starts an escape string.
@@ -418,6 +443,14 @@ mod tests {
     #[test]
     fn dollar_inside_identifiers_is_not_a_quote() {
         assert_eq!(params("SELECT a$b, :c FROM t$1"), vec![named("c", false)]);
+    }
+
+    #[test]
+    fn at_names_are_parameters_but_at_operators_are_not() {
+        assert_eq!(
+            params("SELECT @id, a @> b, a <@ b, tsv @@ q, @ -1"),
+            vec![named("id", false)]
+        );
     }
 
     #[test]

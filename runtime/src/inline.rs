@@ -1,0 +1,63 @@
+//! What [`query!`](crate::query) returns: an inline query bound to a client and its
+//! parameters, run by choosing its cardinality.
+//!
+//! ```text
+//! let user = quarry::query!(&client, "SELECT id, email FROM users WHERE id = {id}").one().await?;
+//! let active: Vec<_> = quarry::query!(&client, "SELECT id FROM users WHERE org_id = {org} AND active").all().await?;
+//! ```
+
+use crate::error::Error;
+use crate::generic::GenericClient;
+use crate::query::Query;
+use postgres_types::ToSql;
+use tokio_postgres::Row;
+
+/// An inline query with its parameters bound; run it with [`one`](Inline::one),
+/// [`opt`](Inline::opt), [`all`](Inline::all) or [`exec`](Inline::exec). Statements are
+/// prepared and cached per connection like generated functions' (one `static Query` per call
+/// site).
+#[must_use = "an inline query does nothing until `.one()`, `.opt()`, `.all()` or `.exec()` is awaited"]
+pub struct Inline<'a, C: ?Sized, R> {
+    client: &'a C,
+    query: &'static Query,
+    params: &'a [&'a (dyn ToSql + Sync)],
+    decode: fn(&Row) -> Result<R, Error>,
+}
+
+impl<'a, C: GenericClient + ?Sized, R> Inline<'a, C, R> {
+    /// Called by the macro's expansion.
+    #[doc(hidden)]
+    pub fn new(
+        client: &'a C,
+        query: &'static Query,
+        params: &'a [&'a (dyn ToSql + Sync)],
+        decode: fn(&Row) -> Result<R, Error>,
+    ) -> Self {
+        Inline {
+            client,
+            query,
+            params,
+            decode,
+        }
+    }
+
+    /// Exactly one row; none or several is an [`ErrorKind::RowCount`](crate::ErrorKind::RowCount) error.
+    pub async fn one(self) -> Result<R, Error> {
+        crate::__private::one(self.client, self.query, self.params, self.decode).await
+    }
+
+    /// Zero or one row; several is a `RowCount` error.
+    pub async fn opt(self) -> Result<Option<R>, Error> {
+        crate::__private::opt(self.client, self.query, self.params, self.decode).await
+    }
+
+    /// Every row, decoded as it streams in.
+    pub async fn all(self) -> Result<Vec<R>, Error> {
+        crate::__private::many(self.client, self.query, self.params, self.decode).await
+    }
+
+    /// Runs the statement; returns the number of rows affected (result rows are ignored).
+    pub async fn exec(self) -> Result<u64, Error> {
+        crate::__private::exec(self.client, self.query, self.params).await
+    }
+}
