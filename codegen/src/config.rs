@@ -261,8 +261,9 @@ impl Config {
         Ok((path, changed))
     }
 
-    /// The drift gate (`cargo quarry check`): introspects every query against the schema (the
-    /// schema files on a throwaway server, or the live database) and compares with the
+    /// The drift gate (`cargo quarry check`): introspects every query — `.sql` files and the
+    /// `query!` calls in the [`inline_sources`](Config::inline_sources) — against the schema
+    /// (the schema files on a throwaway server, or the live database) and compares with the
     /// snapshot. Returns the drifts (empty: the snapshot is current); queries that no longer
     /// prepare are an `Err` with PostgreSQL's message at their file:line:col.
     pub fn check(&self) -> Result<Vec<Diagnostic>, Error> {
@@ -277,8 +278,14 @@ impl Config {
             ))
         })?;
         let (files, schema, problems) = self.inputs()?;
-        let (fresh, _, _) = self.introspect_live(&files, &schema, problems, &[])?;
-        Ok(snapshot.drift(&fresh, &files))
+        let calls = crate::inline::find_calls(&self.inline)?;
+        let (fresh, fresh_inline, inline_problems) = self.introspect_live(&files, &schema, problems, &calls)?;
+        if !inline_problems.is_empty() {
+            return Err(Error::Diagnostics(inline_problems));
+        }
+        let mut drifts = snapshot.drift(&fresh, &files);
+        drifts.extend(crate::inline::drift(&calls, snapshot.inline(), &fresh_inline));
+        Ok(drifts)
     }
 
     /// Reads the live database's URL from this environment variable instead of

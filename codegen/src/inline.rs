@@ -159,6 +159,71 @@ pub async fn introspect_calls(
     (entries, diagnostics)
 }
 
+/// `cargo quarry check` for inline queries: a diagnostic at each call whose query is missing
+/// from the `snapshot` or whose types or nullability differ from what the server says now
+/// (`fresh`). Like `.sql` queries, only what the generated code depends on counts.
+pub fn drift(calls: &[InlineCall], snapshot: &InlineQueries, fresh: &InlineQueries) -> Vec<Diagnostic> {
+    let mut seen = std::collections::HashSet::new();
+    calls
+        .iter()
+        .filter(|call| seen.insert(&call.template))
+        .filter_map(|call| {
+            let changes = match (snapshot.get(&call.template), fresh.get(&call.template)) {
+                (None, _) => vec!["it is not in the snapshot".to_string()],
+                (Some(Entry::Query(old)), Some(Entry::Query(new))) => changes(old, new),
+                (Some(old), Some(new)) if old != new => vec!["whether it prepares changed".to_string()],
+                _ => return None,
+            };
+            (!changes.is_empty()).then(|| {
+                let problem = Problem {
+                    message: format!("would change: {}", changes.join("; ")),
+                    offset: None,
+                    help: format!(
+                        "if the change is intended, run `{}` and review the callers",
+                        crate::snapshot::REGENERATE
+                    ),
+                };
+                located(call, &problem)
+            })
+        })
+        .collect()
+}
+
+fn changes(old: &entry::Query, new: &entry::Query) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, (o, n)) in old.params.iter().zip(&new.params).enumerate() {
+        if o.rust != n.rust || o.pg_name != n.pg_name {
+            out.push(format!("parameter ${} was {}, is now {}", i + 1, o.pg_name, n.pg_name));
+        }
+    }
+    if old.params.len() != new.params.len() {
+        out.push(format!(
+            "{} parameters instead of {}",
+            new.params.len(),
+            old.params.len()
+        ));
+    }
+    let column = |c: &entry::Column| {
+        let null = if c.nullable { "nullable" } else { "not null" };
+        format!("{} ({null})", c.wire_name)
+    };
+    for (o, n) in old.columns.iter().zip(&new.columns) {
+        if o.field != n.field {
+            out.push(format!("column `{}` is now `{}`", o.field, n.field));
+        } else if o.rust != n.rust || o.nullable != n.nullable {
+            out.push(format!("column `{}` was {}, is now {}", n.field, column(o), column(n)));
+        }
+    }
+    if old.columns.len() != new.columns.len() {
+        out.push(format!(
+            "{} columns instead of {}",
+            new.columns.len(),
+            old.columns.len()
+        ));
+    }
+    out
+}
+
 /// The modules of a model in the order of `files` (the model sorts them by name).
 fn sorted_back(files: &[QueryFile], mut modules: Vec<crate::model::Module>) -> Vec<crate::model::Module> {
     files

@@ -88,6 +88,11 @@ impl Snapshot {
         self
     }
 
+    /// The inline queries it holds, by template.
+    pub fn inline(&self) -> &quarry_inline::entry::InlineQueries {
+        &self.inline
+    }
+
     /// Reads `path`; `Ok(None)` when it does not exist.
     pub fn read(path: &Path) -> Result<Option<Snapshot>, Error> {
         let text = match std::fs::read_to_string(path) {

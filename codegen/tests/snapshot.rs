@@ -201,3 +201,43 @@ fn an_unchanged_project_is_a_no_op_guarded_by_the_stamp() {
     assert_eq!(live.written, vec!["notes.rs"]);
     assert!(!stamp.exists(), "a run that used a database leaves no stamp");
 }
+
+#[test]
+fn check_compares_inline_queries_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = project(dir.path(), true);
+    // quarry.toml's `inline` defaults to ["src"].
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    let main = "async fn tags(client: &quarry::Client) {\n    let _ = quarry::query!(client, \"SELECT tag FROM notes WHERE id = {1}\").all().await;\n}\n";
+    std::fs::write(dir.path().join("src/main.rs"), main).unwrap();
+    regenerate(&config);
+    let (code, stderr) = check(&config);
+    assert_eq!(code, 0, "{stderr}");
+
+    // A migration makes the column NOT NULL: the call's row type would change.
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        SCHEMA.replace("tag text", "tag text NOT NULL"),
+    )
+    .unwrap();
+    let (code, stderr) = check(&config);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("inline query: would change: column `tag` was text (nullable), is now text (not null)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("src/main.rs:2:37"), "{stderr}");
+
+    // A new call nobody regenerated for.
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        main.replace("WHERE id = {1}", "WHERE id = {2} ORDER BY id"),
+    )
+    .unwrap();
+    let (code, stderr) = check(&config);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("inline query: would change: it is not in the snapshot"),
+        "{stderr}"
+    );
+}
