@@ -390,3 +390,38 @@ fn generate_reads_an_sqlc_project_in_the_current_folder() {
     assert!(stderr.contains("sqlc.yaml:5:1"), "{stderr}");
     assert!(!broken_out.exists());
 }
+
+#[test]
+fn explain_reads_an_sqlc_project_in_the_current_folder() {
+    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .args(["quarry", "explain", "library::authors::get_author"])
+        .current_dir("../tests/sqlc")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.starts_with(
+            "library::authors::get_author (./queries/authors.sql:1)\n  param  id               int8         not null\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("column bio              text         nullable  public.authors.bio is nullable"),
+        "{stdout}"
+    );
+
+    // The snapshot's commands need a quarry.toml, and say so.
+    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .args(["quarry", "regenerate"])
+        .current_dir("../tests/sqlc")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("sqlc.yaml is read by `generate` and `explain` only: the snapshot's commands need a quarry.toml"),
+        "{stderr}"
+    );
+}

@@ -200,9 +200,15 @@ impl Input {
         let mut config = match &file {
             Some(path) => quarry_codegen::Config::from_file(path)?,
             None if self.queries.is_empty() => {
-                return Err(quarry_codegen::Error::Config(
-                    "no queries: pass --queries <folder>, or write a quarry.toml (see docs/build.md)".into(),
-                ))
+                let sqlc = quarry_codegen::sqlc::find(std::path::Path::new(".")).map_or(String::new(), |path| {
+                    format!(
+                        " ({} is read by `generate` and `explain` only: the snapshot's commands need a quarry.toml, see docs/from-sqlc.md)",
+                        path.display()
+                    )
+                });
+                return Err(quarry_codegen::Error::Config(format!(
+                    "no queries: pass --queries <folder>, or write a quarry.toml (see docs/build.md){sqlc}"
+                )));
             }
             None => quarry_codegen::Config::new(),
         };
@@ -322,10 +328,26 @@ fn regenerate(input: &Input, snapshot: Option<PathBuf>, ui: &Ui) -> Result<(), q
 }
 
 fn explain(input: &Input, only: Option<&str>, ui: &Ui) -> Result<(), quarry_codegen::Error> {
-    let generated = input.config(ui)?.run(&Layout::Files)?;
+    let (mut text, mut warnings) = (String::new(), Vec::new());
+    match input.sqlc_project()? {
+        // An sqlc project: every package, its queries named `package::file::query`.
+        Some(mut project) => {
+            for package in &mut project.packages {
+                input.apply_flags(&mut package.config);
+                ui.attach_progress(&mut package.config);
+                let generated = package.config.run(&Layout::Files)?;
+                text.push_str(&render_explain(&generated.model, only, Some(&package.module)));
+                warnings.extend(generated.model.warnings);
+            }
+        }
+        None => {
+            let generated = input.config(ui)?.run(&Layout::Files)?;
+            text = render_explain(&generated.model, only, None);
+            warnings = generated.model.warnings;
+        }
+    }
     ui.finish_progress();
-    ui.warnings(&generated.model.warnings);
-    let text = render_explain(&generated.model, only);
+    ui.warnings(&warnings);
     if text.is_empty() {
         return Err(quarry_codegen::Error::Config(format!(
             "no query named `{}`",
@@ -336,12 +358,15 @@ fn explain(input: &Input, only: Option<&str>, ui: &Ui) -> Result<(), quarry_code
     Ok(())
 }
 
-fn render_explain(model: &Model, only: Option<&str>) -> String {
+/// The queries of `model` (all, or the one named `only`: `query`, `file::query`, or with an
+/// sqlc package, `package::file::query`).
+fn render_explain(model: &Model, only: Option<&str>, package: Option<&str>) -> String {
     let mut out = String::new();
     for module in &model.modules {
         for query in &module.queries {
-            let full = format!("{}::{}", module.name, query.fn_name);
-            if only.is_some_and(|o| o != query.fn_name && o != full) {
+            let in_module = format!("{}::{}", module.name, query.fn_name);
+            let full = package.map_or(in_module.clone(), |p| format!("{p}::{in_module}"));
+            if only.is_some_and(|o| o != query.fn_name && o != in_module && o != full) {
                 continue;
             }
             out.push_str(&format!("{full} ({}:{})\n", module.file, query.line));
