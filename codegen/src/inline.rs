@@ -346,8 +346,8 @@ fn value_type(param: &str) -> String {
     param.replace("impl ::quarry::types::Str", "&str")
 }
 
-/// A problem as a diagnostic at the call's string literal (the position inside it counts
-/// characters of the template; escapes in a non-raw literal shift it).
+/// A problem as a diagnostic at the call's string literal, at the source character that
+/// holds the template's offending one.
 fn located(call: &InlineCall, problem: &Problem) -> Diagnostic {
     let text = std::fs::read_to_string(&call.file).unwrap_or_default();
     let source = SourceFile::new(call.file.display().to_string(), text);
@@ -363,12 +363,72 @@ fn located(call: &InlineCall, problem: &Problem) -> Diagnostic {
             .nth(call.column)
             .map_or(0, |(i, _)| i);
     let quote = source.text[literal..].find('"').map_or(literal, |i| literal + i + 1);
-    let at = quote + problem.offset.unwrap_or(0);
+    let raw = source.text[literal..].starts_with('r');
+    let at = quote + source_offset(&source.text[quote..], raw, problem.offset.unwrap_or(0));
     let at = at.min(source.text.len());
     let diagnostic = Diagnostic::at(&source, at..at + 1, format!("inline query: {}", problem.message));
     if problem.help.is_empty() {
         diagnostic
     } else {
         diagnostic.with_help(problem.help.clone())
+    }
+}
+
+/// The byte offset in a string literal's source (`body`: what follows its opening quote) of
+/// byte `offset` of its value. A raw literal is its value; in a normal one escapes are longer
+/// in the source (`\n`, `\x41`, `\u{1F600}`), and a `\` before a line break drops the break
+/// and the next line's leading whitespace.
+fn source_offset(body: &str, raw: bool, offset: usize) -> usize {
+    if raw {
+        return offset;
+    }
+    let (mut source, mut value) = (0, 0);
+    while source < body.len() {
+        let (source_len, value_len) = token_len(&body[source..]);
+        // Stop at the character holding `offset`, past any continuation before it.
+        if value >= offset && value_len > 0 {
+            break;
+        }
+        (source, value) = (source + source_len, value + value_len);
+    }
+    source
+}
+
+/// The lengths in the source and in the value of the literal's next character or escape.
+fn token_len(rest: &str) -> (usize, usize) {
+    let Some(escaped) = rest.strip_prefix('\\') else {
+        let c = rest.chars().next().map_or(1, char::len_utf8);
+        return (c, c);
+    };
+    match escaped.chars().next() {
+        Some('x') => (4, 1),
+        Some('u') => {
+            let end = rest.find('}').map_or(rest.len(), |i| i + 1);
+            let c = rest.get(3..end - 1).and_then(|hex| u32::from_str_radix(hex, 16).ok());
+            (end, c.and_then(char::from_u32).map_or(1, char::len_utf8))
+        }
+        Some(c @ ('\n' | '\r')) => {
+            let after = &escaped[c.len_utf8()..];
+            (1 + c.len_utf8() + after.len() - after.trim_start().len(), 0)
+        }
+        Some(c) => (1 + c.len_utf8(), 1),
+        None => (1, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_offset;
+
+    #[test]
+    fn offsets_in_the_value_map_past_escapes_in_the_source() {
+        // Value "a\nb": byte 2 is `b`; in the source `a\\nb` it is byte 3.
+        assert_eq!(source_offset("a\\nb\"", false, 2), 3);
+        assert_eq!(source_offset("\\x41\\u{e9}x\"", false, 3), 10);
+        assert_eq!(source_offset("\\\"q\\\"x\"", false, 3), 5);
+        // A line continuation contributes nothing to the value.
+        assert_eq!(source_offset("a \\\n     b\"", false, 2), 9);
+        assert_eq!(source_offset("a\\nb\"", true, 2), 2);
+        assert_eq!(source_offset("héllo\"", false, 3), 3);
     }
 }
