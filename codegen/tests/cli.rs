@@ -421,7 +421,8 @@ fn explain_reads_an_sqlc_project_in_the_current_folder() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("sqlc.yaml is read by `generate` and `explain` only: the snapshot's commands need a quarry.toml"),
+        stderr
+            .contains("sqlc.yaml is read by `generate` and `explain` only: the snapshot's commands need a quarry.toml"),
         "{stderr}"
     );
 }

@@ -13,10 +13,11 @@ use postgres_types::ToSql;
 use tokio_postgres::Row;
 
 /// An inline query with its parameters bound; run it with [`one`](Inline::one),
-/// [`opt`](Inline::opt), [`all`](Inline::all) or [`exec`](Inline::exec). Statements are
+/// [`opt`](Inline::opt), [`all`](Inline::all), [`stream`](Inline::stream) or
+/// [`exec`](Inline::exec). Statements are
 /// prepared and cached per connection like generated functions' (one `static Query` per call
 /// site).
-#[must_use = "an inline query does nothing until `.one()`, `.opt()`, `.all()` or `.exec()` is awaited"]
+#[must_use = "an inline query does nothing until `.one()`, `.opt()`, `.all()`, `.stream()` or `.exec()` is awaited"]
 pub struct Inline<'a, C: ?Sized, R> {
     client: &'a C,
     query: &'static Query,
@@ -54,6 +55,12 @@ impl<'a, C: GenericClient + ?Sized, R> Inline<'a, C, R> {
     /// Every row, decoded as it streams in.
     pub async fn all(self) -> Result<Vec<R>, Error> {
         crate::__private::many(self.client, self.query, self.params, self.decode).await
+    }
+
+    /// The rows as a [`RowStream`](crate::RowStream), decoded one at a time as they arrive:
+    /// memory stays constant however many rows there are (as an `:iter` query's function).
+    pub async fn stream(self) -> Result<crate::RowStream<R>, Error> {
+        crate::__private::stream(self.client, self.query, self.params, self.decode).await
     }
 
     /// Runs the statement; returns the number of rows affected (result rows are ignored).

@@ -33,6 +33,16 @@ async fn main() {
         .unwrap();
     assert_eq!(all, ["Grace"]);
 
+    // `.stream()`: rows decoded as they arrive.
+    use futures_util::TryStreamExt as _;
+    let limit = 3i64;
+    let stream = quarry::query!(&client, "SELECT n FROM generate_series(1, 10) AS n ORDER BY n LIMIT {limit}")
+        .stream()
+        .await
+        .unwrap();
+    let ns: Vec<Option<i32>> = stream.try_collect().await.unwrap();
+    assert_eq!(ns, [Some(1), Some(2), Some(3)]);
+
     // Inside a transaction, and inside another macro's arguments.
     let tx = client.transaction().await.unwrap();
     assert_eq!(quarry::query!(&tx, "SELECT count(*) FROM users").one().await.unwrap(), 1);
