@@ -9,10 +9,13 @@ use crate::parse::QueryFile;
 use crate::stamp::Stamp;
 use crate::types::{TimeCrate, TypeSettings};
 use crate::write::{write_files, WriteReport};
+use std::panic::Location;
 use std::path::{Path, PathBuf};
 
 /// The query files that parse, the schema files, and the problems of files that do not parse.
 mod inputs;
+/// Warnings for type settings that matched nothing.
+pub(crate) mod unused;
 
 type Inputs = (Vec<QueryFile>, Vec<SourceFile>, Vec<Diagnostic>);
 
@@ -53,6 +56,8 @@ pub struct Config {
     offline: bool,
     progress: crate::progress::Listener,
     inline: Vec<PathBuf>,
+    /// Where each type setting was made, to warn about the ones that match nothing.
+    pub(crate) setting_sites: Vec<unused::Site>,
 }
 
 impl Default for Config {
@@ -71,6 +76,7 @@ impl Default for Config {
             offline: false,
             progress: Default::default(),
             inline: Vec::new(),
+            setting_sites: Vec::new(),
         }
     }
 }
@@ -119,9 +125,13 @@ impl Config {
     /// Maps a PostgreSQL type — `"name"` or `"schema.name"`, e.g. `"geometry"` or
     /// `"public.vector"` — to a Rust type implementing `ToSql` and `FromSql`, everywhere it
     /// appears (parameters, columns, array elements, composite fields).
+    ///
+    /// A setting that matches no type of any query is warned about, at this call.
+    #[track_caller]
     pub fn type_override(&mut self, pg_type: &str, rust_type: &str) -> &mut Self {
         if self.valid_type(rust_type) {
             self.types.overrides.insert(pg_type.to_string(), rust_type.to_string());
+            self.record_site(unused::Setting::Type, pg_type, rust_type, Location::caller());
         }
         self
     }
@@ -129,24 +139,45 @@ impl Config {
     /// Maps one table column — `"table.column"` or `"schema.table.column"` — to a Rust type,
     /// in every query that returns it unchanged, e.g.
     /// `.column_type("users.settings", "quarry::types::Json<crate::Settings>")`.
+    #[track_caller]
     pub fn column_type(&mut self, column: &str, rust_type: &str) -> &mut Self {
         if self.valid_type(rust_type) {
             self.types
                 .table_columns
                 .insert(column.to_string(), rust_type.to_string());
+            self.record_site(unused::Setting::Column, column, rust_type, Location::caller());
         }
         self
     }
 
     /// Maps one result column or parameter of one query — `"query_name.column"` or
     /// `"query_name.parameter"` — to a Rust type (a parameter is then taken as `&Type`).
+    #[track_caller]
     pub fn query_column_type(&mut self, column: &str, rust_type: &str) -> &mut Self {
         if self.valid_type(rust_type) {
             self.types
                 .query_columns
                 .insert(column.to_string(), rust_type.to_string());
+            self.record_site(unused::Setting::QueryColumn, column, rust_type, Location::caller());
         }
         self
+    }
+
+    /// Locates the last type setting (`type_override`, `column_type`, `query_column_type`) at
+    /// `span` of `file` instead of its caller, for the warning if it matches nothing:
+    /// quarry.toml points at its value, `cargo quarry` at its command line.
+    pub fn last_setting_at(&mut self, file: &SourceFile, span: std::ops::Range<usize>) -> &mut Self {
+        if let Some(site) = self.setting_sites.last_mut() {
+            site.at = Diagnostic::at(file, span, "");
+        }
+        self
+    }
+
+    /// Remembers where a type setting was made; setting the same key again replaces it.
+    fn record_site(&mut self, setting: unused::Setting, key: &str, rust: &str, caller: &Location<'_>) {
+        self.setting_sites.retain(|s| s.setting != setting || s.key != key);
+        self.setting_sites
+            .push(unused::Site::at_caller(setting, key, rust, caller));
     }
 
     /// Adds a derive to every generated row struct, e.g. `"serde::Serialize"`.
@@ -407,7 +438,8 @@ impl Config {
         if let (Some(path), true) = (&self.snapshot, problems.is_empty()) {
             match crate::snapshot::Snapshot::read(path)? {
                 Some(snapshot) => match snapshot.check(&files, &self.types, &schema) {
-                    Ok(model) => {
+                    Ok(mut model) => {
+                        model.warnings.extend(unused::warnings(&model, &self.setting_sites));
                         let files = emit(&model, &self.emit, layout);
                         return Ok((Generated { files, model }, true));
                     }
@@ -433,6 +465,7 @@ impl Config {
         }
         let (mut model, _, _) = self.introspect_live(&files, &schema, problems, &[])?;
         model.warnings.extend(stale.into_iter().map(Diagnostic::warning));
+        model.warnings.extend(unused::warnings(&model, &self.setting_sites));
         let files = emit(&model, &self.emit, layout);
         Ok((Generated { files, model }, false))
     }

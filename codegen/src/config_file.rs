@@ -134,7 +134,12 @@ impl Config {
         }
         // Each setter validates its value; a rejected one becomes a diagnostic at the value.
         let mut set = |config: &mut Config, value: &Spanned<String>, apply: &dyn Fn(&mut Config, &str)| {
+            let sites = config.setting_sites.len();
             apply(config, value.get_ref());
+            // A type setting made here is located at its value in this file.
+            if config.setting_sites.len() > sites {
+                config.last_setting_at(&source, value.span());
+            }
             if let Some(problem) = config.take_invalid() {
                 problems.push(
                     Diagnostic::at(&source, value.span(), problem)

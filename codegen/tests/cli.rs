@@ -426,3 +426,60 @@ fn explain_reads_an_sqlc_project_in_the_current_folder() {
         "{stderr}"
     );
 }
+
+#[test]
+fn type_settings_that_match_nothing_are_warned_about_where_they_were_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let queries = std::fs::canonicalize("../queries").unwrap();
+    let toml = format!(
+        "queries = [\"{q}\"]\nschema = [\"{q}/schema.sql\"]\ndatabase_url_env = \"\"\n\n[types]\n\"pubic.mood\" = \"crate::Mood\"\n\n[query_columns]\n\"list_tasks.titel\" = \"crate::Title\"\n\"list_tasks.title\" = \"crate::Title\"\n",
+        q = queries.display()
+    );
+    let config = dir.path().join("quarry.toml");
+    std::fs::write(&config, toml).unwrap();
+    let out = dir.path().join("out");
+    let run = cargo_quarry(&[
+        "generate",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "warnings do not fail generation: {stderr}");
+    assert!(
+        stderr.contains("warning: type override `pubic.mood` = `crate::Mood` matched nothing: no parameter or column of any query has that type"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("quarry.toml:6:16"),
+        "at the value in quarry.toml: {stderr}"
+    );
+    assert!(
+        stderr.contains("warning: query column type `list_tasks.titel` = `crate::Title` matched nothing: no query has that result column or parameter"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("`list_tasks.title`"),
+        "the used setting is not reported: {stderr}"
+    );
+
+    // Set from code (build.rs), the warning points at the call.
+    let mut builder = quarry_codegen::Config::new();
+    builder
+        .queries("../queries")
+        .schema("../queries/schema.sql")
+        .read_database_url_from_env(false);
+    let line = line!() + 1;
+    builder.column_type("taks.title", "crate::Title");
+    let warnings = builder.run(&Layout::Files).unwrap().model.warnings;
+    let warning = warnings
+        .iter()
+        .find(|w| w.message.contains("column type `taks.title`"))
+        .unwrap_or_else(|| panic!("{warnings:?}"));
+    assert_eq!((warning.file.as_str(), warning.line), ("codegen/tests/cli.rs", line));
+    assert!(
+        warning.source_line.contains("builder.column_type(\"taks.title\""),
+        "{warning}"
+    );
+}

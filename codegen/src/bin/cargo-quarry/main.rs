@@ -176,11 +176,23 @@ impl Input {
         if let Some(url) = &self.database_url {
             config.database_url(url);
         }
+        // A setting that matches nothing is warned about at its flag on the command line.
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let command_line =
+            quarry_codegen::diagnostic::SourceFile::new("command line", format!("cargo {}", args.join(" ")));
+        let at_flag = |config: &mut quarry_codegen::Config, key: &str, rust: &str| {
+            let flag = format!("{key}={rust}");
+            if let Some(start) = command_line.text.find(&flag) {
+                config.last_setting_at(&command_line, start..start + flag.len());
+            }
+        };
         for (key, rust) in &self.type_override {
             config.type_override(key, rust);
+            at_flag(config, key, rust);
         }
         for (key, rust) in &self.column_type {
             config.column_type(key, rust);
+            at_flag(config, key, rust);
         }
         if self.time_crate {
             config.time_crate(quarry_codegen::TimeCrate::Time);
