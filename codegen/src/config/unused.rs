@@ -74,7 +74,7 @@ fn at_location(caller: &Location<'_>) -> Diagnostic {
     at
 }
 
-/// A warning per setting whose Rust type appears nowhere in `model`.
+/// A warning per setting that matched nothing in `model` (by the rules above).
 pub(crate) fn warnings(model: &Model, sites: &[Site]) -> Vec<Diagnostic> {
     if sites.is_empty() {
         return Vec::new();
