@@ -44,6 +44,16 @@ struct Restart {
     options: ServerOptions,
 }
 
+impl Restart {
+    fn new(bin: PathBuf, account: Option<(u32, u32)>, options: &ServerOptions) -> Self {
+        Restart {
+            bin,
+            account,
+            options: options.clone(),
+        }
+    }
+}
+
 /// Why the embedded server could not start.
 #[derive(Debug)]
 pub struct EmbeddedError {
@@ -96,16 +106,7 @@ impl EmbeddedServer {
         let account = server_account()?;
         let dir = server_dir(account)?;
         let from_template = cluster::create(&bin, &dir.path().join("data"), dir.path(), account)?;
-        EmbeddedServer::launch(
-            started,
-            Restart {
-                bin,
-                account,
-                options: options.clone(),
-            },
-            dir,
-            from_template,
-        )
+        EmbeddedServer::launch(started, Restart::new(bin, account, options), dir, from_template)
     }
 
     /// Starts a streaming-replication standby of `primary` (a hot standby: it serves reads
@@ -131,16 +132,7 @@ impl EmbeddedServer {
                 "--no-sync",
             ]);
         run_tool(command, "pg_basebackup", account, dir.path())?;
-        EmbeddedServer::launch(
-            started,
-            Restart {
-                bin,
-                account,
-                options: options.clone(),
-            },
-            dir,
-            false,
-        )
+        EmbeddedServer::launch(started, Restart::new(bin, account, options), dir, false)
     }
 
     /// Writes the option files into `dir`, starts the server on `dir/data` and waits for it.
