@@ -589,7 +589,9 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
     }
     let mut sql = out.sql;
     sql.push_str(&text[out.copied_to..span.end]);
-    if let Ok(tokens) = scan(&sql) {
+    // Only sqlc-style parameters take a target column's nullability: skip the re-scan without them.
+    let sqlc_style = params.iter().any(|p| p.sqlc_style(text));
+    if let Some(tokens) = sqlc_style.then(|| scan(&sql).ok()).flatten() {
         let targets = crate::param_names::targets(&sql, &tokens, params.len());
         for (param, target) in params.iter_mut().zip(targets) {
             if param.sqlc_style(text) {

@@ -2,7 +2,7 @@
 //! `query_columns` key (quarry.toml or the builder) would otherwise silently do nothing.
 //!
 //! A query column setting is used when that query has that column or parameter. A type or
-//! table column setting counts as used when its Rust type appears among the model's types
+//! table column setting counts as used when its Rust type appears in one of the model's types
 //! (parameters, columns, composite fields, shared models): an applied override always puts it
 //! there, so a warning is never wrong, but two settings with the same Rust type (or a common
 //! one such as `String`) can hide a typo.
@@ -79,12 +79,12 @@ pub(crate) fn warnings(model: &Model, sites: &[Site]) -> Vec<Diagnostic> {
     if sites.is_empty() {
         return Vec::new();
     }
-    let types = serde_json::to_string(model).unwrap_or_default();
+    let types = rust_types(model);
     sites
         .iter()
         .filter(|site| match site.setting {
             Setting::QueryColumn => !has_query_column(model, &site.key),
-            Setting::Type | Setting::Column => !types.contains(&site.rust),
+            Setting::Type | Setting::Column => !types.iter().any(|t| t.contains(site.rust.as_str())),
         })
         .map(|site| {
             let (what, none, keys) = match site.setting {
@@ -129,4 +129,23 @@ fn has_query_column(model: &Model, key: &str) -> bool {
         .flat_map(|m| &m.queries)
         .filter(|q| q.fn_name == fn_name)
         .any(|q| q.columns.iter().any(|c| c.pg_name == column) || q.params.iter().any(|p| p.name == param))
+}
+
+/// Every Rust type the model's code names: parameters, columns, shared models' columns and
+/// composite fields (an override may sit inside `Vec<…>` or `Range<…>`).
+fn rust_types(model: &Model) -> Vec<&str> {
+    let queries = model.modules.iter().flat_map(|m| &m.queries);
+    let params = queries.clone().flat_map(|q| &q.params).map(|p| &p.ty);
+    let columns = queries.flat_map(|q| &q.columns).map(|c| &c.ty);
+    let models = model.tables.iter().flat_map(|t| &t.columns).map(|c| &c.ty);
+    let fields = model.user_types.iter().flat_map(|u| match &u.kind {
+        crate::types::UserTypeKind::Composite(fields) => fields.iter().map(|(_, ty)| ty).collect(),
+        crate::types::UserTypeKind::Enum(_) => Vec::new(),
+    });
+    params
+        .chain(columns)
+        .chain(models)
+        .chain(fields)
+        .map(|ty| ty.owned.as_str())
+        .collect()
 }
