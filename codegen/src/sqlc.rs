@@ -207,6 +207,7 @@ impl Project {
             let mut one = config.include_dir(package.module.clone()).compile()?;
             report.written.append(&mut one.written);
             report.unchanged.append(&mut one.unchanged);
+            report.removed.append(&mut one.removed);
             report.warnings.append(&mut one.warnings);
         }
         Ok(report)
