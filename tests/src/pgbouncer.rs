@@ -1,7 +1,7 @@
 //! A PgBouncer in transaction-pooling mode in front of the test server, for the pooler tests.
 //!
-//! Started from the Debian package's binary (`.ci/run` installs `pgbouncer` when it is
-//! missing) as the account the embedded PostgreSQL runs as, listening on 127.0.0.1 only, with
+//! Started from the Debian package's binary (`scripts/test.sh`, the README's test command,
+//! installs `pgbouncer` when it is missing) as the account the embedded PostgreSQL runs as, listening on 127.0.0.1 only, with
 //! its configuration and log in a temporary folder. Stopped when dropped.
 
 use crate::db::free_port;
@@ -136,7 +136,7 @@ fn find_binary() -> PathBuf {
     candidates.push("/usr/sbin/pgbouncer".into());
     candidates.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
         panic!(
-            "PgBouncer not found: install it (`apt-get install pgbouncer`; .ci/run does) or set PGBOUNCER to its path"
+            "PgBouncer not found: install it (`apt-get install pgbouncer`; `bash scripts/test.sh` does) or set PGBOUNCER to its path"
         )
     })
 }
