@@ -56,6 +56,7 @@ pub struct Config {
     offline: bool,
     progress: crate::progress::Listener,
     inline: Vec<PathBuf>,
+    syntax: crate::parse::Syntax,
     /// Where each type setting was made, to warn about the ones that match nothing.
     pub(crate) setting_sites: Vec<unused::Site>,
 }
@@ -76,6 +77,7 @@ impl Default for Config {
             offline: false,
             progress: Default::default(),
             inline: Vec::new(),
+            syntax: crate::parse::Syntax::Quarry,
             setting_sites: Vec::new(),
         }
     }
@@ -85,6 +87,19 @@ impl Config {
     /// A config with no inputs, async flavour, `DATABASE_URL` honoured.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Reads the query files with sqlc's rules instead of quarry's where the two differ
+    /// (statements without a header skipped silently, duplicate column names suffixed `_2`,
+    /// `;` required; see [`crate::parse::Syntax`]). [`crate::sqlc::Project`] sets it for
+    /// every entry.
+    pub fn sqlc_syntax(&mut self, sqlc: bool) -> &mut Self {
+        self.syntax = if sqlc {
+            crate::parse::Syntax::Sqlc
+        } else {
+            crate::parse::Syntax::Quarry
+        };
+        self
     }
 
     /// Adds a folder of `.sql` query files (its top level, sorted) or a single `.sql` file.
@@ -439,6 +454,7 @@ impl Config {
             match crate::snapshot::Snapshot::read(path)? {
                 Some(snapshot) => match snapshot.check(&files, &self.types, &schema) {
                     Ok(mut model) => {
+                        model.warnings.splice(0..0, parse_warnings(&files));
                         model.warnings.extend(unused::warnings(&model, &self.setting_sites));
                         let files = emit(&model, &self.emit, layout);
                         return Ok((Generated { files, model }, true));
@@ -464,6 +480,7 @@ impl Config {
             return Err(Error::Diagnostics(stale));
         }
         let (mut model, _, _) = self.introspect_live(&files, &schema, problems, &[])?;
+        model.warnings.splice(0..0, parse_warnings(&files));
         model.warnings.extend(stale.into_iter().map(Diagnostic::warning));
         model.warnings.extend(unused::warnings(&model, &self.setting_sites));
         let files = emit(&model, &self.emit, layout);
@@ -517,6 +534,11 @@ impl Config {
             Ok((model, inline, problems))
         })
     }
+}
+
+/// What parsing skipped (statements without a header), file by file.
+fn parse_warnings(files: &[QueryFile]) -> Vec<Diagnostic> {
+    files.iter().flat_map(|f| f.warnings.iter().cloned()).collect()
 }
 
 /// The model of the `.sql` files, the inline queries, and the inline queries' problems.

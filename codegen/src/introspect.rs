@@ -8,7 +8,7 @@
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{Column, Model, Module, Param, Query};
 use crate::nullability::{infer, Catalog, Context, Verdict};
-use crate::parse::{QueryDef, QueryFile, QueryKind};
+use crate::parse::{QueryDef, QueryFile, QueryKind, Syntax};
 use crate::progress::{Listener, Progress};
 use crate::scan::{scan, TokenKind};
 use crate::table_models::TableModels;
@@ -98,6 +98,32 @@ pub async fn introspect(
         user_types: resolver.into_user_types(),
         tables: models.into_models(),
     })
+}
+
+/// `field`, or the first of `field_2`, `field_3`, … that is not `taken`.
+fn unique_field(field: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(field) {
+        return field.to_string();
+    }
+    (2..)
+        .map(|n| format!("{field}_{n}"))
+        .find(|f| !taken(f))
+        .expect("a free suffix")
+}
+
+/// sqlc's rule for rows with `sqlc.embed`: top-level fields (plain columns and embedded
+/// structs, in column order) that repeat a name get `_2`, `_3`, ….
+fn suffix_embedded_duplicates(columns: &mut [Column], embeds: &mut [crate::model::Embed]) {
+    let mut taken: Vec<String> = Vec::new();
+    for i in 0..columns.len() {
+        if let Some(embed) = embeds.iter_mut().find(|e| e.first == i) {
+            embed.field = unique_field(&embed.field, |f| taken.iter().any(|t| t == f));
+            taken.push(embed.field.clone());
+        } else if !embeds.iter().any(|e| (e.first..e.first + e.len).contains(&i)) {
+            columns[i].field = unique_field(&columns[i].field, |f| taken.iter().any(|t| t == f));
+            taken.push(columns[i].field.clone());
+        }
+    }
 }
 
 /// Maps a prepare failure to the file, using PostgreSQL's error position when it gives one.
@@ -232,7 +258,7 @@ fn resolve_query(
                 .map_err(|e| input.unsupported(format!("column `{}`", column.name()), e))?,
         };
         let (nullable, reason) = (verdict.nullable, verdict.reason);
-        let field = heck::AsSnakeCase(column.name()).to_string();
+        let mut field = heck::AsSnakeCase(column.name()).to_string();
         let several = statement.columns().len() > 1;
         if several && (column.name() == "?column?" || !usable_ident(&field)) {
             return Err(input.at_name(
@@ -243,6 +269,10 @@ fn resolve_query(
                 ),
                 "give the column a name with an alias: `expression AS some_name`".into(),
             ));
+        }
+        // sqlc names a repeated column `id_2`, `id_3`, … (quarry's own syntax asks for an alias).
+        if query.syntax == Syntax::Sqlc && query.embeds.is_empty() {
+            field = unique_field(&field, |f| fields.contains_key(f));
         }
         // With `sqlc.embed`, embedded columns live in nested structs: checked once resolved.
         let previous = fields.insert(field.clone(), column.name().to_string());
@@ -264,7 +294,18 @@ fn resolve_query(
             nullability_reason: reason,
         });
     }
-    if columns.is_empty() && !query.inline && !matches!(query.kind.single(), QueryKind::Exec | QueryKind::CopyFrom) {
+    // `SELECT FROM t` has rows of no columns (sqlc reads them into an empty struct); a write
+    // without `RETURNING` under a row kind is a mistake.
+    let zero_column_select = query
+        .sql
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("select"));
+    if columns.is_empty()
+        && !query.inline
+        && !zero_column_select
+        && !matches!(query.kind.single(), QueryKind::Exec | QueryKind::CopyFrom)
+    {
         return Err(input.at_name(
             format!("query `{}` returns no columns, so it cannot be `{}`", query.name, query.kind.name()),
             "use `:exec` for statements without a result (it returns the number of rows affected), or add `RETURNING …`".into(),
@@ -275,7 +316,10 @@ fn resolve_query(
         .iter()
         .map(|c| c.table_oid().zip(c.column_id()))
         .collect();
-    let embeds = models.embeds(catalog, source, query, &columns, &origins)?;
+    let mut embeds = models.embeds(catalog, source, query, &columns, &origins)?;
+    if query.syntax == Syntax::Sqlc && !embeds.is_empty() {
+        suffix_embedded_duplicates(&mut columns, &mut embeds);
+    }
     let embedded = |i: usize| embeds.iter().any(|e| (e.first..e.first + e.len).contains(&i));
     if !embeds.is_empty() {
         let top_level = columns

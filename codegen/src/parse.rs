@@ -93,6 +93,19 @@ impl QueryKind {
     }
 }
 
+/// Whose rules a query file follows where quarry's and sqlc's differ (docs/from-sqlc.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Syntax {
+    /// quarry's own: a statement without a header is skipped with a warning, a duplicate result
+    /// column name is an error naming the alias to add, a file without headers is an error.
+    #[default]
+    Quarry,
+    /// sqlc's, for files of an sqlc project: statements without a header and files without
+    /// headers are skipped silently, duplicate column names get a suffix (`id`, `id_2`), and
+    /// every statement must end with `;`.
+    Sqlc,
+}
+
 /// A parsed `.sql` file.
 #[derive(Debug, Clone)]
 pub struct QueryFile {
@@ -102,6 +115,8 @@ pub struct QueryFile {
     pub module: String,
     /// The queries in file order.
     pub queries: Vec<QueryDef>,
+    /// What was skipped, with where (statements without a header).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// One annotated query.
@@ -130,6 +145,8 @@ pub struct QueryDef {
     pub embeds: Vec<EmbedDef>,
     /// An inline `query!` (its cardinality is chosen at the call, so no columns is fine).
     pub inline: bool,
+    /// The rules of the file it came from.
+    pub syntax: Syntax,
 }
 
 /// One `sqlc.embed(table)`: the table's columns as one nested field of the row.
@@ -181,15 +198,25 @@ impl ParamDef {
     }
 }
 
-/// Parses one file. All errors of the file are returned, not just the first.
+/// Parses one file with quarry's rules. All errors of the file are returned, not just the first.
 pub fn parse_file(source: SourceFile, module: String) -> Result<QueryFile, Vec<Diagnostic>> {
+    parse_file_with(source, module, Syntax::Quarry)
+}
+
+/// Parses one file with the given rules. All errors of the file are returned, not just the first.
+pub fn parse_file_with(source: SourceFile, module: String, syntax: Syntax) -> Result<QueryFile, Vec<Diagnostic>> {
     let tokens = scan(&source.text).map_err(|e| vec![Diagnostic::at(&source, e.span, e.message).with_help(e.hint)])?;
     let mut errors = Vec::new();
     let mut queries: Vec<QueryDef> = Vec::new();
-    let sections = split_sections(&source, &tokens, &mut errors);
+    let Sections { sections, strays } = split_sections(&source, &tokens, &mut errors);
+    let warnings = match syntax {
+        // sqlc skips statements without a `name:` comment without a word.
+        Syntax::Sqlc => Vec::new(),
+        Syntax::Quarry => strays.iter().map(|span| stray_warning(&source, span.clone())).collect(),
+    };
     let mut seen: HashMap<String, Range<usize>> = HashMap::new();
     for section in sections {
-        match parse_section(&source, &tokens, section) {
+        match parse_section(&source, &tokens, section, syntax) {
             Ok(query) => {
                 let key = heck::AsSnakeCase(&query.name).to_string();
                 if let Some(first) = seen.get(&key) {
@@ -213,7 +240,7 @@ pub fn parse_file(source: SourceFile, module: String) -> Result<QueryFile, Vec<D
             Err(e) => errors.push(e),
         }
     }
-    if queries.is_empty() && errors.is_empty() {
+    if queries.is_empty() && errors.is_empty() && syntax == Syntax::Quarry {
         errors.push(
             Diagnostic::at(&source, 0..0, "no queries in this file")
                 .with_help("start each query with a header like `-- name: list_tasks :many`, or move the file out of the queries folder"),
@@ -224,10 +251,23 @@ pub fn parse_file(source: SourceFile, module: String) -> Result<QueryFile, Vec<D
             source,
             module,
             queries,
+            warnings,
         })
     } else {
         Err(errors)
     }
+}
+
+/// Whether `text` holds a query header (`-- name:`, `/* name:`, `# name:`).
+pub fn has_query_header(text: &str) -> bool {
+    let source = SourceFile::new("", text);
+    scan(text).is_ok_and(|tokens| tokens.iter().any(|t| header_text(&source, t).is_some()))
+}
+
+fn stray_warning(source: &SourceFile, span: Range<usize>) -> Diagnostic {
+    Diagnostic::at(source, span, "statement without a query header is skipped")
+        .with_help("give it a header line like `-- name: <name> :<kind>` above it to generate a function, or move it to the schema")
+        .warning()
 }
 
 /// A header and the tokens up to the next header.
@@ -236,17 +276,63 @@ struct Section {
     body: Range<usize>,
 }
 
+/// The queries of a file, and the spans of the statements that have no header.
+struct Sections {
+    sections: Vec<Section>,
+    strays: Vec<Range<usize>>,
+}
+
+/// Where the text after `name:` starts in a header comment: `-- name: …`, `/* name: … */`, or
+/// a line `# name: …` (sqlc accepts all three).
 fn header_text(source: &SourceFile, token: &Token) -> Option<usize> {
-    if token.kind != TokenKind::LineComment {
-        return None;
-    }
     let text = &source.text[token.span.clone()];
-    let rest = text[2..].trim_start();
+    let after_marker = match token.kind {
+        TokenKind::LineComment => text.strip_prefix("--").or_else(|| text.strip_prefix('#'))?,
+        TokenKind::BlockComment => text.strip_prefix("/*")?,
+        _ => return None,
+    };
+    let rest = after_marker.trim_start();
     rest.starts_with("name:")
         .then(|| token.span.start + (text.len() - rest.len()) + "name:".len())
 }
 
-fn split_sections(source: &SourceFile, tokens: &[Token], errors: &mut Vec<Diagnostic>) -> Vec<Section> {
+/// Where a header's text ends: the line's end, or before a block comment's `*/`.
+fn header_end(source: &SourceFile, token: &Token) -> usize {
+    match token.kind {
+        TokenKind::BlockComment if source.text[token.span.clone()].ends_with("*/") => token.span.end - 2,
+        _ => token.span.end,
+    }
+}
+
+fn is_sql(token: &Token) -> bool {
+    !matches!(token.kind, TokenKind::LineComment | TokenKind::BlockComment)
+}
+
+/// The span of each statement (first SQL token to its `;`) in `tokens`.
+fn statement_spans(tokens: &[Token]) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    let mut start: Option<usize> = None;
+    for token in tokens {
+        match token.kind {
+            TokenKind::Semicolon => {
+                if let Some(s) = start.take() {
+                    spans.push(s..token.span.end);
+                }
+            }
+            _ if is_sql(token) => {
+                start.get_or_insert(token.span.start);
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        let end = tokens.iter().rev().find(|t| is_sql(t)).map_or(s, |t| t.span.end);
+        spans.push(s..end);
+    }
+    spans
+}
+
+fn split_sections(source: &SourceFile, tokens: &[Token], errors: &mut Vec<Diagnostic>) -> Sections {
     let headers: Vec<usize> = (0..tokens.len())
         .filter(|&i| header_text(source, &tokens[i]).is_some())
         .collect();
@@ -258,29 +344,36 @@ fn split_sections(source: &SourceFile, tokens: &[Token], errors: &mut Vec<Diagno
             Diagnostic::at(source, cornucopia.span.clone(), "cornucopia annotation: quarry does not read `--!` headers")
                 .with_help("write `-- name: <name> :many` (or :one, :opt, :exec) above each query; docs/from-sqlc.md lists the steps for cornucopia files"),
         );
-        return Vec::new();
+        return Sections {
+            sections: Vec::new(),
+            strays: Vec::new(),
+        };
     }
     let first = headers.first().copied().unwrap_or(tokens.len());
-    if let Some(stray) = tokens[..first]
-        .iter()
-        .find(|t| t.kind != TokenKind::LineComment && t.kind != TokenKind::BlockComment)
-    {
-        errors.push(
-            Diagnostic::at(source, stray.span.clone(), "SQL before the first query header")
-                .with_help("every statement needs a header line above it, like `-- name: list_tasks :many`"),
-        );
-    }
-    headers
+    let mut strays = statement_spans(&tokens[..first]);
+    let sections = headers
         .iter()
         .enumerate()
-        .map(|(n, &h)| Section {
-            header: h,
-            body: h + 1..headers.get(n + 1).copied().unwrap_or(tokens.len()),
+        .map(|(n, &h)| {
+            let body = h + 1..headers.get(n + 1).copied().unwrap_or(tokens.len());
+            // The query is the section's first statement; what follows it before the next
+            // header has no header of its own.
+            let body_tokens = &tokens[body.clone()];
+            if let Some(end) = body_tokens.iter().position(|t| t.kind == TokenKind::Semicolon) {
+                strays.extend(statement_spans(&body_tokens[end + 1..]));
+            }
+            Section { header: h, body }
         })
-        .collect()
+        .collect();
+    Sections { sections, strays }
 }
 
-fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Result<QueryDef, Diagnostic> {
+fn parse_section(
+    source: &SourceFile,
+    tokens: &[Token],
+    section: Section,
+    syntax: Syntax,
+) -> Result<QueryDef, Diagnostic> {
     let header = &tokens[section.header];
     let (name, name_span, kind) = parse_header(source, header)?;
     let body = &tokens[section.body.clone()];
@@ -292,7 +385,6 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
             line.strip_prefix(' ').unwrap_or(line).trim_end().to_string()
         })
         .collect();
-    let is_sql = |t: &Token| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment);
     let Some(first) = body.iter().position(|t| is_sql(t) && t.kind != TokenKind::Semicolon) else {
         return Err(Diagnostic::at(source, name_span, format!("query `{name}` has no SQL"))
             .with_help("write one SQL statement below the header and its doc lines"));
@@ -301,15 +393,16 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
         .iter()
         .position(|t| t.kind == TokenKind::Semicolon)
         .map_or(body.len(), |i| first + i);
-    if let Some(extra) = body.get(end + 1..).unwrap_or(&[]).iter().find(|t| is_sql(t)) {
+    let statement = &body[first..end];
+    if end == body.len() && syntax == Syntax::Sqlc {
+        let last = statement.last().map_or(name_span.end, |t| t.span.end);
         return Err(Diagnostic::at(
             source,
-            extra.span.clone(),
-            format!("more than one statement in query `{name}`"),
+            last..last,
+            format!("missing semicolon at the end of query `{name}`"),
         )
-        .with_help("each query holds one statement; give the next one its own `-- name: <name> :<kind>` header"));
+        .with_help("sqlc requires every statement of a query file to end with `;`"));
     }
-    let statement = &body[first..end];
     let sql_span = statement[0].span.start..statement.last().map_or(0, |t| t.span.end);
     let Rewritten {
         sql,
@@ -330,6 +423,7 @@ fn parse_section(source: &SourceFile, tokens: &[Token], section: Section) -> Res
         offset_map,
         embeds,
         inline: false,
+        syntax,
     })
 }
 
@@ -337,7 +431,7 @@ const HEADER_HINT: &str = "a header reads `-- name: <name> :<kind>`, where <kind
 
 fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<usize>, QueryKind), Diagnostic> {
     let after_name = header_text(source, header).expect("header token");
-    let rest = &source.text[after_name..header.span.end];
+    let rest = &source.text[after_name..header_end(source, header)];
     let words: Vec<(usize, &str)> = rest
         .split_whitespace()
         .map(|w| (after_name + (w.as_ptr() as usize - rest.as_ptr() as usize), w))
@@ -505,10 +599,29 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
         copied_to: span.start,
     };
     let mut params = Params::default();
+    // Named parameters mixed with `$n` ones are numbered after the highest `$n`, as sqlc does.
+    let highest_positional = statement
+        .iter()
+        .filter_map(|t| match t.kind {
+            TokenKind::Param(ParamRef::Positional(n)) => Some(n as usize),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    if let Some(first) = statement.first() {
+        for n in 1..=highest_positional {
+            params.list.push(ParamDef {
+                name: format!("p{n}"),
+                nullable: false,
+                span: first.span.clone(),
+                column: None,
+            });
+        }
+    }
     let mut overrides = Vec::new();
     let mut embeds = Vec::new();
     let mut positional: Option<Range<usize>> = None;
-    let mut named: Option<Range<usize>> = None;
+    let mut located = vec![false; highest_positional];
     let mut i = 0;
     while i < statement.len() {
         let token = &statement[i];
@@ -521,7 +634,6 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
                     span: call,
                 });
             } else {
-                named.get_or_insert(call.clone());
                 let n = params.named(&argument, which == SqlcMacro::Narg, &call);
                 match slice_context(text, statement, i, end).filter(|_| which == SqlcMacro::Slice) {
                     Some((whole, negated)) => {
@@ -540,18 +652,14 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
         match &token.kind {
             TokenKind::Param(ParamRef::Positional(n)) => {
                 positional.get_or_insert(token.span.clone());
-                while params.list.len() < *n as usize {
-                    let name = format!("p{}", params.list.len() + 1);
-                    params.list.push(ParamDef {
-                        name,
-                        nullable: false,
-                        span: token.span.clone(),
-                        column: None,
-                    });
+                // The first occurrence of `$n` is where its parameter is reported.
+                let index = *n as usize - 1;
+                if !located[index] {
+                    located[index] = true;
+                    params.list[index].span = token.span.clone();
                 }
             }
             TokenKind::Param(ParamRef::Named { name, nullable }) => {
-                named.get_or_insert(token.span.clone());
                 let n = params.named(name, *nullable, &token.span);
                 out.replace(&token.span, &format!("${n}"));
             }
@@ -570,21 +678,15 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
         }
         i += 1;
     }
-    if let (Some(pos), Some(_)) = (&positional, &named) {
-        return Err(Diagnostic::at(
-            source,
-            pos.clone(),
-            "positional and named parameters mixed in one query",
-        )
-        .with_help(
-            "use either named parameters (`:name`, `@name`, `sqlc.arg(name)`) or `$1`-style ones in a query, not both",
-        ));
-    }
     let mut params = params.list;
     if positional.is_some() {
-        let names = crate::param_names::infer(text, statement, params.len());
+        let names = crate::param_names::infer(text, statement, highest_positional);
+        let taken: Vec<String> = params[highest_positional..].iter().map(|p| p.name.clone()).collect();
         for (param, name) in params.iter_mut().zip(names) {
-            param.name = name;
+            // A named parameter keeps its name; the positional one falls back to `p<n>`.
+            if !taken.contains(&name) {
+                param.name = name;
+            }
         }
     }
     let mut sql = out.sql;
@@ -671,7 +773,6 @@ mod tests {
         let file = parse("-- name: a :many\nSELECT $2, $1").unwrap();
         let names: Vec<_> = file.queries[0].params.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, vec!["p1", "p2"]);
-        assert!(error("-- name: a :one\nSELECT @a, $1;").contains("positional and named parameters mixed"));
         assert_eq!(file.queries[0].sql, "SELECT $2, $1");
     }
 
@@ -707,12 +808,69 @@ mod tests {
         assert!(error("-- name: self :one\nSELECT 1;").contains("cannot be a Rust function name"));
     }
 
+    fn parse_sqlc(text: &str) -> Result<QueryFile, Vec<Diagnostic>> {
+        parse_file_with(SourceFile::new("q.sql", text), "q".into(), Syntax::Sqlc)
+    }
+
     #[test]
-    fn sql_outside_queries() {
-        assert!(error("SELECT 1;\n-- name: a :one\nSELECT 1;").contains("SQL before the first query header"));
-        assert!(error("-- name: a :one\nSELECT 1; SELECT 2;").contains("more than one statement in query `a`"));
+    fn statements_without_a_header_are_skipped() {
+        let text = "CREATE TABLE t (id int);\n-- name: a :one\nSELECT 1; SELECT 2;\nDROP TABLE t;\n-- name: b :exec\nDELETE FROM t;";
+        let file = parse(text).unwrap();
+        let names: Vec<_> = file.queries.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        let warnings: Vec<String> = file.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("warning: statement without a query header is skipped\n --> q.sql:1:1"),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[1].contains("q.sql:3:11"), "{}", warnings[1]);
+        assert!(warnings[2].contains("q.sql:4:1"), "{}", warnings[2]);
+        // sqlc skips them without a word.
+        assert!(parse_sqlc(text).unwrap().warnings.is_empty());
         assert!(error("-- name: a :one\n-- only docs\n").contains("query `a` has no SQL"));
         assert!(error("").contains("no queries in this file"));
+        assert!(
+            parse_sqlc("CREATE TABLE t (id int);").unwrap().queries.is_empty(),
+            "an sqlc query file may hold no query"
+        );
+    }
+
+    #[test]
+    fn sqlc_header_forms() {
+        let text = "/* name: a :one */\nSELECT 1;\n# name: b :many\nSELECT 2;\n/*name: c :exec*/ DELETE FROM t;";
+        let file = parse_sqlc(text).unwrap();
+        let found: Vec<_> = file
+            .queries
+            .iter()
+            .map(|q| (q.name.as_str(), q.kind, q.sql.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("a", QueryKind::One, "SELECT 1"),
+                ("b", QueryKind::Many, "SELECT 2"),
+                ("c", QueryKind::Exec, "DELETE FROM t")
+            ]
+        );
+        assert!(has_query_header("# name: b :many\nSELECT 2;"));
+        assert!(!has_query_header("SELECT '# name: x :one';"));
+    }
+
+    #[test]
+    fn sqlc_requires_semicolons() {
+        let e = parse_sqlc("-- name: a :many\nSELECT 1;\n\n-- name: b :many\nSELECT 2\n").unwrap_err()[0].to_string();
+        assert!(
+            e.starts_with("error: missing semicolon at the end of query `b`\n --> q.sql:5:9"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn byte_order_mark() {
+        let file = parse("\u{feff}-- name: a :one\nSELECT 1;").unwrap();
+        assert_eq!(file.queries[0].name, "a");
     }
 
     #[test]
@@ -783,8 +941,22 @@ mod tests {
     }
 
     #[test]
-    fn mixed_parameter_styles() {
-        assert!(error("-- name: a :one\nSELECT :a, $1;").contains("positional and named parameters mixed"));
+    fn named_parameters_mixed_with_positional_ones_come_after_the_highest() {
+        let q = &parse("-- name: a :one\nSELECT * FROM t WHERE id = $2 AND name = @name AND x = $1 AND y = :y")
+            .unwrap()
+            .queries[0];
+        assert_eq!(
+            q.sql,
+            "SELECT * FROM t WHERE id = $2 AND name = $3 AND x = $1 AND y = $4"
+        );
+        let names: Vec<_> = q.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["x", "id", "name", "y"]);
+        // An inferred name that a named parameter holds falls back to `p<n>`.
+        let q = &parse("-- name: a :one\nSELECT * FROM t WHERE id = $1 AND @id::int > 0")
+            .unwrap()
+            .queries[0];
+        let names: Vec<_> = q.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["p1", "id"]);
     }
 
     #[test]

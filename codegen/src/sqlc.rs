@@ -152,6 +152,7 @@ impl Project {
                 module = format!("{module}_{n}");
             }
             let mut config = Config::new();
+            config.sqlc_syntax(true);
             for q in entry.queries.list() {
                 config.queries(base.join(q));
             }

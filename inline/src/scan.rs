@@ -2,7 +2,7 @@
 //! parameters, statement ends — while skipping everything PostgreSQL would not read as such.
 //!
 //! It understands `'…'` strings (`''` escapes), `E'…'` strings (backslash escapes),
-//! `"quoted identifiers"`, `--` comments, nested `/* … */` comments, `$$…$$` and `$tag$…$tag$`
+//! `"quoted identifiers"`, `--` comments (and sqlc's `# name:` header lines), nested `/* … */` comments, `$$…$$` and `$tag$…$tag$`
 //! bodies, `::` casts, `:=` named arguments and array slices (`a[1:2]`, `a[lo:hi]`).
 //!
 //! Parameter rules (documented in `docs/queries.md`):
@@ -115,6 +115,10 @@ impl Scanner<'_> {
             match b {
                 b if b.is_ascii_whitespace() => self.pos += 1,
                 b'-' if self.peek(1) == Some(b'-') => self.line_comment(),
+                // sqlc's `# name: …` header line (never valid PostgreSQL there).
+                b'#' if self.hash_header() => self.line_comment(),
+                // A UTF-8 byte-order mark (Windows editors write one) is not SQL.
+                0xEF if start == 0 && self.src.starts_with(b"\xEF\xBB\xBF") => self.pos += 3,
                 b'/' if self.peek(1) == Some(b'*') => self.block_comment()?,
                 b'\'' => {
                     self.quoted(b'\'', false)?;
@@ -160,6 +164,16 @@ impl Scanner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a `#` at the current position starts a `# name:` line: only blanks before it
+    /// on its line.
+    fn hash_header(&self) -> bool {
+        let line_start = self.text[..self.pos].rfind('\n').map_or(0, |i| i + 1);
+        self.text[line_start..self.pos].trim().is_empty()
+            && self.text[self.pos + 1..]
+                .trim_start_matches([' ', '\t'])
+                .starts_with("name:")
     }
 
     fn line_comment(&mut self) {

@@ -5,7 +5,7 @@ use super::{Config, Inputs};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::emit::{MODELS_MODULE, TYPES_MODULE};
 use crate::error::Error;
-use crate::parse::{parse_file, QueryFile};
+use crate::parse::{parse_file_with, QueryFile};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,7 @@ impl Config {
         let schema = self
             .schema_files()?
             .iter()
+            .filter(|p| !self.is_query_file(p))
             .map(|p| {
                 read_source(p).map(|mut file| {
                     file.text = crate::migrations::up_part(&file.text);
@@ -26,7 +27,23 @@ impl Config {
         Ok((files, schema, problems))
     }
 
-    /// Every query file, sorted, without the schema files.
+    /// Whether a file that is named as schema and as queries (sqlc projects often point both
+    /// at one folder) is a query file: it holds a `name:` header. Such a file is read as
+    /// queries only, never applied as schema; the others are schema only.
+    fn is_query_file(&self, path: &Path) -> bool {
+        let Ok(canonical) = path.canonicalize() else {
+            return false;
+        };
+        let in_queries = self
+            .queries
+            .iter()
+            .filter_map(|q| q.canonicalize().ok())
+            .any(|q| canonical == q || canonical.parent() == Some(q.as_path()));
+        in_queries && std::fs::read_to_string(path).is_ok_and(|text| crate::parse::has_query_header(&text))
+    }
+
+    /// Every query file, sorted: each `.sql` file of the query folders, less those that are
+    /// schema files without a query header.
     pub(super) fn query_paths(&self) -> Result<Vec<PathBuf>, Error> {
         let schema: Vec<PathBuf> = self.schema.iter().filter_map(|p| p.canonicalize().ok()).collect();
         let mut paths = Vec::new();
@@ -46,7 +63,10 @@ impl Config {
                 let is_schema = path
                     .canonicalize()
                     .is_ok_and(|c| schema.iter().any(|s| c == *s || c.parent() == Some(s.as_path())));
-                if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "sql") && !is_schema {
+                if entry.file_type().is_file()
+                    && path.extension().is_some_and(|e| e == "sql")
+                    && (!is_schema || self.is_query_file(path))
+                {
                     paths.push(path.to_path_buf());
                 }
             }
@@ -96,7 +116,7 @@ impl Config {
                 continue;
             }
             modules.insert(module.clone(), source.path.clone());
-            match parse_file(source, module) {
+            match parse_file_with(source, module, self.syntax) {
                 Ok(file) => files.push(file),
                 Err(mut e) => errors.append(&mut e),
             }
@@ -148,7 +168,11 @@ fn read_source(path: &Path) -> Result<SourceFile, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let display = path.display().to_string();
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(SourceFile::new(display, text)),
+        // A byte-order mark (Windows editors write one) is neither SQL nor a column of line 1.
+        Ok(text) => Ok(SourceFile::new(
+            display,
+            text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text),
+        )),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();

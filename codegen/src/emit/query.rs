@@ -173,7 +173,11 @@ fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStrea
     }
     let row_name = format_ident!("{}", query.row_name);
     let decoders = decoders(query);
-    let decode = quote!(|row| ::core::result::Result::Ok(#row_name { #(#decoders),* }));
+    let decode = if query.columns.is_empty() {
+        quote!(|_row| ::core::result::Result::Ok(#row_name {}))
+    } else {
+        quote!(|row| ::core::result::Result::Ok(#row_name { #(#decoders),* }))
+    };
     if let Some(model) = &query.row_model {
         let doc = format!(
             " A row returned by [`{}`]: every column of the table, as the shared [`super::models::{model}`].",
