@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::progress::{Listener, Progress};
 use crate::scan::{scan, TokenKind};
 use std::time::Duration;
-use tokio_postgres::error::ErrorPosition;
+use tokio_postgres::error::{ErrorPosition, SqlState};
 use tokio_postgres::{Client, NoTls};
 
 /// A connected database, and the embedded server behind it if there is one.
@@ -66,7 +66,23 @@ async fn load_schema(client: &Client, schema: &[SourceFile], progress: &Listener
             total: schema.len(),
         });
         for statement in statements(&file.text) {
-            if let Err(e) = client.batch_execute(&file.text[statement.clone()]).await {
+            let sql = &file.text[statement.clone()];
+            let mut result = client.batch_execute(sql).await;
+            // `LOCK TABLE` (sql-migrate and goose files hold them) runs only in a transaction
+            // block, as the migration tool would run it: retried inside one.
+            if result.as_ref().err().and_then(|e| e.code()) == Some(&SqlState::NO_ACTIVE_SQL_TRANSACTION) {
+                client
+                    .batch_execute("BEGIN")
+                    .await
+                    .map_err(|e| schema_error(file, statement.start, &e))?;
+                result = client.batch_execute(sql).await;
+                let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+                client
+                    .batch_execute(end)
+                    .await
+                    .map_err(|e| schema_error(file, statement.start, &e))?;
+            }
+            if let Err(e) = result {
                 return Err(schema_error(file, statement.start, &e));
             }
         }

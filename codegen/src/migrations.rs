@@ -13,7 +13,9 @@
 //! Files are ordered by the number their name starts with (`1_`, `0001_`, `20240101120000_`),
 //! then by name; files without a number come last, by name. Only `.sql` files directly in the
 //! folder are read. The parts that are not "up" are blanked (spaces, line breaks kept), so a
-//! schema error still points at the right line and column of the migration file.
+//! schema error still points at the right line and column of the migration file. Lines that
+//! are psql meta-commands (`\connect db`, the `\restrict` lines of pg_dump 17.6+) are blanked
+//! too: psql runs them, the server would reject them.
 //! `StatementBegin`/`StatementEnd` markers need no handling: statements are split by the same
 //! scanner as queries, which knows dollar-quoted function bodies.
 
@@ -89,7 +91,9 @@ pub fn up_part(text: &str) -> String {
             Some(Marker::Down | Marker::DropBelow) => keep = false,
             None => {}
         }
-        if keep || mark.is_some() {
+        // psql meta-commands (`\connect`, pg_dump's `\restrict`) are psql's, not SQL.
+        let meta_command = line.trim_start().starts_with('\\');
+        if (keep || mark.is_some()) && !meta_command {
             out.push_str(line);
         } else {
             out.extend(line.chars().map(|c| if c == '\n' || c == '\r' { c } else { ' ' }));
@@ -101,6 +105,15 @@ pub fn up_part(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn psql_meta_commands_are_not_sent() {
+        let text = "\\restrict abc\nCREATE TABLE t (id int);\n  \\connect db\n";
+        assert_eq!(
+            up_part(text),
+            "             \nCREATE TABLE t (id int);\n             \n"
+        );
+    }
 
     fn kept(text: &str) -> Vec<String> {
         up_part(text)

@@ -1,7 +1,8 @@
 //! Names for positional parameters, inferred from where `$n` stands — the names sqlc users
 //! expect, so a query written for sqlc keeps its argument names:
 //!
-//! - `INSERT INTO t (a, b) VALUES ($1, $2)` → `a`, `b` (each `VALUES` row, casts allowed);
+//! - `INSERT INTO t (a, b) VALUES ($1, $2)` → `a`, `b` (each `VALUES` row, casts allowed), and
+//!   the same for `INSERT INTO t (a, b) SELECT $1, $2 …`;
 //! - `col = $1`, `t.col <> $1`, `col LIKE $1`, `col >= $1`, `col = ANY($1)`, `$1 = col` → `col`;
 //! - `LIMIT $1` → `limit`, `OFFSET $1` → `offset`;
 //! - anything else (function arguments, expressions) → `p1`, `p2`, … by position.
@@ -257,16 +258,44 @@ fn insert_columns(items: &[Item<'_>]) -> Vec<(u32, String)> {
         .split(|t| t.is(","))
         .map(|c| c.last().copied().and_then(column_name))
         .collect();
+    let plain_param = |value: &[Item<'_>]| match value {
+        [Item::Param(n)] | [Item::Param(n), Item::Code("::"), ..] => Some(*n),
+        _ => None,
+    };
+    let mut found = Vec::new();
+    // `INSERT INTO t (a, b) SELECT $1, $2 [FROM …]`: the select list's items, in order.
+    if items.get(close + 1).is_some_and(|t| t.is("select")) {
+        let rest = &items[close + 2..];
+        let mut depth = 0i32;
+        let end = rest
+            .iter()
+            .position(|t| {
+                if t.is("(") || t.is("[") {
+                    depth += 1;
+                } else if t.is(")") || t.is("]") {
+                    depth -= 1;
+                }
+                depth <= 0
+                    && ["from", "where", "union", "returning", "on", "group", "order", "limit"]
+                        .iter()
+                        .any(|w| t.is(w))
+            })
+            .unwrap_or(rest.len());
+        for (value, column) in split_top_level(&rest[..end]).into_iter().zip(&columns) {
+            if let (Some(n), Some(column)) = (plain_param(value), column) {
+                found.push((n, column.clone()));
+            }
+        }
+        return found;
+    }
     if !items.get(close + 1).is_some_and(|t| t.is("values")) {
         return Vec::new();
     }
-    let mut found = Vec::new();
     let mut at = close + 2;
     while items.get(at).is_some_and(|t| t.is("(")) {
         let Some(end) = tuple_end(items, at) else { break };
         for (value, column) in split_top_level(&items[at + 1..end]).into_iter().zip(&columns) {
-            let plain = matches!(value, [Item::Param(_)] | [Item::Param(_), Item::Code("::"), ..]);
-            if let (true, Item::Param(n), Some(column)) = (plain, value[0], column) {
+            if let (Some(n), Some(column)) = (plain_param(value), column) {
                 found.push((n, column.clone()));
             }
         }

@@ -264,6 +264,35 @@ pub fn has_query_header(text: &str) -> bool {
     scan(text).is_ok_and(|tokens| tokens.iter().any(|t| header_text(&source, t).is_some()))
 }
 
+/// The schema part of a file that is named as schema and as queries (sqlc's layout with one
+/// folder for both): its text with every headed query (header to `;`) blanked out, newlines
+/// kept, so what remains (the statements without a header) reports errors at its own lines.
+pub fn schema_part(text: &str) -> String {
+    let source = SourceFile::new("", text);
+    let Ok(tokens) = scan(text) else {
+        return text.to_string();
+    };
+    let mut out = text.as_bytes().to_vec();
+    let headers: Vec<usize> = (0..tokens.len())
+        .filter(|&i| header_text(&source, &tokens[i]).is_some())
+        .collect();
+    for (n, &h) in headers.iter().enumerate() {
+        let next = headers.get(n + 1).copied().unwrap_or(tokens.len());
+        let body = &tokens[h + 1..next];
+        let end = body.iter().find(|t| t.kind == TokenKind::Semicolon).map_or_else(
+            || body.last().map_or(tokens[h].span.end, |t| t.span.end),
+            |t| t.span.end,
+        );
+        for byte in &mut out[tokens[h].span.start..end] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    }
+    // Every byte of a blanked span became an ASCII space, so the text is still UTF-8.
+    String::from_utf8(out).expect("blanked bytes are ASCII spaces")
+}
+
 fn stray_warning(source: &SourceFile, span: Range<usize>) -> Diagnostic {
     Diagnostic::at(source, span, "statement without a query header is skipped")
         .with_help("give it a header line like `-- name: <name> :<kind>` above it to generate a function, or move it to the schema")
@@ -534,21 +563,35 @@ impl Rewriter<'_> {
 #[derive(Default)]
 struct Params {
     list: Vec<ParamDef>,
+    /// Which `$n` the statement writes itself (`positional[n - 1]`), so named ones skip them.
+    positional: Vec<bool>,
 }
 
 impl Params {
-    /// The `$n` of named parameter `name`, added on first sight.
+    /// The `$n` of named parameter `name`, added on first sight at the lowest number no `$n`
+    /// of the statement and no other named parameter holds (sqlc's numbering).
     fn named(&mut self, name: &str, nullable: bool, span: &Range<usize>) -> usize {
-        let index = match self.list.iter().position(|p| p.name == name) {
+        let written = |i: usize| self.positional.get(i).copied().unwrap_or(false);
+        let found = (0..self.list.len()).find(|&i| !written(i) && self.list[i].name == name);
+        let index = match found {
             Some(i) => i,
             None => {
-                self.list.push(ParamDef {
+                let def = ParamDef {
                     name: name.to_string(),
                     nullable: false,
                     span: span.clone(),
                     column: None,
-                });
-                self.list.len() - 1
+                };
+                match (0..self.list.len()).find(|&i| !written(i) && self.list[i].name.is_empty()) {
+                    Some(i) => {
+                        self.list[i] = def;
+                        i
+                    }
+                    None => {
+                        self.list.push(def);
+                        self.list.len() - 1
+                    }
+                }
             }
         };
         self.list[index].nullable |= nullable;
@@ -598,20 +641,33 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
         offset_map: vec![(0, span.start)],
         copied_to: span.start,
     };
-    let mut params = Params::default();
-    // Named parameters mixed with `$n` ones are numbered after the highest `$n`, as sqlc does.
-    let highest_positional = statement
+    // Named parameters mixed with `$n` ones take the numbers no `$n` uses, lowest first, as
+    // sqlc numbers them: `$1, @version, $3` makes `@version` `$2`.
+    let written: Vec<usize> = statement
         .iter()
         .filter_map(|t| match t.kind {
             TokenKind::Param(ParamRef::Positional(n)) => Some(n as usize),
             _ => None,
         })
-        .max()
-        .unwrap_or(0);
+        .collect();
+    let highest_positional = written.iter().copied().max().unwrap_or(0);
+    let mut params = Params {
+        list: Vec::with_capacity(highest_positional),
+        positional: vec![false; highest_positional],
+    };
+    for &n in &written {
+        params.positional[n - 1] = true;
+    }
     if let Some(first) = statement.first() {
         for n in 1..=highest_positional {
+            // Unwritten numbers keep an empty name until a named parameter takes them.
+            let name = if params.positional[n - 1] {
+                format!("p{n}")
+            } else {
+                String::new()
+            };
             params.list.push(ParamDef {
-                name: format!("p{n}"),
+                name,
                 nullable: false,
                 span: first.span.clone(),
                 column: None,
@@ -678,15 +734,27 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
         }
         i += 1;
     }
-    let mut params = params.list;
+    let Params {
+        list: mut params,
+        positional: written_at,
+    } = params;
     if positional.is_some() {
         let names = crate::param_names::infer(text, statement, highest_positional);
-        let taken: Vec<String> = params[highest_positional..].iter().map(|p| p.name.clone()).collect();
-        for (param, name) in params.iter_mut().zip(names) {
+        let named_names: Vec<String> = (0..params.len())
+            .filter(|&i| !written_at.get(i).copied().unwrap_or(false))
+            .map(|i| params[i].name.clone())
+            .collect();
+        for (i, name) in names.into_iter().enumerate() {
             // A named parameter keeps its name; the positional one falls back to `p<n>`.
-            if !taken.contains(&name) {
-                param.name = name;
+            if written_at[i] && !named_names.contains(&name) {
+                params[i].name = name;
             }
+        }
+    }
+    // A number neither written nor taken by a named parameter (`$1, $3`) keeps `p<n>`.
+    for (i, param) in params.iter_mut().enumerate() {
+        if param.name.is_empty() {
+            param.name = format!("p{}", i + 1);
         }
     }
     let mut sql = out.sql;
@@ -941,7 +1009,7 @@ mod tests {
     }
 
     #[test]
-    fn named_parameters_mixed_with_positional_ones_come_after_the_highest() {
+    fn named_parameters_mixed_with_positional_ones_take_the_free_numbers() {
         let q = &parse("-- name: a :one\nSELECT * FROM t WHERE id = $2 AND name = @name AND x = $1 AND y = :y")
             .unwrap()
             .queries[0];
@@ -951,6 +1019,19 @@ mod tests {
         );
         let names: Vec<_> = q.params.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["x", "id", "name", "y"]);
+        // Numbers no `$n` uses go to named parameters first.
+        let q = &parse("-- name: a :exec\nINSERT INTO t (a, b, c, d) SELECT $1, @b::text, $3, $4 WHERE @b <> ''")
+            .unwrap()
+            .queries[0];
+        assert_eq!(
+            q.sql,
+            "INSERT INTO t (a, b, c, d) SELECT $1, $2::text, $3, $4 WHERE $2 <> ''"
+        );
+        let names: Vec<_> = q.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "d"]);
+        let q = &parse("-- name: a :one\nSELECT $1, $3").unwrap().queries[0];
+        assert_eq!(q.params.len(), 3);
+        assert_eq!(q.params[1].name, "p2");
         // An inferred name that a named parameter holds falls back to `p<n>`.
         let q = &parse("-- name: a :one\nSELECT * FROM t WHERE id = $1 AND @id::int > 0")
             .unwrap()

@@ -34,6 +34,12 @@ enum Paths {
     Many(Vec<PathBuf>),
 }
 
+impl Default for Paths {
+    fn default() -> Self {
+        Paths::Many(Vec::new())
+    }
+}
+
 impl Paths {
     fn list(&self) -> Vec<PathBuf> {
         match self {
@@ -57,10 +63,17 @@ struct File {
 struct Entry {
     #[serde(default = "postgresql")]
     engine: String,
+    /// Optional: an entry whose queries need no tables (sqlc allows that too).
+    #[serde(default)]
     schema: Paths,
     queries: Paths,
     /// v1: the Go package name.
     name: Option<String>,
+    /// v1: the Go output folder (the package name when `name` is absent).
+    path: Option<String>,
+    /// v1 keeps the Go options on the entry itself.
+    #[serde(flatten)]
+    go_v1: GoGen,
     #[serde(default)]
     gen: Gen,
 }
@@ -74,9 +87,46 @@ struct Gen {
     go: Option<GoGen>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The Go options quarry reads: the package name, and the ones sqlc rejects a file for when
+/// they are invalid, so a file sqlc refuses is refused here too.
+#[derive(Debug, Default, Deserialize)]
 struct GoGen {
     package: Option<String>,
+    out: Option<String>,
+    sql_package: Option<String>,
+    sql_driver: Option<String>,
+    query_parameter_limit: Option<i64>,
+}
+
+impl GoGen {
+    /// sqlc's own checks of these options (its `opts` package), with its wording.
+    fn validate(&self) -> Result<(), String> {
+        if let Some(package) = self.sql_package.as_deref().filter(|p| !p.is_empty()) {
+            if !["pgx/v4", "pgx/v5", "database/sql"].contains(&package) {
+                return Err(format!(
+                    "unknown SQL package `{package}` (sql_package): sqlc accepts pgx/v4, pgx/v5 and database/sql"
+                ));
+            }
+        }
+        if let Some(driver) = self.sql_driver.as_deref().filter(|d| !d.is_empty()) {
+            let known = [
+                "github.com/jackc/pgx/v4",
+                "github.com/jackc/pgx/v5",
+                "github.com/lib/pq",
+                "github.com/go-sql-driver/mysql",
+            ];
+            if !known.contains(&driver) {
+                return Err(format!(
+                    "unknown SQL driver `{driver}` (sql_driver): sqlc accepts {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        if self.query_parameter_limit.is_some_and(|l| l < 0) {
+            return Err("query_parameter_limit must not be negative".into());
+        }
+        Ok(())
+    }
 }
 
 /// One PostgreSQL entry of the project.
@@ -142,6 +192,14 @@ impl Project {
                 ));
                 continue;
             }
+            let go = entry.gen.go.as_ref().unwrap_or(&entry.go_v1);
+            if let Err(why) = go.validate().and_then(|()| entry.go_v1.validate()) {
+                return Err(Error::Config(format!(
+                    "{}: entry {}: invalid Go options: {why}",
+                    path.display(),
+                    i + 1
+                )));
+            }
             let mut module = module_name(entry);
             let taken = |m: &str| packages.iter().any(|p| p.module == m);
             if taken(&module) {
@@ -153,11 +211,12 @@ impl Project {
             }
             let mut config = Config::new();
             config.sqlc_syntax(true);
-            for q in entry.queries.list() {
-                config.queries(base.join(q));
+            let at = |key: &str| format!("{}: entry {}, `{key}`", path.display(), i + 1);
+            for q in expand(base, &entry.queries.list(), &at("queries"), &mut skipped)? {
+                config.queries(q);
             }
-            for s in entry.schema.list() {
-                config.schema(base.join(s));
+            for s in expand(base, &entry.schema.list(), &at("schema"), &mut skipped)? {
+                config.schema(s);
             }
             packages.push(Package { module, config });
         }
@@ -179,8 +238,17 @@ impl Project {
     pub fn write_to(&self, dir: impl AsRef<Path>) -> Result<WriteReport, Error> {
         let dir = dir.as_ref();
         let mut generated = Vec::new();
+        // Every entry's problems in one run; a configuration or environment error stops at once.
+        let mut problems = Vec::new();
         for package in &self.packages {
-            generated.push(package.config.run(&Layout::Files)?);
+            match package.config.run(&Layout::Files) {
+                Ok(output) => generated.push(output),
+                Err(Error::Diagnostics(mut diagnostics)) => problems.append(&mut diagnostics),
+                Err(other) => return Err(other),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Diagnostics(problems));
         }
         let mut report = write_files(dir, &[self.root_module()])?;
         for (package, output) in self.packages.iter().zip(generated) {
@@ -229,7 +297,68 @@ impl Project {
     }
 }
 
-/// `gen.go.package`, v1 `name`, or the first queries path's stem, in snake_case.
+/// The paths an entry names, relative to the sqlc file's folder, with patterns expanded as
+/// sqlc expands them (Go's `filepath.Glob`: `*`, `?` and `[…]` within one path component, so
+/// `**` is `*`), sorted. A path that does not exist is a configuration error; a pattern that
+/// matches nothing is reported in `notes` (sqlc says nothing).
+fn expand(base: &Path, paths: &[PathBuf], at: &str, notes: &mut Vec<String>) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for path in paths {
+        let text = path.to_string_lossy();
+        if !text.contains(['*', '?', '[', ']']) {
+            let full = base.join(path);
+            if !full.exists() {
+                return Err(Error::Config(format!("{at}: `{}` does not exist", full.display())));
+            }
+            out.push(full);
+            continue;
+        }
+        let mut matches = vec![base.to_path_buf()];
+        for component in path.components() {
+            let part = component.as_os_str().to_string_lossy();
+            if !part.contains(['*', '?', '[', ']']) {
+                matches = matches
+                    .into_iter()
+                    .map(|m| m.join(&*part))
+                    .filter(|m| m.exists())
+                    .collect();
+                continue;
+            }
+            let pattern = glob::Pattern::new(&part)
+                .map_err(|e| Error::Config(format!("{at}: `{text}` is not a valid pattern: {e}")))?;
+            let mut next = Vec::new();
+            for dir in matches.iter().filter(|m| m.is_dir()) {
+                let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+                for entry in entries {
+                    let entry = entry.map_err(|e| Error::io(dir, e))?;
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    // As in Go, a leading `.` is matched only by a pattern that starts with one.
+                    if pattern.matches(&name) && (!name.starts_with('.') || part.starts_with('.')) {
+                        next.push(entry.path());
+                    }
+                }
+            }
+            next.sort();
+            matches = next;
+        }
+        // As sqlc: folders, and `.sql` files other than down migrations.
+        matches.retain(|m| {
+            let name = m
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            m.is_dir() || (name.ends_with(".sql") && !name.ends_with(".down.sql"))
+        });
+        if matches.is_empty() {
+            notes.push(format!("{at}: the pattern `{text}` matches no file"));
+        }
+        out.extend(matches);
+    }
+    Ok(out)
+}
+
+/// `gen.go.package`, v1 `name`, the base of `gen.go.out` (v1 `path`), or the first queries
+/// path's stem, in snake_case.
 fn module_name(entry: &Entry) -> String {
     let from_path = || {
         let first = entry.queries.list().into_iter().next()?;
@@ -240,12 +369,17 @@ fn module_name(entry: &Entry) -> String {
         };
         Some(stem?.to_string_lossy().into_owned())
     };
-    let name = entry
-        .gen
-        .go
-        .as_ref()
+    // sqlc names the package after the output folder when no name is given.
+    let out_folder = |out: Option<&String>| {
+        let base = Path::new(out?).file_name()?.to_string_lossy().into_owned();
+        (!base.is_empty() && base != ".").then_some(base)
+    };
+    let go = entry.gen.go.as_ref();
+    let name = go
         .and_then(|g| g.package.clone())
         .or_else(|| entry.name.clone())
+        .or_else(|| out_folder(go.and_then(|g| g.out.as_ref())))
+        .or_else(|| out_folder(entry.path.as_ref()))
         .or_else(from_path)
         .unwrap_or_else(|| "db".into());
     let module = heck::AsSnakeCase(name).to_string();

@@ -16,10 +16,15 @@ impl Config {
         let schema = self
             .schema_files()?
             .iter()
-            .filter(|p| !self.is_query_file(p))
             .map(|p| {
                 read_source(p).map(|mut file| {
-                    file.text = crate::migrations::up_part(&file.text);
+                    file.text = if self.is_query_file(p) {
+                        // Its queries are read as queries; the statements without a header
+                        // (DDL beside them, as sqlc reads such a file) are the schema.
+                        crate::parse::schema_part(&file.text)
+                    } else {
+                        crate::migrations::up_part(&file.text)
+                    };
                     file
                 })
             })
@@ -28,8 +33,9 @@ impl Config {
     }
 
     /// Whether a file that is named as schema and as queries (sqlc projects often point both
-    /// at one folder) is a query file: it holds a `name:` header. Such a file is read as
-    /// queries only, never applied as schema; the others are schema only.
+    /// at one folder) is a query file: it holds a `name:` header. Its headed statements are
+    /// read as queries and never applied as schema; its other statements are schema. A file
+    /// without a header is schema only.
     fn is_query_file(&self, path: &Path) -> bool {
         let Ok(canonical) = path.canonicalize() else {
             return false;
@@ -101,7 +107,9 @@ impl Config {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         let mut modules: HashMap<String, String> = HashMap::new();
-        for path in self.query_paths()? {
+        let paths = self.query_paths()?;
+        let names = module_names(&paths);
+        for (path, module) in paths.into_iter().zip(names) {
             let source = match read_source(&path) {
                 Ok(source) => source,
                 Err(Error::Diagnostics(mut located)) => {
@@ -110,7 +118,6 @@ impl Config {
                 }
                 Err(other) => return Err(other),
             };
-            let module = heck::AsSnakeCase(path.file_stem().unwrap_or_default().to_string_lossy()).to_string();
             if let Err(e) = check_module_name(&source, &module, &modules) {
                 errors.push(e);
                 continue;
@@ -123,6 +130,24 @@ impl Config {
         }
         Ok((files, errors))
     }
+}
+
+/// Each query file's module: its stem in snake_case, or, where files of several folders
+/// share a stem (`users/queries.sql`, `orders/queries.sql`), `<folder>_<stem>` for each of them.
+fn module_names(paths: &[PathBuf]) -> Vec<String> {
+    let snake = |s: &std::ffi::OsStr| heck::AsSnakeCase(s.to_string_lossy()).to_string();
+    let stems: Vec<String> = paths.iter().map(|p| snake(p.file_stem().unwrap_or_default())).collect();
+    stems
+        .iter()
+        .zip(paths)
+        .map(|(stem, path)| {
+            let shared = stems.iter().filter(|s| *s == stem).count() > 1;
+            match path.parent().and_then(Path::file_name).filter(|_| shared) {
+                Some(folder) => format!("{}_{stem}", snake(folder)),
+                None => stem.clone(),
+            }
+        })
+        .collect()
 }
 
 fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, String>) -> Result<(), Diagnostic> {

@@ -63,6 +63,22 @@ pub(super) fn map(ty: &Type, settings: &TypeSettings) -> Option<Result<RustType,
         Type::MACADDR8 => RustType::copy(ty, format!("{TYPES}::MacAddr8")),
         Type::BIT | Type::VARBIT => RustType::by_ref(ty, "::quarry::bit_vec::BitVec"),
         Type::PG_LSN => RustType::copy(ty, format!("{TYPES}::PgLsn")),
+        Type::XID => RustType::copy(ty, format!("{TYPES}::Xid")),
+        Type::XID8 => RustType::copy(ty, format!("{TYPES}::Xid8")),
+        Type::CID => RustType::copy(ty, format!("{TYPES}::Cid")),
+        Type::TID => RustType::copy(ty, format!("{TYPES}::Tid")),
+        Type::VOID => RustType::copy(ty, format!("{TYPES}::Void")),
+        Type::REGCLASS
+        | Type::REGTYPE
+        | Type::REGPROC
+        | Type::REGPROCEDURE
+        | Type::REGOPER
+        | Type::REGOPERATOR
+        | Type::REGCONFIG
+        | Type::REGDICTIONARY
+        | Type::REGNAMESPACE
+        | Type::REGROLE
+        | Type::REGCOLLATION => RustType::copy(ty, format!("{TYPES}::RegOid")),
         Type::POINT => return Some(geo("Point")),
         Type::BOX => return Some(geo("Rect")),
         Type::PATH => return Some(geo("LineString")),

@@ -1,6 +1,7 @@
 //! The Rust side of PostgreSQL types: re-exports from `postgres-types` plus quarry's own
 //! types for what it does not cover (ranges, multiranges, `interval`, `timetz`, `money`,
-//! `macaddr`/`macaddr8`, `xml`, `tsvector`, `tsquery`, multi-dimensional arrays).
+//! `macaddr`/`macaddr8`, `xml`, `tsvector`, `tsquery`, multi-dimensional arrays, and the system
+//! types `xid`, `xid8`, `cid`, `tid`, `reg*` and `void`).
 //!
 //! `docs/types.md` has the full PostgreSQL → Rust table. Every type here implements
 //! [`ToSql`] and [`FromSql`], so it can also be named in a type override.
@@ -8,6 +9,7 @@
 mod array;
 mod range;
 mod scalar;
+mod system;
 mod text_search;
 #[doc(hidden)]
 pub mod user;
@@ -15,6 +17,7 @@ pub mod user;
 pub use array::{Array, ArrayIter, Dimension};
 pub use range::{Bound, Multirange, Range};
 pub use scalar::{Interval, MacAddr, MacAddr8, Money, TimeTz, Xml};
+pub use system::{Cid, RegOid, Tid, Void, Xid, Xid8};
 pub use text_search::{TsQuery, TsQueryItem, TsVector, TsVectorLexeme};
 
 pub use postgres_types::{Date, FromSql, IsNull, Json, Kind, PgLsn, Timestamp, ToSql, Type, WrongType};
