@@ -77,3 +77,17 @@ VALUES (:feeling, :currency?, :rank, :mail?, :contact?, :contacts);
 
 -- name: count_scalars :one
 SELECT count(*) AS rows, count(t) AS texts, sum(i8) AS total FROM scalars;
+
+-- Geometric types: quarry's own, exact (`.geo_types(true)` maps point, box, path to geo-types).
+-- name: echo_geometry :one
+SELECT :p::point AS p, :l::line AS l, :s::lseg AS s, :b::box AS b, :path::path AS path,
+       :poly::polygon AS poly, :c::circle AS c;
+
+-- System types real queries meet: reg* oids, tuple and transaction ids.
+-- name: system_values :one
+SELECT :rel::regclass AS rel, ctid, xmin, cmin, pg_current_xact_id() AS xid8
+FROM scalars WHERE id = :id;
+
+-- A function returning void (sqlc projects lock with it as `:one` or `:exec`).
+-- name: advisory_lock :one
+SELECT pg_advisory_xact_lock(:key);

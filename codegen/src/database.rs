@@ -82,7 +82,18 @@ async fn load_schema(client: &Client, schema: &[SourceFile], progress: &Listener
                     .await
                     .map_err(|e| schema_error(file, statement.start, &e))?;
             }
+            // pg_dump writes `CREATE SCHEMA public;`, which every fresh database already has.
+            let creates_public = || {
+                let words: Vec<String> = sql
+                    .split_whitespace()
+                    .map(|w| w.trim_end_matches(';').to_ascii_lowercase())
+                    .collect();
+                words == ["create", "schema", "public"]
+            };
             if let Err(e) = result {
+                if e.code() == Some(&SqlState::DUPLICATE_SCHEMA) && creates_public() {
+                    continue;
+                }
                 return Err(schema_error(file, statement.start, &e));
             }
         }

@@ -115,13 +115,13 @@ fn unique_field(field: &str, taken: impl Fn(&str) -> bool) -> String {
 /// structs, in column order) that repeat a name get `_2`, `_3`, ….
 fn suffix_embedded_duplicates(columns: &mut [Column], embeds: &mut [crate::model::Embed]) {
     let mut taken: Vec<String> = Vec::new();
-    for i in 0..columns.len() {
+    for (i, column) in columns.iter_mut().enumerate() {
         if let Some(embed) = embeds.iter_mut().find(|e| e.first == i) {
             embed.field = unique_field(&embed.field, |f| taken.iter().any(|t| t == f));
             taken.push(embed.field.clone());
         } else if !embeds.iter().any(|e| (e.first..e.first + e.len).contains(&i)) {
-            columns[i].field = unique_field(&columns[i].field, |f| taken.iter().any(|t| t == f));
-            taken.push(columns[i].field.clone());
+            column.field = unique_field(&column.field, |f| taken.iter().any(|t| t == f));
+            taken.push(column.field.clone());
         }
     }
 }
@@ -258,7 +258,7 @@ fn resolve_query(
                 .map_err(|e| input.unsupported(format!("column `{}`", column.name()), e))?,
         };
         let (nullable, reason) = (verdict.nullable, verdict.reason);
-        let mut field = heck::AsSnakeCase(column.name()).to_string();
+        let mut field = crate::naming::snake(column.name());
         let several = statement.columns().len() > 1;
         if several && (column.name() == "?column?" || !usable_ident(&field)) {
             return Err(input.at_name(
@@ -351,13 +351,13 @@ fn resolve_query(
         _ => None,
     };
     let (line, _) = source.line_col(query.name_span.start);
-    let fn_name = heck::AsSnakeCase(&query.name).to_string();
+    let fn_name = crate::naming::snake(&query.name);
     Ok((
         Query {
             companion_fns: companion_fns(&fn_name, query, &columns),
             copy_sql,
             fn_name,
-            row_name: format!("{}Row", heck::AsUpperCamelCase(&query.name)),
+            row_name: format!("{}Row", crate::naming::camel(&query.name)),
             kind: query.kind,
             docs: query.docs.clone(),
             sql_written: source.text[query.sql_span.clone()].to_string(),
@@ -381,7 +381,7 @@ fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result
                 .resolve(ty)
                 .map_err(|e| input.unsupported(format!("parameter `{}`", def.name), e))?,
         };
-        let name = heck::AsSnakeCase(&def.name).to_string();
+        let name = crate::naming::snake(&def.name);
         if !usable_ident(&name) {
             return Err(Diagnostic::at(
                 input.source,
@@ -454,7 +454,7 @@ fn companion_clashes(source: &SourceFile, defs: &[QueryDef], queries: &[Query]) 
             };
             let def = defs
                 .iter()
-                .find(|d| heck::AsSnakeCase(&d.name).to_string() == queries[other].fn_name);
+                .find(|d| crate::naming::snake(&d.name) == queries[other].fn_name);
             let span = def.map_or(0..0, |d| d.name_span.clone());
             errors.push(
                 Diagnostic::at(

@@ -42,6 +42,7 @@ pub mod inline;
 pub mod introspect;
 pub mod migrations;
 pub mod model;
+pub mod naming;
 pub mod nullability;
 pub mod param_names;
 pub mod parse;

@@ -111,7 +111,7 @@ pub fn infer(text: &str, tokens: &[Token], count: usize) -> Vec<String> {
 fn column_name(item: Item<'_>) -> Option<String> {
     let text = item.text()?;
     if let Some(quoted) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        let name = heck::AsSnakeCase(quoted.replace("\"\"", "\"")).to_string();
+        let name = crate::naming::snake(&quoted.replace("\"\"", "\""));
         return usable(&name).then_some(name);
     }
     let name = text.to_ascii_lowercase();
@@ -164,6 +164,68 @@ fn from_context(items: &[Item<'_>], i: usize) -> Option<String> {
     let qualified = items.get(j + 1).is_some_and(|t| t.is("."));
     let target = if qualified { items.get(j + 2).copied() } else { after };
     (j > start).then_some(target).flatten().and_then(column_name)
+}
+
+/// For each parameter `$1..=$count`, whether the SQL tests it for NULL, which makes it an
+/// optional filter the caller must be able to leave out (`Option<T>`): `$1 IS [NOT] NULL`,
+/// `$1 ISNULL` / `NOTNULL`, `$1 IS [NOT] DISTINCT FROM …`, `… IS [NOT] DISTINCT FROM $1`, and
+/// `COALESCE($1, …)` — a cast on the parameter (`$1::text[]`, `$1::varchar(20)`) is looked past.
+/// sqlc code writes `(@status::text IS NULL OR status = @status)` for "no filter".
+pub fn null_tested(text: &str, tokens: &[Token], count: usize) -> Vec<bool> {
+    let items = items(text, tokens);
+    let mut tested = vec![false; count];
+    for (i, item) in items.iter().enumerate() {
+        let Item::Param(n) = *item else { continue };
+        let before = |k: usize| i.checked_sub(k).map(|j| items[j]);
+        let after_cast = skip_cast(&items, i + 1);
+        let at = |k: usize| items.get(after_cast + k).copied();
+        let tests_after = at(0).is_some_and(|t| t.is("isnull") || t.is("notnull"))
+            || at(0).is_some_and(|t| t.is("is")) && {
+                let k = usize::from(at(1).is_some_and(|t| t.is("not")));
+                at(1 + k).is_some_and(|t| t.is("null") || t.is("distinct"))
+            };
+        let distinct_before = before(1).is_some_and(|t| t.is("from"))
+            && before(2).is_some_and(|t| t.is("distinct"))
+            && (before(3).is_some_and(|t| t.is("is")) || before(4).is_some_and(|t| t.is("is")));
+        let coalesce_first = before(1).is_some_and(|t| t.is("(")) && before(2).is_some_and(|t| t.is("coalesce"));
+        if tests_after || distinct_before || coalesce_first {
+            if let Some(slot) = tested.get_mut(n as usize - 1) {
+                *slot = true;
+            }
+        }
+    }
+    tested
+}
+
+/// The index after a `::type` cast starting at `at` (type names of several words, a length
+/// `(n)` or `(p, s)`, array brackets), or `at` when there is none.
+fn skip_cast(items: &[Item<'_>], mut at: usize) -> usize {
+    while items.get(at).is_some_and(|t| t.is("::")) {
+        at += 1;
+        while let Some(item) = items.get(at) {
+            let word = item.text().unwrap_or("");
+            let is_name = word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '"')
+                && !["is", "isnull", "notnull", "and", "or", "then", "as", "from"]
+                    .iter()
+                    .any(|k| item.is(k));
+            if is_name || word == "." || word == "[" || word == "]" {
+                at += 1;
+            } else if word == "(" {
+                // A type modifier: digits and commas up to `)`.
+                let end = items[at + 1..].iter().position(|t| {
+                    !t.text()
+                        .is_some_and(|w| w == "," || w.chars().all(|c| c.is_ascii_digit()))
+                });
+                match end.map(|e| at + 1 + e) {
+                    Some(close) if items[close].is(")") => at = close + 1,
+                    _ => break,
+                }
+            } else {
+                break;
+            }
+        }
+    }
+    at
 }
 
 /// A table column a parameter is written into: `(table name parts, column)`.
@@ -345,6 +407,39 @@ fn split_top_level<'i, 'a>(items: &'i [Item<'a>]) -> Vec<&'i [Item<'a>]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tested(sql: &str) -> Vec<bool> {
+        let tokens = crate::scan::scan(sql).unwrap();
+        null_tested(sql, &tokens, 3)
+    }
+
+    #[test]
+    fn parameters_tested_for_null_are_optional() {
+        assert_eq!(
+            tested("SELECT * FROM t WHERE ($1::text IS NULL OR s = $1) AND id = $2"),
+            [true, false, false]
+        );
+        assert_eq!(
+            tested("SELECT * FROM t WHERE ($1::bigint[] IS NULL OR id = ANY($1))"),
+            [true, false, false]
+        );
+        assert_eq!(
+            tested("SELECT * FROM t WHERE $2::varchar(20) IS NOT NULL AND $1 ISNULL"),
+            [true, true, false]
+        );
+        assert_eq!(
+            tested("SELECT * FROM t WHERE a IS DISTINCT FROM $1 OR $2 IS NOT DISTINCT FROM b"),
+            [true, true, false]
+        );
+        assert_eq!(
+            tested("SELECT coalesce($1, a), coalesce(b, $2) FROM t WHERE $3 = 1"),
+            [true, false, false]
+        );
+        assert_eq!(
+            tested("SELECT * FROM t WHERE a IS NULL AND b = $1"),
+            [false, false, false]
+        );
+    }
 
     fn names(sql: &str) -> Vec<String> {
         let tokens = crate::scan::scan(sql).unwrap();

@@ -181,7 +181,8 @@ pub struct NullOverride {
 pub struct ParamDef {
     /// `title` for `:title`, `p1` for `$1`.
     pub name: String,
-    /// Written `:name?` at least once.
+    /// Written `:name?` at least once, or tested for NULL by the SQL (`:p IS NULL`, see
+    /// [`crate::param_names::null_tested`]).
     pub nullable: bool,
     /// First occurrence.
     pub span: Range<usize>,
@@ -218,7 +219,7 @@ pub fn parse_file_with(source: SourceFile, module: String, syntax: Syntax) -> Re
     for section in sections {
         match parse_section(&source, &tokens, section, syntax) {
             Ok(query) => {
-                let key = heck::AsSnakeCase(&query.name).to_string();
+                let key = crate::naming::snake(&query.name);
                 if let Some(first) = seen.get(&key) {
                     let (line, _) = source.line_col(first.start);
                     errors.push(
@@ -241,8 +242,10 @@ pub fn parse_file_with(source: SourceFile, module: String, syntax: Syntax) -> Re
         }
     }
     if queries.is_empty() && errors.is_empty() && syntax == Syntax::Quarry {
+        // Pointed at the first statement when there is one: it is what lacks a header.
+        let at = strays.first().cloned().unwrap_or(0..0);
         errors.push(
-            Diagnostic::at(&source, 0..0, "no queries in this file")
+            Diagnostic::at(&source, at, "no queries in this file")
                 .with_help("start each query with a header like `-- name: list_tasks :many`, or move the file out of the queries folder"),
         );
     }
@@ -521,7 +524,7 @@ fn validate_name(source: &SourceFile, name: &str, span: Range<usize>) -> Result<
             ),
         );
     }
-    let snake = heck::AsSnakeCase(name).to_string();
+    let snake = crate::naming::snake(name);
     if matches!(snake.as_str(), "self" | "super" | "crate") {
         return Err(Diagnostic::at(
             source,
@@ -759,6 +762,13 @@ fn rewrite_params(source: &SourceFile, statement: &[Token], span: &Range<usize>)
     }
     let mut sql = out.sql;
     sql.push_str(&text[out.copied_to..span.end]);
+    // A parameter the SQL tests for NULL is an optional filter: `Option<T>`, in both syntaxes.
+    if let Some(tokens) = (!params.is_empty()).then(|| scan(&sql).ok()).flatten() {
+        let tested = crate::param_names::null_tested(&sql, &tokens, params.len());
+        for (param, tested) in params.iter_mut().zip(tested) {
+            param.nullable |= tested;
+        }
+    }
     // Only sqlc-style parameters take a target column's nullability: skip the re-scan without them.
     let sqlc_style = params.iter().any(|p| p.sqlc_style(text));
     if let Some(tokens) = sqlc_style.then(|| scan(&sql).ok()).flatten() {

@@ -188,7 +188,7 @@ impl Snapshot {
                 let def = file
                     .queries
                     .iter()
-                    .find(|d| heck::AsSnakeCase(&d.name).to_string() == query.fn_name);
+                    .find(|d| crate::naming::snake(&d.name) == query.fn_name);
                 if let Some(def) = def {
                     query.line = file.source.line_col(def.name_span.start).0;
                 }
@@ -214,7 +214,7 @@ impl Snapshot {
                 let Some(def) = file
                     .queries
                     .iter()
-                    .find(|d| heck::AsSnakeCase(&d.name).to_string() == query.fn_name)
+                    .find(|d| crate::naming::snake(&d.name) == query.fn_name)
                 else {
                     continue;
                 };

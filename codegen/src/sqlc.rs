@@ -395,11 +395,105 @@ fn module_name(entry: &Entry) -> String {
 mod tests {
     use super::*;
 
+    /// Every path the tests' sqlc files name, so loading finds them.
+    const FILES: [&str; 7] = [
+        "sql/query/q.sql",
+        "sql/schema/s.sql",
+        "q2.sql",
+        "s2.sql",
+        "s.sql",
+        "q.sql",
+        "Queries/UserQueries.sql",
+    ];
+
     fn load(name: &str, text: &str) -> Project {
         let dir = tempfile::tempdir().unwrap();
+        for file in FILES.iter().chain(&["m1/1.sql", "m2/1.sql"]) {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         Project::load(&path).unwrap()
+    }
+
+    fn load_error(text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sqlc.yaml");
+        std::fs::write(dir.path().join("q.sql"), "").unwrap();
+        std::fs::write(&path, text).unwrap();
+        Project::load(&path).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn paths_and_patterns() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in [
+            "swo/a/queries.sql",
+            "swo/b/queries.sql",
+            "swo/b/notes.md",
+            "swo/.hidden/queries.sql",
+            "s.sql",
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let mut notes = Vec::new();
+        let found = expand(
+            dir.path(),
+            &["swo/*/queries.sql".into(), "swo/**".into()],
+            "at",
+            &mut notes,
+        )
+        .unwrap();
+        let found: Vec<_> = found
+            .iter()
+            .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            ["swo/a/queries.sql", "swo/b/queries.sql", "swo/a", "swo/b"],
+            "Go's Glob: `**` is `*`, no dot files"
+        );
+        assert!(notes.is_empty());
+        expand(dir.path(), &["none/*.sql".into()], "at", &mut notes).unwrap();
+        assert_eq!(notes, ["at: the pattern `none/*.sql` matches no file"]);
+        let e = expand(
+            dir.path(),
+            &["missing.sql".into()],
+            "sqlc.yaml: entry 1, `schema`",
+            &mut notes,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, Error::Config(_)),
+            "a bad path is configuration (exit 2): {e}"
+        );
+        assert!(e.to_string().contains("missing.sql` does not exist"), "{e}");
+    }
+
+    #[test]
+    fn go_options_sqlc_rejects_are_rejected() {
+        let entry = |go: &str| {
+            format!("version: \"2\"\nsql:\n  - engine: postgresql\n    queries: q.sql\n    gen:\n      go:\n        package: db\n{go}")
+        };
+        let e = load_error(&entry("        sql_package: pgx/5\n"));
+        assert!(e.contains("unknown SQL package `pgx/5`"), "{e}");
+        let e = load_error(&entry("        sql_driver: github.com/unknown/driver\n"));
+        assert!(e.contains("unknown SQL driver"), "{e}");
+        let e = load_error("version: \"1\"\npackages:\n  - name: db\n    path: go\n    queries: q.sql\n    query_parameter_limit: -1\n");
+        assert!(e.contains("query_parameter_limit must not be negative"), "{e}");
+    }
+
+    #[test]
+    fn module_from_the_out_folder_and_no_schema() {
+        let p = load(
+            "sqlc.yaml",
+            "version: \"2\"\nsql:\n  - engine: postgresql\n    queries: q.sql\n    gen:\n      go:\n        out: internal/store\n",
+        );
+        assert_eq!(p.packages[0].module, "store");
     }
 
     #[test]

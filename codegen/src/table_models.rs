@@ -84,7 +84,7 @@ impl TableModels {
                 ))
             })?;
             embeds.push(Embed {
-                field: heck::AsSnakeCase(&model).to_string(),
+                field: crate::naming::snake(&model),
                 model,
                 first,
                 len,
@@ -104,7 +104,7 @@ impl TableModels {
         }
         let mut name = struct_name(relation);
         if self.models.iter().any(|m| m.name == name) {
-            name = heck::AsUpperCamelCase(format!("{}_{}", relation.schema, relation.name)).to_string();
+            name = crate::naming::camel(&format!("{}_{}", relation.schema, relation.name));
         }
         self.models.push(TableModel {
             name: name.clone(),
@@ -154,49 +154,15 @@ fn full_table_at<'c>(catalog: &'c Catalog, origins: &Origins, at: usize) -> Opti
     matches.then_some((relation, len))
 }
 
-/// `authors` → `Author`, `categories` → `Category`, `public.order_items` → `OrderItem`; other
+/// `authors` → `Author`, `statuses` → `Status` (sqlc's singulars, [`crate::naming::singular`]),
+/// `public.order_items` → `OrderItem`; other
 /// schemas prefix theirs (`audit.events` → `AuditEvent`).
 fn struct_name(relation: &RelationByOid) -> String {
-    let singular = singular(&relation.name);
+    let singular = crate::naming::singular(&relation.name);
     let name = if relation.schema == "public" {
         singular
     } else {
         format!("{}_{singular}", relation.schema)
     };
-    heck::AsUpperCamelCase(name).to_string()
-}
-
-/// English singular of a table name's last word, for the common plurals.
-fn singular(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with("ies") && name.len() > 3 {
-        format!("{}y", &name[..name.len() - 3])
-    } else if ["sses", "shes", "ches", "xes"].iter().any(|s| lower.ends_with(s)) {
-        name[..name.len() - 2].to_string()
-    } else if lower.ends_with('s') && !lower.ends_with("ss") && !lower.ends_with("us") && name.len() > 1 {
-        name[..name.len() - 1].to_string()
-    } else {
-        name.to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::singular;
-
-    #[test]
-    fn singulars() {
-        let cases = [
-            ("authors", "author"),
-            ("categories", "category"),
-            ("addresses", "address"),
-            ("boxes", "box"),
-            ("status", "status"),
-            ("book_tags", "book_tag"),
-            ("person", "person"),
-        ];
-        for (plural, one) in cases {
-            assert_eq!(singular(plural), one);
-        }
-    }
+    crate::naming::camel(&name)
 }

@@ -512,3 +512,102 @@ async fn the_time_crate_and_geo_types_when_configured() {
     let row = round_trip::echo_geometry(&client, &p, &b, &path).await.unwrap();
     assert_eq!((row.p, row.b, row.path), (p, b, path));
 }
+
+/// Every built-in geometric type by default, exact (open and closed paths, `line` as `{A,B,C}`,
+/// `box` normalised to upper-right then lower-left), through parameters and back.
+#[tokio::test]
+async fn geometric_types_round_trip() {
+    use quarry::types::{Circle, Line, LineSegment, Path, PgBox, Point, Polygon};
+    let client = client().await;
+    let p = Point::new(1.5, -2.25);
+    let q = Point::new(-3.0, 4.0);
+    let open = Path {
+        closed: false,
+        points: vec![p, q, Point::new(0.0, 0.0)],
+    };
+    let poly = Polygon {
+        points: vec![p, q, Point::new(5.0, 5.0)],
+    };
+    let row = all_types::echo_geometry(
+        &client,
+        p,
+        Line {
+            a: 1.0,
+            b: -1.0,
+            c: 0.5,
+        },
+        LineSegment { start: p, end: q },
+        PgBox { high: q, low: p },
+        &open,
+        &poly,
+        Circle { center: q, radius: 2.5 },
+    )
+    .await
+    .unwrap();
+    assert_eq!(row.p, p);
+    assert_eq!(
+        row.l,
+        Line {
+            a: 1.0,
+            b: -1.0,
+            c: 0.5
+        }
+    );
+    assert_eq!(row.s, LineSegment { start: p, end: q });
+    // PostgreSQL keeps the upper-right corner first whatever order the corners came in.
+    assert_eq!(
+        row.b,
+        PgBox {
+            high: Point::new(1.5, 4.0),
+            low: Point::new(-3.0, -2.25)
+        }
+    );
+    assert_eq!(row.path, open);
+    assert_eq!(row.poly, poly);
+    assert_eq!(row.c, Circle { center: q, radius: 2.5 });
+    // The text form PostgreSQL shows agrees with what was decoded.
+    let text: String = client
+        .query_one("SELECT '[(1.5,-2.25),(-3,4),(0,0)]'::path::text", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(text, "[(1.5,-2.25),(-3,4),(0,0)]");
+}
+
+/// `regclass` and the other oid aliases, `ctid`, `xmin`, `cmin`, `xid8` and a `void` result.
+#[tokio::test]
+async fn system_types() {
+    use quarry::types::{RegOid, Void};
+    let mut client = client().await;
+    let id = insert(&client, &low()).await;
+    let oid: u32 = client
+        .query_one("SELECT 'scalars'::regclass::oid", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let row = all_types::system_values(&client, RegOid(oid), id).await.unwrap();
+    assert_eq!(row.rel, RegOid(oid));
+    let (ctid, xmin): (String, String) = {
+        let r = client
+            .query_one("SELECT ctid::text, xmin::text FROM scalars WHERE id = $1", &[&id])
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(format!("({},{})", row.ctid.block, row.ctid.offset), ctid);
+    assert_eq!(row.xmin.0.to_string(), xmin);
+    assert_eq!(row.cmin.0, 0);
+    assert!(row.xid8.is_some_and(|x| x.0 > u64::from(row.xmin.0) / 2));
+    let tx = client.transaction().await.unwrap();
+    assert_eq!(all_types::advisory_lock(&tx, 42).await.unwrap(), Some(Void));
+    let held: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 42",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(held, 1, "the lock is held inside the transaction");
+    tx.rollback().await.unwrap();
+}

@@ -121,8 +121,8 @@ fn has_query_column(model: &Model, key: &str) -> bool {
     let Some((query, column)) = key.split_once('.') else {
         return false;
     };
-    let fn_name = heck::AsSnakeCase(query).to_string();
-    let param = heck::AsSnakeCase(column).to_string();
+    let fn_name = crate::naming::snake(query);
+    let param = crate::naming::snake(column);
     model
         .modules
         .iter()

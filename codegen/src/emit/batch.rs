@@ -29,7 +29,7 @@ struct ParamsStruct {
 }
 
 fn params_struct(query: &Query) -> ParamsStruct {
-    let name = format_ident!("{}Params", heck::AsUpperCamelCase(&query.fn_name).to_string());
+    let name = format_ident!("{}Params", crate::naming::camel(&query.fn_name));
     let borrows = query.params.iter().any(|p| field_type(&p.ty.param).contains("'a"));
     let lifetime = borrows.then(|| quote!(<'a>));
     let fields = query.params.iter().map(|p| {

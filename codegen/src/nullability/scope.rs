@@ -7,6 +7,9 @@ use std::collections::HashSet;
 /// Prefix of the pseudo-relations holding `JOIN … USING` merged columns (never a user alias).
 pub const MERGED: &str = "\0using";
 
+/// The system columns every table has (and no view, CTE or subquery).
+const SYSTEM_COLUMNS: [&str; 6] = ["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"];
+
 /// One output column of a relation or query.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -84,6 +87,7 @@ impl<'p> Scope<'p> {
             .collect();
         match candidates.as_slice() {
             [(relation, col)] => Ok(self.grouped(self.in_rows(relation, col))),
+            [] if SYSTEM_COLUMNS.contains(&column) => self.system_column(qualifier, column),
             [] => match self.parent {
                 // A correlated reference is a single value per outer row: its nullability
                 // is the outer column's.
@@ -91,6 +95,28 @@ impl<'p> Scope<'p> {
                 None => Err(format!("column `{}` not found", qualify(qualifier, column))),
             },
             _ => Err(format!("column `{}` is ambiguous", qualify(qualifier, column))),
+        }
+    }
+
+    /// `ctid`, `xmin`, … of a table: never NULL in the table's own rows (PostgreSQL accepts
+    /// them only on tables, and the query prepared), so as nullable as an outer join makes it.
+    fn system_column(&self, qualifier: Option<&str>, column: &str) -> Result<Verdict, String> {
+        let mut tables = self
+            .relations
+            .iter()
+            .filter(|r| !r.alias.starts_with(MERGED) && qualifier.is_none_or(|q| r.alias == q));
+        match (tables.next(), tables.next()) {
+            (Some(relation), None) => {
+                let col = Column {
+                    name: column.to_string(),
+                    verdict: Verdict::non_null(format!("{}.{column} is a system column", relation.alias)),
+                };
+                Ok(self.grouped(self.in_rows(relation, &col)))
+            }
+            _ => match self.parent {
+                Some(parent) => parent.resolve(qualifier, column),
+                None => Err(format!("system column `{}` not placed", qualify(qualifier, column))),
+            },
         }
     }
 

@@ -1,6 +1,6 @@
 //! Built-in PostgreSQL types (by OID) and common extension types (by name).
 
-use super::{unsupported, RustType, TypeSettings, Unsupported};
+use super::{RustType, TypeSettings, Unsupported};
 use tokio_postgres::types::Type;
 
 /// Which crate provides date and time types in generated code.
@@ -22,15 +22,11 @@ pub(super) fn map(ty: &Type, settings: &TypeSettings) -> Option<Result<RustType,
         TimeCrate::Chrono => format!("::quarry::chrono::{chrono}"),
         TimeCrate::Time => format!("::quarry::time::{time}"),
     };
-    let geo = |rust: &str| {
-        if settings.geo_types {
-            Ok(RustType::by_ref(ty, format!("::quarry::geo_types::{rust}<f64>")))
-        } else {
-            Err(unsupported(
-                ty,
-                Some("geometric types map to geo-types when enabled: call `.geo_types(true)` and enable quarry-runtime's `geo-types` feature"),
-            ))
-        }
+    // quarry's exact geometric types by default; geo-types for the three it can hold exactly.
+    let geo = |geo_types: &str, own: &str, copy: bool| match (settings.geo_types, copy) {
+        (true, _) => RustType::by_ref(ty, format!("::quarry::geo_types::{geo_types}<f64>")),
+        (false, true) => RustType::copy(ty, format!("{TYPES}::{own}")),
+        (false, false) => RustType::by_ref(ty, format!("{TYPES}::{own}")),
     };
     let text = || RustType::new(ty, "::std::string::String", "&str", "&'r str");
     let mapped = match *ty {
@@ -79,9 +75,13 @@ pub(super) fn map(ty: &Type, settings: &TypeSettings) -> Option<Result<RustType,
         | Type::REGNAMESPACE
         | Type::REGROLE
         | Type::REGCOLLATION => RustType::copy(ty, format!("{TYPES}::RegOid")),
-        Type::POINT => return Some(geo("Point")),
-        Type::BOX => return Some(geo("Rect")),
-        Type::PATH => return Some(geo("LineString")),
+        Type::POINT => geo("Point", "Point", true),
+        Type::BOX => geo("Rect", "PgBox", true),
+        Type::PATH => geo("LineString", "Path", false),
+        Type::LINE => RustType::copy(ty, format!("{TYPES}::Line")),
+        Type::LSEG => RustType::copy(ty, format!("{TYPES}::LineSegment")),
+        Type::POLYGON => RustType::by_ref(ty, format!("{TYPES}::Polygon")),
+        Type::CIRCLE => RustType::copy(ty, format!("{TYPES}::Circle")),
         Type::RECORD => {
             return Some(Err(Unsupported {
                 pg_type: "record".into(),

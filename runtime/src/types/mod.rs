@@ -1,12 +1,13 @@
 //! The Rust side of PostgreSQL types: re-exports from `postgres-types` plus quarry's own
 //! types for what it does not cover (ranges, multiranges, `interval`, `timetz`, `money`,
 //! `macaddr`/`macaddr8`, `xml`, `tsvector`, `tsquery`, multi-dimensional arrays, and the system
-//! types `xid`, `xid8`, `cid`, `tid`, `reg*` and `void`).
+//! types `xid`, `xid8`, `cid`, `tid`, `reg*` and `void`, and the geometric types).
 //!
 //! `docs/types.md` has the full PostgreSQL → Rust table. Every type here implements
 //! [`ToSql`] and [`FromSql`], so it can also be named in a type override.
 
 mod array;
+mod geometric;
 mod range;
 mod scalar;
 mod system;
@@ -15,6 +16,7 @@ mod text_search;
 pub mod user;
 
 pub use array::{Array, ArrayIter, Dimension};
+pub use geometric::{Circle, Line, LineSegment, Path, PgBox, Point, Polygon};
 pub use range::{Bound, Multirange, Range};
 pub use scalar::{Interval, MacAddr, MacAddr8, Money, TimeTz, Xml};
 pub use system::{Cid, RegOid, Tid, Void, Xid, Xid8};
