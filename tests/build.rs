@@ -3,7 +3,8 @@
 //! - `time_and_geo/` with the `time` crate and geo-types;
 //! - the nullability corpus (`nullability/`), plus `corpus_calls.rs`: one call of every corpus
 //!   function, so the soundness test runs each through its generated decoder;
-//! - the sqlc project in `sqlc/` (its `sqlc.yaml`, migrations and queries, unchanged).
+//! - the sqlc project in `sqlc/` (its `sqlc.yaml`, migrations and queries, unchanged);
+//! - `sqlc_compat/`: the sqlc layouts and constructs the conformance runner found missing.
 
 use quarry_codegen::emit::Layout;
 use quarry_codegen::model::Model;
@@ -30,6 +31,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         package.config.read_database_url_from_env(false);
     }
     sqlc.compile()?;
+
+    // sqlc layouts and constructs met in real projects (`sqlc_compat/sqlc.json`): `shop`, `tools`.
+    let mut compat = quarry_codegen::sqlc::Project::load("sqlc_compat/sqlc.json")?;
+    for package in &mut compat.packages {
+        package.config.read_database_url_from_env(false);
+    }
+    compat.compile()?;
 
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     println!("cargo:rerun-if-changed=nullability");

@@ -89,6 +89,18 @@ impl Config {
         Self::default()
     }
 
+    /// Loads this config's schema (files or migration folders, read exactly as generation
+    /// reads them) into the empty database at `database_url` — for tests that need the schema
+    /// the code was generated against. Blocks; call it outside an async runtime.
+    pub fn apply_schema(&self, database_url: &str) -> Result<(), Error> {
+        let (_, schema, _) = self.inputs()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start a tokio runtime: {e}")))?;
+        runtime.block_on(database::load_into(database_url, &schema))
+    }
+
     /// Reads the query files with sqlc's rules instead of quarry's where the two differ
     /// (statements without a header skipped silently, duplicate column names suffixed `_2`,
     /// `;` required; see [`crate::parse::Syntax`]). [`crate::sqlc::Project`] sets it for

@@ -39,6 +39,13 @@ pub async fn open(url: Option<&str>, schema: &[SourceFile], progress: &Listener)
     }
 }
 
+/// Loads `schema` into the (empty) database at `url` exactly as into the embedded server:
+/// statement by statement, meta-commands and headed queries already blanked by the caller.
+pub async fn load_into(url: &str, schema: &[SourceFile]) -> Result<(), Error> {
+    let client = connect(url, "the database").await?;
+    load_schema(&client, schema, &Listener::default()).await
+}
+
 async fn connect(url: &str, what: &str) -> Result<Client, Error> {
     let mut config: tokio_postgres::Config = url.parse().map_err(|e| Error::Database {
         message: format!("{what} is not a valid connection string ({}): {e}", redact(url)),
@@ -97,6 +104,13 @@ async fn load_schema(client: &Client, schema: &[SourceFile], progress: &Listener
                 return Err(schema_error(file, statement.start, &e));
             }
         }
+        // Each file gets the session a migration tool would give it: a pg_dump file empties
+        // `search_path` (`set_config('search_path', '', false)`), which must not reach the next
+        // file nor the introspection of the queries.
+        client
+            .batch_execute("RESET ALL")
+            .await
+            .map_err(|e| schema_error(file, 0, &e))?;
     }
     Ok(())
 }

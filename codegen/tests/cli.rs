@@ -483,3 +483,79 @@ fn type_settings_that_match_nothing_are_warned_about_where_they_were_made() {
         "{warning}"
     );
 }
+
+/// Runs `cargo quarry generate --out out` in `dir`; returns (exit code, stderr).
+fn generate_in(dir: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
+    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .args(["quarry", "generate", "--out", "out"])
+        .args(extra)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    (run.status.code(), String::from_utf8_lossy(&run.stderr).into_owned())
+}
+
+#[test]
+fn sqlc_projects_fail_as_sqlc_fails_and_report_every_entry() {
+    let project = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = project.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("schema.sql", "CREATE TABLE t (id int PRIMARY KEY);\n");
+    // sqlc requires the final `;`; the second entry's query does not prepare.
+    write("a/q.sql", "-- name: A :many\nSELECT id FROM t\n");
+    write("b/q.sql", "-- name: B :many\nSELECT nope FROM t;\n");
+    write(
+        "other.yaml",
+        "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: schema.sql\n    queries: a\n    gen: {go: {package: a}}\n  - engine: postgresql\n    schema: schema.sql\n    queries: b\n    gen: {go: {package: b}}\n",
+    );
+    // The sqlc file under another name, via --config.
+    let (code, stderr) = generate_in(project.path(), &["--config", "other.yaml"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("missing semicolon at the end of query `A`"), "{stderr}");
+    assert!(stderr.contains("a/q.sql:2:17"), "{stderr}");
+    assert!(
+        stderr.contains("column \"nope\" does not exist"),
+        "both entries' errors in one run: {stderr}"
+    );
+    assert!(!project.path().join("out").exists(), "nothing written");
+
+    // A path that does not exist is configuration (exit 2), with the entry named.
+    write(
+        "sqlc.yaml",
+        "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: nowhere.sql\n    queries: a\n",
+    );
+    let (code, stderr) = generate_in(project.path(), &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("entry 1, `schema`"), "{stderr}");
+    assert!(stderr.contains("nowhere.sql` does not exist"), "{stderr}");
+}
+
+#[test]
+fn quarry_files_warn_about_statements_without_a_header() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join("schema.sql"), "CREATE TABLE t (id int);\n").unwrap();
+    std::fs::create_dir(project.path().join("q")).unwrap();
+    std::fs::write(
+        project.path().join("q/t.sql"),
+        "\u{feff}SET search_path = public;\n-- name: ids :many\nSELECT id FROM t;\nDELETE FROM t;\n",
+    )
+    .unwrap();
+    let (code, stderr) = generate_in(project.path(), &["--queries", "q", "--schema", "schema.sql"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: statement without a query header is skipped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("q/t.sql:1:1"),
+        "the byte-order mark is no column: {stderr}"
+    );
+    assert!(stderr.contains("q/t.sql:4:1"), "{stderr}");
+    let generated = std::fs::read_to_string(project.path().join("out/t.rs")).unwrap();
+    assert!(generated.contains("pub async fn ids"), "{generated}");
+    assert!(!generated.contains("DELETE"), "the skipped statement is not generated");
+}

@@ -15,6 +15,19 @@ pub mod library {
     quarry::include_queries!("library");
 }
 
+/// `sqlc_compat/` (read from its `sqlc.json`): one folder for schema and queries, a pg_dump
+/// schema, patterns, same-stem files, an entry without schema.
+pub mod compat {
+    /// The first entry: module named after its `out` folder.
+    pub mod shop {
+        quarry::include_queries!("shop");
+    }
+    /// The second entry, without a schema.
+    pub mod tools {
+        quarry::include_queries!("tools");
+    }
+}
+
 pub mod db;
 pub mod pgbouncer;
 

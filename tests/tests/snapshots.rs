@@ -84,3 +84,21 @@ fn sqlc_project() {
         insta::assert_snapshot!(format!("sqlc_{}", file.name), file.contents);
     }
 }
+
+/// `sqlc_compat/`: sqlc's rules for one-folder layouts, headers, numbering and repeated names.
+#[test]
+fn sqlc_compat_project() {
+    let project = quarry_codegen::sqlc::Project::load("sqlc_compat/sqlc.json").unwrap();
+    let modules: Vec<&str> = project.packages.iter().map(|p| p.module.as_str()).collect();
+    assert_eq!(modules, ["shop", "tools"], "named after `out`, then `package`");
+    for package in &project.packages {
+        let mut config = package.config.clone();
+        for file in config
+            .read_database_url_from_env(false)
+            .generate(&Layout::Files)
+            .unwrap()
+        {
+            insta::assert_snapshot!(format!("sqlc_compat_{}_{}", package.module, file.name), file.contents);
+        }
+    }
+}

@@ -133,7 +133,8 @@ impl Config {
 }
 
 /// Each query file's module: its stem in snake_case, or, where files of several folders
-/// share a stem (`users/queries.sql`, `orders/queries.sql`), `<folder>_<stem>` for each of them.
+/// share a stem (`users/queries.sql`, `orders/queries.sql`), `<folder>_<stem>` for each of them;
+/// a leading digit gets a `_` before it (`001_users.sql` → `_001_users`).
 fn module_names(paths: &[PathBuf]) -> Vec<String> {
     let snake = |s: &std::ffi::OsStr| heck::AsSnakeCase(s.to_string_lossy()).to_string();
     let stems: Vec<String> = paths.iter().map(|p| snake(p.file_stem().unwrap_or_default())).collect();
@@ -142,9 +143,15 @@ fn module_names(paths: &[PathBuf]) -> Vec<String> {
         .zip(paths)
         .map(|(stem, path)| {
             let shared = stems.iter().filter(|s| *s == stem).count() > 1;
-            match path.parent().and_then(Path::file_name).filter(|_| shared) {
+            let module = match path.parent().and_then(Path::file_name).filter(|_| shared) {
                 Some(folder) => format!("{}_{stem}", snake(folder)),
                 None => stem.clone(),
+            };
+            // `001_init.sql`: a Rust identifier cannot start with a digit; `_001_init` can.
+            if module.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("_{module}")
+            } else {
+                module
             }
         })
         .collect()

@@ -153,12 +153,14 @@ struct Input {
 }
 
 impl Input {
-    /// The sqlc project to read instead of quarry's own settings: `--config sqlc.yaml`, or,
+    /// The sqlc project to read instead of quarry's own settings: `--config sqlc.yaml` (any
+    /// `.yaml`, `.yml` or `.json` name), or,
     /// with neither quarry.toml nor --queries, an sqlc.yaml / sqlc.yml / sqlc.json here.
     fn sqlc_project(&self) -> Result<Option<quarry_codegen::sqlc::Project>, quarry_codegen::Error> {
+        // quarry.toml is TOML; a `.yaml`, `.yml` or `.json` file is an sqlc file, whatever its name.
         let named_sqlc = |p: &PathBuf| {
-            p.file_name()
-                .is_some_and(|n| quarry_codegen::sqlc::FILE_NAMES.contains(&n.to_string_lossy().as_ref()))
+            p.extension()
+                .is_some_and(|e| ["yaml", "yml", "json"].contains(&e.to_string_lossy().as_ref()))
         };
         let path = match &self.config {
             Some(path) if named_sqlc(path) => Some(path.clone()),
