@@ -1,6 +1,7 @@
 //! What the database says about relations, read in one query before inference starts: every
-//! column of every table and view, with `NOT NULL`. Relations outside the system schemas are
-//! found by name (for the SQL analysis); table columns anywhere are also found by
+//! column of every table and view, with `NOT NULL`. Relations are found by name (for the SQL
+//! analysis) the way the server's search path finds them, `pg_catalog` included; table columns
+//! are also found by
 //! `(table OID, attribute number)`, the origin the server reports for a result column (for the
 //! conservative fallback, and for column type overrides).
 
@@ -47,7 +48,24 @@ pub struct Catalog {
     not_null_origins: HashSet<(u32, i16)>,
     origins: HashMap<(u32, i16), (String, String, String)>,
     by_oid: HashMap<u32, RelationByOid>,
+    /// Set-returning functions by name: their output column names (`None` when overloads
+    /// disagree).
+    table_functions: HashMap<String, Option<Vec<String>>>,
 }
+
+/// Every set-returning function's output columns: its OUT / TABLE arguments, else its
+/// composite result type's attributes, else one column named after the function.
+const FUNCTIONS: &str = "\
+SELECT p.proname, \
+       coalesce( \
+         (SELECT array_agg(coalesce(p.proargnames[i], 'column' || i) ORDER BY i) \
+          FROM generate_subscripts(p.proargmodes, 1) i WHERE p.proargmodes[i] IN ('o', 'b', 't')), \
+         (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_type t \
+          JOIN pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped \
+          WHERE t.oid = p.prorettype), \
+         ARRAY[p.proname::text]) \
+FROM pg_proc p \
+WHERE p.proretset AND p.prorettype <> 'record'::regtype OR p.proargmodes IS NOT NULL AND p.proretset";
 
 const QUERY: &str = "\
 SELECT n.nspname, c.relname, c.relkind::text, \
@@ -58,9 +76,6 @@ JOIN pg_namespace n ON n.oid = c.relnamespace \
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT LIKE 'pg_toast%' \
 ORDER BY n.nspname, c.relname, a.attnum";
-
-/// Schemas whose relations are not looked up by name.
-const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
 impl Catalog {
     /// Reads every user relation and the search path.
@@ -86,9 +101,6 @@ impl Catalog {
                 })
                 .columns
                 .push((row.get(7), column.clone(), table_not_null));
-            if SYSTEM_SCHEMAS.contains(&schema.as_str()) {
-                continue;
-            }
             let relation = catalog
                 .qualified
                 .entry((schema.clone(), name.clone()))
@@ -99,7 +111,20 @@ impl Catalog {
                 });
             relation.columns.push(CatalogColumn { name: column, not_null });
         }
-        let path = client.query_one("SELECT current_schemas(false)::text[]", &[]).await?;
+        for row in client.query(FUNCTIONS, &[]).await? {
+            let (name, columns): (String, Vec<String>) = (row.get(0), row.get(1));
+            catalog
+                .table_functions
+                .entry(name)
+                .and_modify(|known| {
+                    if known.as_ref() != Some(&columns) {
+                        *known = None;
+                    }
+                })
+                .or_insert(Some(columns));
+        }
+        // With the implicit schemas: `pg_class` is pg_catalog's, searched before the path.
+        let path = client.query_one("SELECT current_schemas(true)::text[]", &[]).await?;
         catalog.search_path = path.get(0);
         Ok(catalog)
     }
@@ -114,6 +139,11 @@ impl Catalog {
         self.origins
             .get(&(table_oid, attnum))
             .map(|(s, t, c)| (s.as_str(), t.as_str(), c.as_str()))
+    }
+
+    /// The output column names of the set-returning function `name`, when its overloads agree.
+    pub fn table_function(&self, name: &str) -> Option<&[String]> {
+        self.table_functions.get(name)?.as_deref()
     }
 
     /// The relation with this OID.

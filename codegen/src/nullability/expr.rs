@@ -271,6 +271,12 @@ impl Analyser<'_> {
                 Ok(Verdict::nullable(format!("every argument of {name}() may be NULL")))
             }
             "nullif" => Ok(Verdict::nullable("nullif() returns NULL when its arguments are equal")),
+            // NULL arguments after the separator are skipped.
+            "concat_ws" => self.all(
+                &args[..args.len().min(1)],
+                scope,
+                "concat_ws() with a non-null separator",
+            ),
             n if NEVER_NULL.contains(&n) => Ok(Verdict::non_null(format!("{n}() never returns NULL"))),
             n if NULL_PRESERVING.contains(&n) => self.all(&args, scope, &format!("{n}() of non-null arguments")),
             n => Ok(Verdict::nullable(format!(
@@ -463,7 +469,20 @@ pub fn proven_non_null(expr: &Expr, out: &mut Vec<(Option<String>, String)>) {
         }
         Expr::InList {
             expr, negated: false, ..
+        }
+        | Expr::InSubquery {
+            expr, negated: false, ..
         } => operands(expr, out),
+        // `x = ANY(array)` is true only for a non-null x (ALL is true over an empty array).
+        Expr::AnyOp { left, compare_op, .. } if comparison(compare_op) => operands(left, out),
+        // `NOT (x IS NULL)`.
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Not,
+            expr,
+        } => match strip_nested(expr) {
+            Expr::IsNull(e) => operands(e, out),
+            _ => {}
+        },
         Expr::Like {
             expr,
             pattern,
@@ -480,6 +499,13 @@ pub fn proven_non_null(expr: &Expr, out: &mut Vec<(Option<String>, String)>) {
             operands(pattern, out);
         }
         _ => {}
+    }
+}
+
+fn strip_nested(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Nested(e) => strip_nested(e),
+        e => e,
     }
 }
 

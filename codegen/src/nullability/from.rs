@@ -1,7 +1,7 @@
 //! `FROM` clauses: relations, joins (outer sides, `USING`/`NATURAL` merges), and the filters
 //! that prove columns non-null.
 
-use super::expr::{object_name, proven_non_null};
+use super::expr::{ident, object_name, proven_non_null};
 use super::query::{alias_name, rename, Analyser};
 use super::scope::{Column, Relation, Scope, MERGED};
 use super::Verdict;
@@ -158,12 +158,12 @@ impl Analyser<'_> {
                 ..
             } => {
                 let function = object_name(name).pop().unwrap_or_default();
-                let columns = self.table_function(&function)?;
+                let columns = scalar_alias(self.table_function(&function)?, alias.as_ref());
                 (alias_name(alias.as_ref(), function), rename(columns, alias.as_ref())?)
             }
             TableFactor::Function { name, alias, .. } => {
                 let function = object_name(name).pop().unwrap_or_default();
-                let columns = self.table_function(&function)?;
+                let columns = scalar_alias(self.table_function(&function)?, alias.as_ref());
                 (alias_name(alias.as_ref(), function), rename(columns, alias.as_ref())?)
             }
             TableFactor::Derived {
@@ -318,9 +318,46 @@ impl Analyser<'_> {
                 name: "unnest".into(),
                 verdict: Verdict::nullable("array elements may be NULL"),
             }]),
-            other => Err(format!("set-returning function {other}() in FROM is not analysed")),
+            other => {
+                let names = self
+                    .context
+                    .catalog
+                    .table_function(other)
+                    .ok_or_else(|| format!("set-returning function {other}() in FROM is not analysed"))?;
+                // What a function returns in each column is its body's business: nullable,
+                // except where PostgreSQL documents otherwise.
+                Ok(names
+                    .iter()
+                    .map(|name| Column {
+                        name: name.clone(),
+                        verdict: match (other, name.as_str()) {
+                            ("json_each" | "jsonb_each" | "json_each_text" | "jsonb_each_text", "key")
+                            // A JSON null is the json value `null`, not SQL NULL (the `_text`
+                            // variants do turn it into NULL).
+                            | ("json_each" | "jsonb_each", "value")
+                            | ("json_object_keys" | "jsonb_object_keys", _)
+                            | ("json_array_elements" | "jsonb_array_elements", _)
+                            | ("generate_subscripts" | "regexp_matches" | "regexp_split_to_table", _) => {
+                                Verdict::non_null(format!("{other}() yields non-null `{name}`"))
+                            }
+                            _ => Verdict::nullable(format!("{other}() may return NULL in `{name}`")),
+                        },
+                    })
+                    .collect())
+            }
         }
     }
+}
+
+/// `FROM f() AS p` of a function returning a scalar (or one OUT column, which PostgreSQL makes
+/// the scalar result): its one column is named `p`.
+fn scalar_alias(mut columns: Vec<Column>, alias: Option<&sqlparser::ast::TableAlias>) -> Vec<Column> {
+    if let ([column], Some(alias)) = (columns.as_mut_slice(), alias) {
+        if alias.columns.is_empty() {
+            column.name = ident(&alias.name);
+        }
+    }
+    columns
 }
 
 /// Records what `condition` (a `WHERE` or inner-join `ON`) proves non-null.

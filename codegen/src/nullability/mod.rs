@@ -19,6 +19,7 @@ mod expr;
 mod from;
 mod functions;
 mod query;
+mod rewrite;
 mod scope;
 
 pub use catalog::{Catalog, CatalogColumn, CatalogRelation, RelationByOid};
@@ -68,7 +69,8 @@ pub struct Context<'a> {
 
 /// Infers one verdict per result column, or says why the statement could not be analysed.
 pub fn infer(sql: &str, context: &Context<'_>) -> Result<Vec<Verdict>, String> {
-    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| format!("sqlparser: {e}"))?;
+    let sql = rewrite::for_analysis(sql);
+    let statements = Parser::parse_sql(&PostgreSqlDialect {}, &sql).map_err(|e| format!("sqlparser: {e}"))?;
     let [statement] = statements.as_slice() else {
         return Err("expected exactly one statement".into());
     };
