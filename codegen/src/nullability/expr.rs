@@ -479,10 +479,11 @@ pub fn proven_non_null(expr: &Expr, out: &mut Vec<(Option<String>, String)>) {
         Expr::UnaryOp {
             op: sqlparser::ast::UnaryOperator::Not,
             expr,
-        } => match strip_nested(expr) {
-            Expr::IsNull(e) => operands(e, out),
-            _ => {}
-        },
+        } => {
+            if let Expr::IsNull(e) = strip_nested(expr) {
+                operands(e, out)
+            }
+        }
         Expr::Like {
             expr,
             pattern,
