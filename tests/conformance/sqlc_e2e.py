@@ -46,6 +46,21 @@ CONFIG_NAMES = ("sqlc.json", "sqlc.yaml", "sqlc.yml")
 VARIANT_PREFERENCE = ("pgx/v5", "pgx/v4", "pgx", "stdlib")
 HEADER = re.compile(r"^\s*(?:--|#|/\*)\s*name:\s*\S+\s*:\w+", re.MULTILINE)
 QUERY_ITEM = re.compile(r"^static [A-Z0-9_]+: ::quarry::Query =", re.MULTILINE)
+# Row and model structs; the zero-copy `…RowRef<'r>` twins repeat their fields and are skipped.
+STRUCT = re.compile(r"^pub struct \w+(<'r>)? \{\n(.*?)^\}", re.MULTILINE | re.DOTALL)
+FIELD = re.compile(r"^    pub [a-z_0-9]+: (.*),$", re.MULTILINE)
+
+
+def field_counts(text: str):
+    """(fields, fields typed Option) of the owned structs in a generated file."""
+    fields = options = 0
+    for borrowed, body in STRUCT.findall(text):
+        if borrowed:
+            continue
+        for ty in FIELD.findall(body):
+            fields += 1
+            options += ty.startswith("::core::option::Option<")
+    return fields, options
 
 
 def load_config(path: Path):
@@ -148,9 +163,13 @@ def run_case(binary: Path, work: Path, case, variant, config_file, config):
     except subprocess.TimeoutExpired:
         code, stderr = -1, "timed out after 300 s"
     headers = count_headers(query_paths(config_file, config))
-    generated = 0
+    generated = fields = options = 0
     if out.exists():
-        generated = sum(len(QUERY_ITEM.findall(f.read_text())) for f in out.rglob("*.rs"))
+        texts = [f.read_text() for f in out.rglob("*.rs")]
+        generated = sum(len(QUERY_ITEM.findall(t)) for t in texts)
+        counts = [field_counts(t) for t in texts]
+        fields = sum(c[0] for c in counts)
+        options = sum(c[1] for c in counts)
     return {
         "case": case,
         "variant": variant.as_posix(),
@@ -159,6 +178,8 @@ def run_case(binary: Path, work: Path, case, variant, config_file, config):
         "stderr": stderr,
         "headers": headers,
         "generated": generated,
+        "fields": fields,
+        "options": options,
         "out": out,
         "panic": code == 101 or "panicked" in stderr,
         "seconds": time.monotonic() - started,
@@ -231,14 +252,18 @@ def main():
     ap.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
     ap.add_argument("--only", nargs="*", help="run only these case names")
     ap.add_argument("--json", type=Path, help="write per-case results here")
+    ap.add_argument("--binary", type=Path, help="a cargo-quarry to run instead of this checkout's (e.g. an older build, for before/after figures)")
     args = ap.parse_args()
 
     testdata = args.sqlc / "internal" / "endtoend" / "testdata"
     if not testdata.is_dir():
         sys.exit(f"{testdata}: not found (pass a checkout of sqlc-dev/sqlc)")
     print(f"sqlc commit: {sqlc_commit(args.sqlc)}")
-    subprocess.run(["cargo", "build", "--quiet", "-p", "quarry-codegen", "--bin", "cargo-quarry"], cwd=ROOT, check=True)
-    binary = ROOT / "target" / "debug" / "cargo-quarry"
+    if args.binary:
+        binary = args.binary.resolve()
+    else:
+        subprocess.run(["cargo", "build", "--quiet", "-p", "quarry-codegen", "--bin", "cargo-quarry"], cwd=ROOT, check=True)
+        binary = ROOT / "target" / "debug" / "cargo-quarry"
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="quarry-sqlc-e2e-"))
     if (work / "cases").exists():
@@ -281,6 +306,7 @@ def main():
     print(f"silent successes:                   {len(silent)}")
     print(f"compile errors:                     {len(compile_failures)}")
     print(f"panics:                             {len(panics)}")
+    print(f"row fields / of them Option:        {sum(r['fields'] for r in ok)} / {sum(r['options'] for r in ok)} (in the generated cases)")
     if args.json:
         for r in results:
             r["out"] = str(r["out"])

@@ -373,7 +373,7 @@ fn read_dir(dir: &Path) -> Vec<(String, String)> {
 fn unanalysable_sql_falls_back_to_plain_not_null_columns() {
     let dir = tempfile::tempdir().unwrap();
     let sql =
-        "-- name: elements :many\nSELECT t.id, t.completed_at, x FROM tasks t, json_array_elements_text('[1]') x;\n";
+        "-- name: elements :many\nSELECT t.id, t.completed_at, x FROM tasks t, ROWS FROM (generate_series(1, 2)) AS x;\n";
     std::fs::write(dir.path().join("q.sql"), sql).unwrap();
     let generated = Config::new()
         .queries(dir.path())
@@ -385,7 +385,8 @@ fn unanalysable_sql_falls_back_to_plain_not_null_columns() {
         .iter()
         .map(|c| (c.pg_name.as_str(), c.nullable, c.nullability_reason.as_str()))
         .collect();
-    let why = "set-returning function json_array_elements_text() in FROM is not analysed";
+    // `ROWS FROM (…)` is beyond the SQL parser; its own message stays out of the docs.
+    let why = "a construct the SQL analysis does not read";
     assert_eq!(
         columns,
         vec![
