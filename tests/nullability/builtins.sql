@@ -134,3 +134,9 @@ LEFT JOIN LATERAL (SELECT placed_at FROM orders WHERE customer_id = c.id ORDER B
 -- name: set_returning_in_from :many
 -- expect: n! key! value!
 SELECT n, kv.key, kv.value FROM generate_series(1, 2) AS n, jsonb_each('{"a": 1}'::jsonb) AS kv;
+
+-- name: advisory_locks :many
+-- 9.28.10: the lock functions are strict; their `void` or boolean result is never NULL for
+-- non-null keys.
+-- expect: locked! unlocked!
+SELECT pg_advisory_xact_lock(id) AS locked, pg_advisory_unlock(id) AS unlocked FROM employees;

@@ -395,6 +395,11 @@ fn fn_doc(query: &Query, location: &str) -> Vec<String> {
         QueryKind::BatchOne => "Runs once per parameter set, pipelined; each returns exactly one row.",
         QueryKind::BatchMany => "Runs once per parameter set, pipelined; returns the rows of each.",
     };
+    // A one-column row is the bare value: its type and nullability are said here.
+    if let ([column], true) = (query.columns.as_slice(), query.embeds.is_empty()) {
+        doc.push(format!(" Each row is the column{}", column_doc(column)));
+        doc.push(String::new());
+    }
     doc.push(format!(" {returns} Defined at `{location}`:"));
     doc.push(String::new());
     doc.push(" ```sql".into());

@@ -214,6 +214,14 @@ pub const NULL_PRESERVING: &[&str] = &[
     "pg_try_advisory_xact_lock",
     "pg_try_advisory_lock_shared",
     "pg_try_advisory_xact_lock_shared",
+    "pg_advisory_lock",
+    "pg_advisory_xact_lock",
+    "pg_advisory_lock_shared",
+    "pg_advisory_xact_lock_shared",
+    "pg_advisory_unlock",
+    "pg_advisory_unlock_shared",
+    "pg_sleep",
+    "pg_notify",
     "pg_size_pretty",
 ];
 
