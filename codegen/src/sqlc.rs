@@ -297,6 +297,19 @@ impl Project {
     }
 }
 
+/// `base/path` without `.` components, so messages show `sql/query.sql`, not `././sql/query.sql`.
+fn clean_join(base: &Path, path: &Path) -> PathBuf {
+    let mut out: PathBuf = base
+        .components()
+        .filter(|c| *c != std::path::Component::CurDir)
+        .collect();
+    out.extend(path.components().filter(|c| *c != std::path::Component::CurDir));
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 /// The paths an entry names, relative to the sqlc file's folder, with patterns expanded as
 /// sqlc expands them (Go's `filepath.Glob`: `*`, `?` and `[…]` within one path component, so
 /// `**` is `*`), sorted. A path that does not exist is a configuration error; a pattern that
@@ -306,7 +319,7 @@ fn expand(base: &Path, paths: &[PathBuf], at: &str, notes: &mut Vec<String>) -> 
     for path in paths {
         let text = path.to_string_lossy();
         if !text.contains(['*', '?', '[', ']']) {
-            let full = base.join(path);
+            let full = clean_join(base, path);
             if !full.exists() {
                 return Err(Error::Config(format!("{at}: `{}` does not exist", full.display())));
             }
@@ -314,12 +327,12 @@ fn expand(base: &Path, paths: &[PathBuf], at: &str, notes: &mut Vec<String>) -> 
             continue;
         }
         let mut matches = vec![base.to_path_buf()];
-        for component in path.components() {
+        for component in path.components().filter(|c| *c != std::path::Component::CurDir) {
             let part = component.as_os_str().to_string_lossy();
             if !part.contains(['*', '?', '[', ']']) {
                 matches = matches
                     .into_iter()
-                    .map(|m| m.join(&*part))
+                    .map(|m| clean_join(&m, Path::new(&*part)))
                     .filter(|m| m.exists())
                     .collect();
                 continue;
@@ -472,6 +485,12 @@ mod tests {
             "a bad path is configuration (exit 2): {e}"
         );
         assert!(e.to_string().contains("missing.sql` does not exist"), "{e}");
+        assert_eq!(
+            clean_join(Path::new("."), Path::new("./sql/query/")),
+            Path::new("sql/query")
+        );
+        assert_eq!(clean_join(Path::new("a/."), Path::new("./b.sql")), Path::new("a/b.sql"));
+        assert_eq!(clean_join(Path::new("."), Path::new(".")), Path::new("."));
     }
 
     #[test]
