@@ -143,7 +143,7 @@ async fn an_entry_without_schema_and_void_results() {
     let mut c = quarry::Client::connect(&url).await.expect("connect");
     let tx = c.transaction().await.unwrap();
     assert_eq!(standalone::lock_customer(&tx, 7).await.unwrap(), 1);
-    assert_eq!(standalone::lock_void(&tx, 8).await.unwrap(), Some(quarry::types::Void));
+    assert_eq!(standalone::lock_void(&tx, 8).await.unwrap(), quarry::types::Void);
     assert!(
         standalone::try_lock_customer(&tx, 7).await.unwrap(),
         "held already: a second try succeeds"

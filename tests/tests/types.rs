@@ -602,7 +602,7 @@ async fn system_types() {
         "the 64-bit id of a later transaction"
     );
     let tx = client.transaction().await.unwrap();
-    assert_eq!(all_types::advisory_lock(&tx, 42).await.unwrap(), Some(Void));
+    assert_eq!(all_types::advisory_lock(&tx, 42).await.unwrap(), Void);
     let held: i64 = tx
         .query_one(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 42",
