@@ -403,7 +403,7 @@ fn explain_reads_an_sqlc_project_in_the_current_folder() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(
         stdout.starts_with(
-            "library::authors::get_author (./queries/authors.sql:1)\n  param  id               int8         not null\n"
+            "library::authors::get_author (queries/authors.sql:1)\n  param  id               int8         not null\n"
         ),
         "{stdout}"
     );

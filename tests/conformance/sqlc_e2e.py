@@ -2,7 +2,7 @@
 """sqlc's own end-to-end suite through quarry: the conformance runner of docs/from-sqlc.md.
 
 Usage:
-    python3 tests/conformance/sqlc_e2e.py PATH/TO/sqlc [--jobs N] [--keep DIR] [--only NAME…]
+    python3 tests/conformance/sqlc_e2e.py PATH/TO/sqlc [--jobs N] [--keep DIR] [--only NAME…] [--probe]
 
 PATH/TO/sqlc is a checkout of sqlc-dev/sqlc (any recent commit; it is named in the output).
 For every case under internal/endtoend/testdata that has a PostgreSQL variant, one variant is
@@ -23,7 +23,11 @@ How a case is classified (written here so the figures can be reproduced and argu
     `stderr/base.txt`, `stderr.txt` or `stderr`;
   * a silent success is exit 0 with fewer functions generated than the `name:` headers in the
     query files (a query dropped without a word);
-  * a panic is exit 101 or "panicked" on stderr.
+  * a panic is exit 101 or "panicked" on stderr;
+  * with --probe, each generated case's queries run on NULL-rich data (tests/conformance/probe:
+    its schema loaded as generation loads it, two rows per table, nullable columns NULL in one;
+    parameters that match the rows, NULL for nullable ones; in a rolled-back transaction), and
+    every column typed non-null that held a NULL is reported as unsound.
 
 CI has no network and does not run this; the figures, with the sqlc commit, are recorded in
 docs/from-sqlc.md. Every failure class found here is distilled into tests/sqlc/, which CI runs.
@@ -257,6 +261,20 @@ def compile_all(work: Path, results):
     return failing
 
 
+PROBE_DIR = ROOT / "tests" / "conformance" / "probe"
+
+
+def probe_case(binary: Path, r):
+    """The probe's JSON report for one generated case (see probe/src/main.rs)."""
+    variant = Path(r["variant"])
+    config = next((variant / n for n in CONFIG_NAMES if (variant / n).exists()), None)
+    try:
+        proc = subprocess.run([str(binary), str(config)], cwd=variant, capture_output=True, text=True, timeout=300)
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, IndexError, json.JSONDecodeError) as e:
+        return {"failed": f"probe: {e}"}
+
+
 def first_error(stderr: str) -> str:
     for line in stderr.splitlines():
         line = line.strip()
@@ -279,6 +297,7 @@ def main():
     ap.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
     ap.add_argument("--only", nargs="*", help="run only these case names")
     ap.add_argument("--json", type=Path, help="write per-case results here")
+    ap.add_argument("--probe", action="store_true", help="also run every generated case's queries on NULL-rich data (tests/conformance/probe) and report columns typed non-null that held NULL")
     ap.add_argument("--binary", type=Path, help="a cargo-quarry to run instead of this checkout's (e.g. an older build, for before/after figures)")
     args = ap.parse_args()
 
@@ -334,6 +353,26 @@ def main():
     print(f"compile errors:                     {len(compile_failures)}")
     print(f"panics:                             {len(panics)}")
     print(f"result columns / typed Option:      {sum(r['fields'] for r in ok)} / {sum(r['options'] for r in ok)} (row fields and one-column results of the generated cases)")
+    if args.probe:
+        subprocess.run(["cargo", "build", "--quiet"], cwd=PROBE_DIR, check=True)
+        probe_bin = PROBE_DIR / "target" / "debug" / "quarry-nullability-probe"
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            reports = list(pool.map(lambda r: probe_case(probe_bin, r), ok))
+        for r, report in zip(ok, reports):
+            r["probe"] = report
+        failed = [(r["case"], p["failed"]) for r, p in zip(ok, reports) if "failed" in p]
+        done = [p for p in reports if "failed" not in p]
+        unsound = [(r["case"], u) for r, p in zip(ok, reports) for u in p.get("unsound", [])]
+        print("\n== nullability probe (generated queries on NULL-rich data)")
+        for case, why in failed:
+            print(f"  {case}: probe could not run: {why[:160]}")
+        for case, finding in unsound:
+            print(f"  UNSOUND {case}: {finding}")
+        print(f"cases probed:                       {len(done)} of {len(ok)}")
+        print(f"queries run / rows read:            {sum(p['queries'] for p in done)} / {sum(p['rows'] for p in done)}")
+        print(f"queries the probe could not run:    {sum(len(p['errors']) for p in done)}")
+        print(f"tables left empty:                  {sum(p['tables_unfilled'] for p in done)}")
+        print(f"non-null columns that held NULL:    {len(unsound)}")
     if args.json:
         for r in results:
             r["out"] = str(r["out"])
