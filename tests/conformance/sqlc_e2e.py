@@ -308,7 +308,7 @@ def main():
     if args.binary:
         binary = args.binary.resolve()
     else:
-        subprocess.run(["cargo", "build", "--quiet", "-p", "quarry-codegen", "--bin", "cargo-quarry"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "--quiet", "-p", "cargo-quarry"], cwd=ROOT, check=True)
         binary = ROOT / "target" / "debug" / "cargo-quarry"
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="quarry-sqlc-e2e-"))

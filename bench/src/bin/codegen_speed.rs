@@ -161,8 +161,6 @@ fn build_cli() -> Result<PathBuf, Box<dyn std::error::Error>> {
             "--release",
             "-q",
             "-p",
-            "quarry-codegen",
-            "--bin",
             "cargo-quarry",
         ])
         .current_dir(&root)

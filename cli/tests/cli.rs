@@ -477,7 +477,7 @@ fn type_settings_that_match_nothing_are_warned_about_where_they_were_made() {
         .iter()
         .find(|w| w.message.contains("column type `taks.title`"))
         .unwrap_or_else(|| panic!("{warnings:?}"));
-    assert_eq!((warning.file.as_str(), warning.line), ("codegen/tests/cli.rs", line));
+    assert_eq!((warning.file.as_str(), warning.line), ("cli/tests/cli.rs", line));
     assert!(
         warning.source_line.contains("builder.column_type(\"taks.title\""),
         "{warning}"
