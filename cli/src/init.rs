@@ -51,11 +51,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 ";
 
-const NEXT_STEPS: &str = "\
-Next steps:
-  cargo add quarry-runtime tokio --features tokio/rt-multi-thread,tokio/macros
-  cargo add --build quarry-codegen
+/// The `cargo add` lines: from crates.io, or — for a `cargo quarry` built from a quarry
+/// checkout that is still there (`cargo install --path cli`) — from that checkout, so the
+/// printed steps work before and after the crates are published.
+fn add_lines() -> String {
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .filter(|c| c.join("runtime/Cargo.toml").is_file());
+    let from = |krate: &str| match checkout {
+        Some(root) => format!(" --path {}", root.join(krate).display()),
+        None => String::new(),
+    };
+    format!(
+        "  cargo add quarry-runtime{}\n  cargo add tokio --features rt-multi-thread,macros\n  cargo add --build quarry-codegen{}\n",
+        from("runtime"),
+        from("codegen")
+    )
+}
 
+const NEXT_STEPS: &str = "
   // src/main.rs
   quarry::include_queries!();
 
@@ -115,6 +129,6 @@ pub fn run(dir: &Path, ui: &Ui) -> Result<(), Error> {
             dir.display()
         ));
     }
-    ui.status(NEXT_STEPS);
+    ui.status(&format!("Next steps:\n{}{NEXT_STEPS}", add_lines()));
     Ok(())
 }

@@ -312,9 +312,7 @@ fn generate(input: &Input, out: &PathBuf, sync: bool, ui: &Ui) -> Result<(), qua
 
 fn check(input: &Input, snapshot: Option<PathBuf>, ui: &Ui) -> Result<(), quarry_codegen::Error> {
     let mut config = input.config(ui)?;
-    if let Some(path) = snapshot {
-        config.snapshot(path);
-    }
+    set_snapshot(&mut config, snapshot);
     let drifts = config.check()?;
     ui.finish_progress();
     if drifts.is_empty() {
@@ -324,12 +322,27 @@ fn check(input: &Input, snapshot: Option<PathBuf>, ui: &Ui) -> Result<(), quarry
     Err(quarry_codegen::Error::Diagnostics(drifts))
 }
 
+/// `--snapshot`, else quarry.toml's `snapshot`, else `quarry.snapshot.json` here (the name the
+/// README and `cargo quarry init` use).
+fn set_snapshot(config: &mut quarry_codegen::Config, flag: Option<PathBuf>) {
+    match flag {
+        Some(path) => {
+            config.snapshot(path);
+        }
+        None if config.snapshot_path().is_none() => {
+            config.snapshot(DEFAULT_SNAPSHOT);
+        }
+        None => {}
+    }
+}
+
+/// The snapshot file when nothing names one.
+const DEFAULT_SNAPSHOT: &str = "quarry.snapshot.json";
+
 fn regenerate(input: &Input, snapshot: Option<PathBuf>, ui: &Ui) -> Result<(), quarry_codegen::Error> {
     let started = Instant::now();
     let mut config = input.config(ui)?;
-    if let Some(path) = snapshot {
-        config.snapshot(path);
-    }
+    set_snapshot(&mut config, snapshot);
     let (path, changed) = config.regenerate()?;
     ui.finish_progress();
     ui.status(&format!(

@@ -250,6 +250,12 @@ fn init_sets_up_a_project_that_generates_and_never_overwrites() {
         std::fs::read_to_string(dir.path().join("build.rs")).unwrap(),
         "fn main() {}\n"
     );
+    // Built from this checkout, the next steps add the crates from it, so they work as printed.
+    let runtime = std::fs::canonicalize("../runtime").unwrap();
+    assert!(
+        stderr.contains(&format!("  cargo add quarry-runtime --path {}\n", runtime.display())),
+        "{stderr}"
+    );
 
     // The created project generates as it is, on the embedded server.
     let out = dir.path().join("src/db");
@@ -558,4 +564,39 @@ fn quarry_files_warn_about_statements_without_a_header() {
     let generated = std::fs::read_to_string(project.path().join("out/t.rs")).unwrap();
     assert!(generated.contains("pub async fn ids"), "{generated}");
     assert!(!generated.contains("DELETE"), "the skipped statement is not generated");
+}
+
+#[test]
+fn regenerate_and_check_default_to_quarry_snapshot_json() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("schema.sql"),
+        "CREATE TABLE t (id int PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::create_dir(project.path().join("q")).unwrap();
+    std::fs::write(
+        project.path().join("q/t.sql"),
+        "-- name: ids :many\nSELECT id FROM t;\n",
+    )
+    .unwrap();
+    let run = |command: &str| {
+        Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+            .args(["quarry", command, "--queries", "q", "--schema", "schema.sql"])
+            .current_dir(project.path())
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let regenerate = run("regenerate");
+    let stderr = String::from_utf8_lossy(&regenerate.stderr);
+    assert!(regenerate.status.success(), "{stderr}");
+    assert!(stderr.contains("snapshot quarry.snapshot.json written"), "{stderr}");
+    assert!(
+        !stderr.contains(".snapshot("),
+        "no build.rs method named to a CLI user: {stderr}"
+    );
+    assert!(project.path().join("quarry.snapshot.json").is_file());
+    let check = run("check");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 }

@@ -299,6 +299,11 @@ impl Config {
         self
     }
 
+    /// The snapshot path set with [`snapshot`](Config::snapshot) or in quarry.toml, if any.
+    pub fn snapshot_path(&self) -> Option<&Path> {
+        self.snapshot.as_deref()
+    }
+
     /// Introspects every query — `.sql` files and `query!` calls in the
     /// [`inline_sources`](Config::inline_sources) — against the database (ignoring any
     /// existing snapshot) and writes the snapshot; returns its path and whether its content
