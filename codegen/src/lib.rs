@@ -27,7 +27,7 @@
 //! ```
 //!
 //! The pipeline, one module per stage: [`scan`] → [`parse`] → [`database`] →
-//! [`introspect`] → [`model`] → [`emit`] → [`write`].
+//! [`introspect`] → [`model`] → [`emit`] → [`write`](mod@write).
 
 pub mod config;
 pub mod config_file;

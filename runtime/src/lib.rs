@@ -5,14 +5,19 @@
 //! type that names the failing query. The package is `quarry-runtime`; its library is named
 //! `quarry`, so code says `quarry::Client`.
 //!
-//! ```text
-//! quarry::include_queries!();              // the modules build.rs generated
-//!
+//! ```no_run
+//! # mod tasks { // stands in for what `quarry::include_queries!()` includes in your crate
+//! #     pub async fn add_task<C: quarry::GenericClient + ?Sized>(_: &C, _: &str, _: &str) -> Result<i32, quarry::Error> { Ok(1) }
+//! # }
+//! // quarry::include_queries!();            // the modules build.rs generated
+//! # async fn run() -> Result<(), quarry::Error> {
 //! let client = quarry::Client::connect("host=localhost user=postgres").await?;
-//! let id = tasks::add_task(&client, "Learn quarry", "").await?;
+//! let id: i32 = tasks::add_task(&client, "Learn quarry", "").await?;
+//! # Ok(()) }
 //! ```
 //!
-//! Blocking code: enable the `sync` feature and generate with `.sync(true)`; see [`sync`].
+//! Blocking code: enable the `sync` feature and generate with `.sync(true)`; see the `sync`
+//! module.
 
 mod cache;
 mod cancel;
@@ -85,7 +90,8 @@ pub use quarry_macros::include_queries;
 /// `Option` (`None` is `NULL`). Returns an [`Inline`]: choose the cardinality with `.one()`,
 /// `.opt()`, `.all()` or `.exec()`.
 ///
-/// ```text
+/// ```ignore
+/// // Needs a crate's quarry.snapshot.json; compiled and run in tests/inline/pass/shapes.rs.
 /// let row = quarry::query!(&client, "SELECT id, email FROM users WHERE id = {user_id}").one().await?;
 /// println!("{} {}", row.id, row.email);
 /// ```

@@ -5,10 +5,16 @@
 //! manager: deadpool-postgres would bring a second, unbounded statement cache without
 //! invalidation handling; this manager reuses [`Client`]'s.
 //!
-//! ```text
+//! ```no_run
+//! # mod tasks { // stands in for generated code
+//! #     pub async fn list_tasks<C: quarry::GenericClient + ?Sized>(_: &C) -> Result<Vec<String>, quarry::Error> { Ok(vec![]) }
+//! # }
+//! # async fn run() -> Result<(), quarry::Error> {
+//! use quarry::{Pool, PoolConfig};
 //! let pool = Pool::connect("host=/run/postgresql dbname=app", PoolConfig::default()).await?;
 //! let conn = pool.get().await?;                       // a pool::Connection
 //! let tasks = tasks::list_tasks(&conn).await?;       // generated functions take it directly
+//! # Ok(()) }
 //! ```
 
 use crate::client::{Client, ClientOptions};

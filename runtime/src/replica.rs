@@ -5,7 +5,13 @@
 //! (and queries marked `-- route: replica`); everything else — writes, row locks, COPY,
 //! LISTEN/NOTIFY, transactions — goes to the primary.
 //!
-//! ```text
+//! ```no_run
+//! # mod tasks { // stands in for generated code
+//! #     pub async fn add_task<C: quarry::GenericClient + ?Sized>(_: &C, _: &str, _: &str) -> Result<i32, quarry::Error> { Ok(1) }
+//! #     pub async fn list_tasks<C: quarry::GenericClient + ?Sized>(_: &C) -> Result<Vec<String>, quarry::Error> { Ok(vec![]) }
+//! # }
+//! # async fn run() -> Result<(), quarry::Error> {
+//! use quarry::{PoolConfig, Replicated};
 //! let db = Replicated::connect(
 //!     "host=primary.internal dbname=app",
 //!     "host=replica.internal dbname=app",
@@ -14,6 +20,7 @@
 //! let conn = db.get().await?;
 //! tasks::add_task(&conn, "write", "").await?;      // primary
 //! let all = tasks::list_tasks(&conn).await?;       // replica
+//! # Ok(()) }
 //! ```
 //!
 //! A replica is behind the primary by its replication lag: a read that must see a write just

@@ -5,10 +5,12 @@
 //! [`TlsMode::VerifyFull`] is libpq's `verify-full` (certificate chain to the given roots, and
 //! host name), [`TlsMode::Require`] is libpq's `require` (encrypted, server not verified).
 //!
-//! ```text
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let tls = quarry::tls::TlsMode::verify_full_pem(&std::fs::read("root.crt")?)?;
 //! let client = quarry::Client::connect_tls("host=db.example.com sslmode=require user=app", &tls,
 //!     quarry::ClientOptions::default()).await?;
+//! # Ok(()) }
 //! ```
 
 use crate::error::Error;

@@ -2,7 +2,7 @@
 //!
 //! Pure: it touches neither disk nor database, so build.rs, the CLI and the snapshot tests
 //! run the very same code. The async and sync flavours differ in four tokens (`async`,
-//! `.await`, `&` vs `&mut`, and the runtime path), chosen in [`FlavorTokens`] — not in a
+//! `.await`, `&` vs `&mut`, and the runtime path), chosen in `FlavorTokens` — not in a
 //! second emitter. `query` emits the functions and row structs, `user_types` the shared
 //! `types` module of enums and composites.
 
