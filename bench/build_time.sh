@@ -76,9 +76,9 @@ seconds() { date +%s.%N; }
 build() {
   local dir=$1 target=$2 start end clean noop crates
   shift 2
-  start=$(seconds); (cd "$dir" && env CARGO_TARGET_DIR="$target" "$@" cargo build --quiet 2>/dev/null); end=$(seconds)
+  start=$(seconds); (cd "$dir" && env "$@" CARGO_TARGET_DIR="$target" cargo build --quiet 2>/dev/null); end=$(seconds)
   clean=$(echo "$end - $start" | bc)
-  start=$(seconds); (cd "$dir" && env CARGO_TARGET_DIR="$target" "$@" cargo build --quiet 2>/dev/null); end=$(seconds)
+  start=$(seconds); (cd "$dir" && env "$@" CARGO_TARGET_DIR="$target" cargo build --quiet 2>/dev/null); end=$(seconds)
   noop=$(echo "$end - $start" | bc)
   crates=$(cd "$dir" && CARGO_TARGET_DIR="$target" cargo tree -e normal,build --prefix none 2>/dev/null | sed 's/ (\*)//' | sort -u | wc -l)
   echo "$clean $noop $crates"

@@ -103,7 +103,7 @@ impl Config {
 
     /// Reads the query files with sqlc's rules instead of quarry's where the two differ
     /// (statements without a header skipped silently, duplicate column names suffixed `_2`,
-    /// `;` required; see [`crate::parse::Syntax`]). [`crate::sqlc::Project`] sets it for
+    /// `;` required; see [`crate::parse::Syntax`]). `sqlc::Project` (feature `sqlc`) sets it for
     /// every entry.
     pub fn sqlc_syntax(&mut self, sqlc: bool) -> &mut Self {
         self.syntax = if sqlc {
@@ -381,7 +381,18 @@ impl Config {
         println!("cargo:rerun-if-env-changed=QUARRY_PG_BINDIR");
         println!("cargo:rerun-if-env-changed=QUARRY_OFFLINE");
         if let Some(snapshot) = &self.snapshot {
-            println!("cargo:rerun-if-changed={}", snapshot.display());
+            // Cargo re-runs a build script on every build while a path it watches is missing;
+            // until `cargo quarry regenerate` writes the snapshot, its folder is watched
+            // instead (its timestamp changes when the file appears).
+            let watched = match snapshot.exists() {
+                true => snapshot.clone(),
+                false => snapshot
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+            };
+            println!("cargo:rerun-if-changed={}", watched.display());
         }
         let layout = Layout::Include {
             dir: self.include_dir.clone(),

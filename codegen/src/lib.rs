@@ -50,6 +50,7 @@ pub mod progress;
 pub mod route;
 pub use quarry_inline::scan;
 pub mod snapshot;
+#[cfg(feature = "sqlc")]
 pub mod sqlc;
 pub mod stamp;
 pub mod table_models;
