@@ -15,7 +15,7 @@ mkdir -p target
 cargo test --workspace --no-fail-fast "$@" 2>&1 | tee target/test.log
 status=${PIPESTATUS[0]}
 
-echo "== summary"
+echo "== summary ($SECONDS s)"
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i; if ($(i+1) ~ /^ignored;?$/) g += $i } n++ }
      END { printf "%d test binaries\ntests: %d passed, %d failed, %d skipped\n", n, p, f, g }' target/test.log
 exit "$status"
