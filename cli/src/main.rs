@@ -92,7 +92,7 @@ Examples:
     Regenerate {
         #[command(flatten)]
         input: Input,
-        /// Snapshot file to write (default: `snapshot` from quarry.toml).
+        /// Snapshot file to write (default: `snapshot` from quarry.toml, else quarry.snapshot.json).
         #[arg(long)]
         snapshot: Option<PathBuf>,
     },
@@ -106,7 +106,7 @@ Examples:
     Check {
         #[command(flatten)]
         input: Input,
-        /// Snapshot file to compare with (default: `snapshot` from quarry.toml).
+        /// Snapshot file to compare with (default: `snapshot` from quarry.toml, else quarry.snapshot.json).
         #[arg(long)]
         snapshot: Option<PathBuf>,
     },
