@@ -1,8 +1,9 @@
 //! What [`query!`](crate::query) returns: an inline query bound to a client and its
 //! parameters, run by choosing its cardinality.
 //!
-//! ```ignore
-//! // Needs a crate's quarry.snapshot.json; compiled and run in tests/inline/pass/shapes.rs.
+//! ```text
+//! // Needs a crate's quarry.snapshot.json, so not a doctest: compiled and run in
+//! // tests/inline/pass/shapes.rs (trybuild).
 //! let user = quarry::query!(&client, "SELECT id, email FROM users WHERE id = {id}").one().await?;
 //! let active: Vec<_> = quarry::query!(&client, "SELECT id FROM users WHERE org_id = {org} AND active").all().await?;
 //! ```

@@ -90,8 +90,9 @@ pub use quarry_macros::include_queries;
 /// `Option` (`None` is `NULL`). Returns an [`Inline`]: choose the cardinality with `.one()`,
 /// `.opt()`, `.all()` or `.exec()`.
 ///
-/// ```ignore
-/// // Needs a crate's quarry.snapshot.json; compiled and run in tests/inline/pass/shapes.rs.
+/// ```text
+/// // Needs a crate's quarry.snapshot.json, so not a doctest: compiled and run in
+/// // tests/inline/pass/shapes.rs (trybuild).
 /// let row = quarry::query!(&client, "SELECT id, email FROM users WHERE id = {user_id}").one().await?;
 /// println!("{} {}", row.id, row.email);
 /// ```
