@@ -600,3 +600,52 @@ fn regenerate_and_check_default_to_quarry_snapshot_json() {
     let check = run("check");
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 }
+
+#[test]
+fn generation_against_a_server_that_never_answers_fails_at_the_deadline() {
+    // Accepts TCP connections and never answers (a stuck server, a half-open firewall).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            held.push(conn);
+        }
+    });
+    let out = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
+        .args([
+            "quarry",
+            "generate",
+            "--queries",
+            "../queries",
+            "--schema",
+            "../queries/schema.sql",
+            "--out",
+        ])
+        .arg(out.path().join("db"))
+        .args(["--database-url", &format!("postgresql://app@127.0.0.1:{port}/app")])
+        .env("QUARRY_CONNECT_TIMEOUT", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A guard against the hang this test is about, not a timing assertion.
+    let mut waited = 0;
+    while child.try_wait().unwrap().is_none() {
+        assert!(waited < 600, "cargo quarry generate still waiting after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited += 1;
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "environment: {stderr}");
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{port} accepted no PostgreSQL session within 1s")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("QUARRY_CONNECT_TIMEOUT"),
+        "the setting is named: {stderr}"
+    );
+    assert!(!out.path().join("db").exists(), "nothing written");
+}

@@ -555,11 +555,23 @@ impl Config {
             .map_err(|e| Error::Config(format!("cannot start a tokio runtime: {e}")))?;
         runtime.block_on(async {
             let db = database::open(url.as_deref(), schema, &self.progress).await?;
-            let model = introspect(&db.client, files, &self.types, &self.progress)
+            let work = async {
+                let model = introspect(&db.client, files, &self.types, &self.progress)
+                    .await
+                    .map_err(Error::Diagnostics)?;
+                let (inline, problems) = crate::inline::introspect_calls(&db.client, calls, &self.types).await;
+                Ok((model, inline, problems))
+            };
+            // A server that stops answering mid-way must not hang a build.
+            let deadline = database::introspect_deadline();
+            tokio::time::timeout(deadline, work)
                 .await
-                .map_err(Error::Diagnostics)?;
-            let (inline, problems) = crate::inline::introspect_calls(&db.client, calls, &self.types).await;
-            Ok((model, inline, problems))
+                .map_err(|_| Error::Database {
+                    message: format!("the database did not answer the introspection within {deadline:.0?}"),
+                    hint:
+                        "the server stalled (or is very slow); check it, or raise QUARRY_INTROSPECT_TIMEOUT (seconds)"
+                            .into(),
+                })?
         })
     }
 }

@@ -46,15 +46,63 @@ pub async fn load_into(url: &str, schema: &[SourceFile]) -> Result<(), Error> {
     load_schema(&client, schema, &Listener::default()).await
 }
 
+/// How long connecting may take — TCP connect, TLS and the startup handshake together — unless
+/// the URL's `connect_timeout` says otherwise: `QUARRY_CONNECT_TIMEOUT` seconds, default 10
+/// (libpq has no default and waits as long as the OS does; a build must not hang).
+pub fn connect_deadline(config: &tokio_postgres::Config) -> Duration {
+    config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or_else(|| seconds_from_env("QUARRY_CONNECT_TIMEOUT", 10))
+}
+
+/// How long introspection may wait for the database (all the queries' prepares, the catalog
+/// reads): `QUARRY_INTROSPECT_TIMEOUT` seconds, default 60.
+pub fn introspect_deadline() -> Duration {
+    seconds_from_env("QUARRY_INTROSPECT_TIMEOUT", 60)
+}
+
+fn seconds_from_env(var: &str, default: u64) -> Duration {
+    let seconds = std::env::var(var)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| *s > 0.0);
+    seconds.map_or(Duration::from_secs(default), Duration::from_secs_f64)
+}
+
+/// `host:port` pairs of a config, for messages.
+fn endpoints(config: &tokio_postgres::Config) -> String {
+    let hosts = config.get_hosts().iter().map(|h| match h {
+        tokio_postgres::config::Host::Tcp(name) => name.clone(),
+        tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+    });
+    let ports = config.get_ports();
+    hosts
+        .enumerate()
+        .map(|(i, h)| format!("{h}:{}", ports.get(i).or(ports.first()).copied().unwrap_or(5432)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 async fn connect(url: &str, what: &str) -> Result<Client, Error> {
     let mut config: tokio_postgres::Config = url.parse().map_err(|e| Error::Database {
         message: format!("{what} is not a valid connection string ({}): {e}", redact(url)),
         hint: "use the form postgres://user:password@host:port/database".into(),
     })?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(Duration::from_secs(10));
-    }
-    let (client, connection) = config.connect(NoTls).await.map_err(|e| Error::Database {
+    let deadline = connect_deadline(&config);
+    config.connect_timeout(deadline);
+    // connect_timeout bounds each TCP connect; a server that accepts and then never answers
+    // (a stuck server, a half-open firewall) is bounded by the deadline around it all.
+    let connected = tokio::time::timeout(deadline, config.connect(NoTls)).await.map_err(|_| Error::Database {
+        message: format!(
+            "cannot connect to {what} ({}): {} accepted no PostgreSQL session within {:.0?}",
+            redact(url),
+            endpoints(&config),
+            deadline
+        ),
+        hint: "the server is not answering; check it, or raise the deadline with connect_timeout=<seconds> in the URL or QUARRY_CONNECT_TIMEOUT".into(),
+    })?;
+    let (client, connection) = connected.map_err(|e| Error::Database {
         message: format!("cannot connect to {what} ({}): {}", redact(url), with_causes(&e)),
         hint: "check that the server is running and the URL is right, or unset DATABASE_URL to let quarry start a throwaway server from the schema files".into(),
     })?;

@@ -8,6 +8,7 @@ use crate::query::Query;
 use crate::transaction::{Transaction, TransactionBuilder};
 use postgres_types::ToSql;
 use std::ops::Deref;
+use std::time::Duration;
 use tokio_postgres::{NoTls, RowStream};
 
 /// How a [`Client`] (or every connection of a [`crate::pool::Pool`]) runs generated queries.
@@ -17,6 +18,14 @@ pub struct ClientOptions {
     pub mode: StatementMode,
     /// How many prepared statements each connection keeps (least recently used out first).
     pub statement_cache_capacity: usize,
+    /// How long [`Client::connect`] may take from the first TCP connect to a ready session
+    /// (TLS and authentication included); `None` waits as long as the network does. Default
+    /// 30 s. libpq has no default (`connect_timeout` unset waits for the OS) and its
+    /// `connect_timeout` bounds each host's attempt; the URL's `connect_timeout` still does
+    /// that here, and this bounds the whole handshake, so a server that accepts the connection
+    /// and never answers cannot hang the caller. A [`crate::Pool`] uses
+    /// [`PoolConfig::connect_timeout`](crate::PoolConfig::connect_timeout) instead.
+    pub connect_timeout: Option<Duration>,
 }
 
 impl Default for ClientOptions {
@@ -24,7 +33,22 @@ impl Default for ClientOptions {
         ClientOptions {
             mode: StatementMode::Prepared,
             statement_cache_capacity: DEFAULT_CAPACITY,
+            connect_timeout: Some(Duration::from_secs(30)),
         }
+    }
+}
+
+/// `connecting`, given up after `deadline` with a `Connection` error naming it.
+async fn within<T>(
+    deadline: Option<Duration>,
+    connecting: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, Error> {
+    match deadline {
+        Some(deadline) => match tokio::time::timeout(deadline, connecting).await {
+            Ok(connected) => Ok(connected?),
+            Err(_) => Err(Error::connect_timeout(deadline)),
+        },
+        None => Ok(connecting.await?),
     }
 }
 
@@ -49,7 +73,7 @@ impl Client {
 
     /// [`connect`](Client::connect) with options.
     pub async fn connect_with(config: &str, options: ClientOptions) -> Result<Self, Error> {
-        let (client, connection) = tokio_postgres::connect(config, NoTls).await?;
+        let (client, connection) = within(options.connect_timeout, tokio_postgres::connect(config, NoTls)).await?;
         tokio::spawn(async move {
             let _ = connection.await;
         });
@@ -60,7 +84,11 @@ impl Client {
     /// to `config` to refuse an unencrypted connection.
     #[cfg(feature = "tls")]
     pub async fn connect_tls(config: &str, tls: &crate::tls::TlsMode, options: ClientOptions) -> Result<Self, Error> {
-        let (client, connection) = tokio_postgres::connect(config, tls.connector()).await?;
+        let (client, connection) = within(
+            options.connect_timeout,
+            tokio_postgres::connect(config, tls.connector()),
+        )
+        .await?;
         tokio::spawn(async move {
             let _ = connection.await;
         });

@@ -161,6 +161,17 @@ impl Error {
         }
     }
 
+    pub(crate) fn connect_timeout(deadline: std::time::Duration) -> Self {
+        Error {
+            kind: ErrorKind::Connection,
+            query: None,
+            message: format!(
+                "no PostgreSQL session within {deadline:?}: the server did not answer (ClientOptions::connect_timeout)"
+            ),
+            source: None,
+        }
+    }
+
     pub(crate) fn io(message: String) -> Self {
         Error {
             kind: ErrorKind::Other,

@@ -112,3 +112,47 @@ async fn connection_strings_in_both_forms_with_options_and_failover() {
     let client = quarry::Client::connect(&failover).await.unwrap();
     assert_eq!(tasks::count_tasks(&client, None).await.unwrap(), 0);
 }
+
+/// A TCP listener on 127.0.0.1 that accepts connections and never answers: a stuck server or
+/// a half-open firewall. Connections are held until the listener is dropped.
+fn silent_server() -> (std::net::SocketAddr, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopping = stop.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok((conn, _)) = listener.accept() {
+                held.push(conn);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    (addr, stop)
+}
+
+#[tokio::test]
+async fn connecting_to_a_server_that_never_answers_gives_up_at_the_deadline() {
+    let (addr, stop) = silent_server();
+    let url = format!("host={} port={} user=postgres dbname=x", addr.ip(), addr.port());
+    let options = quarry::ClientOptions {
+        connect_timeout: Some(Duration::from_millis(300)),
+        ..quarry::ClientOptions::default()
+    };
+    let error = match quarry::Client::connect_with(&url, options).await {
+        Ok(_) => panic!("connected to a server that never answers"),
+        Err(e) => e,
+    };
+    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    assert!(
+        error.to_string().contains("no PostgreSQL session within 300ms"),
+        "{error}"
+    );
+    assert_eq!(
+        quarry::ClientOptions::default().connect_timeout,
+        Some(Duration::from_secs(30))
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+}
