@@ -12,3 +12,7 @@ SELECT pg_is_in_recovery() AS "standby!", inet_server_port() AS "port!";
 -- The same, marked for the primary.
 -- route: primary
 SELECT pg_is_in_recovery() AS "standby!", inet_server_port() AS "port!";
+
+-- name: unusual_names :one
+-- Column names PostgreSQL allows that are not ASCII identifiers: `naïve` and `_1st` in Rust.
+SELECT 1 AS "naïve", 2 AS "1st", 3 AS "created at";

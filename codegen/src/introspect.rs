@@ -260,18 +260,23 @@ fn resolve_query(
                 .map_err(|e| input.unsupported(format!("column `{}`", column.name()), e))?,
         };
         let (nullable, reason) = (verdict.nullable, verdict.reason);
-        let mut field = crate::naming::snake(column.name());
         let several = statement.columns().len() > 1;
-        if several && (column.name() == "?column?" || !usable_ident(&field)) {
-            return Err(input.at_name(
-                format!(
-                    "query `{}`: column `{}` has no usable Rust field name",
-                    query.name,
-                    column.name()
-                ),
-                "give the column a name with an alias: `expression AS some_name`".into(),
-            ));
-        }
+        let mut field = match crate::naming::field(column.name()) {
+            Some(field) => field,
+            None if !several => crate::naming::snake(column.name()),
+            None => {
+                return Err(Diagnostic::at(
+                    source,
+                    column_span(query, source, column.name()),
+                    format!(
+                        "query `{}`: column `{}` has no usable Rust field name",
+                        query.name,
+                        column.name()
+                    ),
+                )
+                .with_help("give the column a name with an alias: `expression AS some_name`"))
+            }
+        };
         // sqlc names a repeated column `id_2`, `id_3`, … (quarry's own syntax asks for an alias).
         if query.syntax == Syntax::Sqlc && query.embeds.is_empty() {
             field = unique_field(&field, |f| fields.contains_key(f));
@@ -513,6 +518,36 @@ fn apply_overrides(
 
 /// Whether `name` can be a Rust field or argument name (keywords are escaped with `r#`,
 /// but `self`, `super`, `crate`, `Self` and `_` cannot be).
+/// Where result column `name` is written in the query (its alias or reference), else the
+/// query's name: the first occurrence of the name as a word, or as `"name"`.
+fn column_span(query: &QueryDef, source: &SourceFile, name: &str) -> std::ops::Range<usize> {
+    let sql = &source.text[query.sql_span.clone()];
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    let found = sql.find(&quoted).map(|at| (at, quoted.len())).or_else(|| {
+        let lower = sql.to_lowercase();
+        let word = name.to_lowercase();
+        lower
+            .match_indices(&word)
+            .map(|(at, _)| at)
+            .find(|&at| {
+                let before = lower[..at]
+                    .chars()
+                    .last()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                let after = lower[at + word.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                before && after && lower.len() == sql.len()
+            })
+            .map(|at| (at, word.len()))
+    });
+    match found {
+        Some((at, len)) if name != "?column?" => query.sql_span.start + at..query.sql_span.start + at + len,
+        _ => query.name_span.clone(),
+    }
+}
+
 fn usable_ident(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -36,6 +36,28 @@ fn acronym_plurals(name: &str) -> String {
     out
 }
 
+/// The Rust field name of a result column: snake_case, Unicode letters kept (`"naïve"` →
+/// `naïve`; Rust identifiers may be non-ASCII), a leading digit prefixed (`"1st"` → `_1st`).
+/// `None` when no identifier can be made (`?column?`, punctuation only, `self`).
+pub fn field(column: &str) -> Option<String> {
+    // PostgreSQL's name for an expression without an alias: not a name at all.
+    if column == "?column?" {
+        return None;
+    }
+    let snake = snake(column);
+    let name = if snake.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{snake}")
+    } else {
+        snake
+    };
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    let valid = (unicode_ident::is_xid_start(first) || first == '_')
+        && chars.all(unicode_ident::is_xid_continue)
+        && !matches!(name.as_str(), "_" | "self" | "super" | "crate" | "Self");
+    valid.then_some(name)
+}
+
 /// Words that are their own singular.
 const UNCOUNTABLE: [&str; 13] = [
     "equipment",
@@ -210,6 +232,17 @@ mod tests {
         assert_eq!(snake("GetAuthor"), "get_author");
         assert_eq!(snake("list_tasks"), "list_tasks");
         assert_eq!(snake("UsersByStatus"), "users_by_status");
+    }
+
+    #[test]
+    fn field_names_from_any_column_name() {
+        assert_eq!(field("naïve").as_deref(), Some("naïve"));
+        assert_eq!(field("Größe").as_deref(), Some("größe"));
+        assert_eq!(field("1st").as_deref(), Some("_1st"));
+        assert_eq!(field("created at").as_deref(), Some("created_at"));
+        assert_eq!(field("?column?"), None);
+        assert_eq!(field("self"), None);
+        assert_eq!(field("***"), None);
     }
 
     #[test]

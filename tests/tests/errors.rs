@@ -135,6 +135,11 @@ fn unnamed_column() {
 }
 
 #[test]
+fn unusable_column_name_points_at_the_column() {
+    insta::assert_snapshot!(error("-- name: marks :one\nSELECT 1 AS a,\n       2 AS \"***\";\n"));
+}
+
+#[test]
 fn columns_clash_on_field_name() {
     insta::assert_snapshot!(error("-- name: ids :many\nSELECT t.id, u.id FROM tasks t, users u;\n"));
 }

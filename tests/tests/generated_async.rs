@@ -332,3 +332,11 @@ async fn generic_code_over_any_client() {
     tx.commit().await.unwrap();
     assert!(id2 > id);
 }
+
+/// Column names PostgreSQL allows beyond ASCII identifiers become fields that compile.
+#[tokio::test]
+async fn non_ascii_and_digit_led_column_names_are_fields() {
+    let client = client().await;
+    let row = quarry_tests::asynchronous::ops::unusual_names(&client).await.unwrap();
+    assert_eq!((row.naïve, row._1st, row.created_at), (1, 2, 3));
+}
