@@ -73,3 +73,10 @@ CREATE TABLE user_types (
     feeling  mood NOT NULL, currency billing.currency, rank positive_int NOT NULL, mail email,
     contact  contact, contacts contact[] NOT NULL DEFAULT '{}'
 );
+
+-- A type only one table uses, so a migration can drop and re-create both (tests/tests/schema_changes.rs).
+CREATE TYPE weather AS ENUM ('sun', 'rain');
+CREATE TABLE forecasts (
+    id  serial PRIMARY KEY,
+    sky weather NOT NULL
+);

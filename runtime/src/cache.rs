@@ -90,12 +90,23 @@ impl StatementCache {
 }
 
 /// Whether the server no longer accepts a cached statement: its result type changed
-/// (`ALTER TABLE …`: SQLSTATE 0A000 "cached plan must not change result type") or it was
-/// deallocated (`DISCARD ALL`, `DEALLOCATE`: 26000). Re-preparing fixes both.
+/// (`ALTER TABLE …`: SQLSTATE 0A000 "cached plan must not change result type"), it was
+/// deallocated (`DISCARD ALL`, `DEALLOCATE`: 26000), or a type it was prepared with was
+/// dropped and re-created under a new OID (a migration re-creating an enum: XX000 "cache
+/// lookup failed for type"). Re-preparing fixes all three.
 pub(crate) fn is_stale(error: &tokio_postgres::Error) -> bool {
     use tokio_postgres::error::SqlState;
     error.as_db_error().is_some_and(|db| {
         *db.code() == SqlState::INVALID_SQL_STATEMENT_NAME
             || (*db.code() == SqlState::FEATURE_NOT_SUPPORTED && db.message().contains("cached plan"))
+    }) || type_recreated(error)
+}
+
+/// A type the statement names by OID no longer exists: it was dropped (and perhaps re-created
+/// with a new OID) after the connection learned it.
+pub(crate) fn type_recreated(error: &tokio_postgres::Error) -> bool {
+    error.as_db_error().is_some_and(|db| {
+        *db.code() == tokio_postgres::error::SqlState::INTERNAL_ERROR
+            && db.message().starts_with("cache lookup failed for type")
     })
 }

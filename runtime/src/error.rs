@@ -131,6 +131,12 @@ impl Error {
             ErrorKind::Other
         };
         let message = match error.as_db_error() {
+            Some(db) if crate::cache::type_recreated(&error) => format!(
+                "{}: {} (SQLSTATE {}): a type this query uses was dropped and re-created since the connection learned it (a migration?); a pooled connection is replaced when returned",
+                db.severity(),
+                db.message(),
+                db.code().code()
+            ),
             Some(db) => format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code()),
             None => error.to_string(),
         };

@@ -105,7 +105,15 @@ pub(crate) async fn unnamed(
                 None => Box::pin(cache.unnamed.describe(client, in_transaction, query)).await?,
             };
             let typed = params.iter().zip(&described.params).map(|(p, t)| (*p, t.clone()));
-            return client.query_typed_raw(query.sql, typed).await;
+            let result = client.query_typed_raw(query.sql, typed).await;
+            if result.as_ref().err().is_some_and(crate::cache::type_recreated) {
+                tracing::debug!(
+                    query = query.name,
+                    "a user-defined type was re-created; this connection is stale"
+                );
+                cache.unnamed.mark_stale();
+            }
+            return result;
         }
     }
     if query.types_known() {

@@ -180,6 +180,12 @@ impl managed::Manager for Manager {
             bump(&self.counters.connections_lost);
             return Err(RecycleError::message("connection closed"));
         }
+        if pooled.client.statement_cache().unnamed.is_stale() {
+            tracing::debug!("pooled connection's user-defined types changed; replacing it");
+            return Err(RecycleError::message(
+                "user-defined types changed under this connection",
+            ));
+        }
         if self.settings.max_lifetime.is_some_and(|max| metrics.age() > max) {
             return Err(RecycleError::message("connection reached max_lifetime"));
         }

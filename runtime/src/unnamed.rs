@@ -17,6 +17,11 @@
 //! 2. **A query's parameter types** (first use of that query): the server infers them from
 //!    the SQL; the statement that asked is closed inside the same transaction.
 //!
+//! A type dropped and re-created after the connection learned it (a migration) makes the
+//! server reject its old OID (XX000 "cache lookup failed for type"): that call fails, the
+//! connection is marked stale, and a pool replaces it when it comes back, so the next call
+//! runs on a connection that knows the new type.
+//!
 //! A type created after the connection opened is not known to it: open a new connection
 //! (the pool's `max_lifetime`, or a new client) to use it. Calls pipelined on the same
 //! connection while one of these transactions is open run inside it; if one of them fails,
@@ -65,9 +70,23 @@ pub(crate) struct UnnamedTypes {
     /// be two transactions.
     describing: tokio::sync::Mutex<()>,
     described: Mutex<HashMap<Key, Arc<Described>>>,
+    /// A user-defined type this connection learned was dropped and re-created: what it knows
+    /// cannot be refreshed in place (tokio-postgres keeps the typeinfo statements it was told
+    /// were deallocated), so the connection must be replaced; a pool does that on return.
+    stale: std::sync::atomic::AtomicBool,
 }
 
 impl UnnamedTypes {
+    /// Records that the server rejected a type OID this connection learned.
+    pub fn mark_stale(&self) {
+        self.stale.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the connection's type knowledge is out of date (see [`mark_stale`](Self::mark_stale)).
+    pub fn is_stale(&self) -> bool {
+        self.stale.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Whether [`load`](UnnamedTypes::load) has run on this connection.
     pub fn is_loaded(&self) -> bool {
         self.loaded.initialized()
