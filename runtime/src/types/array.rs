@@ -79,7 +79,14 @@ impl<'a, T: FromSql<'a>> FromSql<'a> for Array<T> {
                 })
             })
             .collect()?;
-        let elements = array.values().map(|v| decode_value::<T>(&member, v)).collect()?;
+        // Not `collect()`: it reserves the element count the header claims, which a broken or
+        // hostile server can set to 2^31 with four bytes. Every element takes at least its
+        // 4-byte length on the wire, so the bytes bound the capacity.
+        let mut elements = Vec::with_capacity(raw.len() / 4);
+        let mut values = array.values();
+        while let Some(value) = values.next()? {
+            elements.push(decode_value::<T>(&member, value)?);
+        }
         Ok(Array { dimensions, elements })
     }
 
