@@ -29,7 +29,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
     let stderr = String::from_utf8_lossy(&first.stderr);
     assert!(first.status.success(), "{stderr}");
     assert!(
-        stderr.starts_with("quarry: 8 written, 0 unchanged, 0 removed in "),
+        stderr.starts_with("quarry: 9 written, 0 unchanged, 0 removed in "),
         "{stderr}"
     );
 
@@ -41,7 +41,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
         .unwrap();
     assert_eq!(
         expected.len(),
-        8,
+        9,
         "mod.rs, types.rs, models.rs and one file per query file"
     );
     for file in &expected {
@@ -55,7 +55,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
     let second = cargo_quarry(&args);
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(
-        stderr.starts_with("quarry: 0 written, 8 unchanged, 0 removed in "),
+        stderr.starts_with("quarry: 0 written, 9 unchanged, 0 removed in "),
         "{stderr}"
     );
 }
