@@ -94,14 +94,16 @@ pub fn infer(text: &str, tokens: &[Token], count: usize) -> Vec<String> {
         }
     }
     let mut names: Vec<String> = Vec::with_capacity(count);
+    let mut taken = std::collections::HashSet::new();
     for (i, name) in found.into_iter().enumerate() {
         let name = name.unwrap_or_else(|| format!("p{}", i + 1));
         let mut unique = name.clone();
         let mut suffix = 2;
-        while names.contains(&unique) {
+        while taken.contains(&unique) {
             unique = format!("{name}_{suffix}");
             suffix += 1;
         }
+        taken.insert(unique.clone());
         names.push(unique);
     }
     names

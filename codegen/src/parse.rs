@@ -311,6 +311,19 @@ fn parse_section(
         offset_map,
         embeds,
     } = rewrite_params(source, statement, &sql_span)?;
+    // The protocol counts a statement's parameters in 16 bits; the server would refuse it at
+    // prepare time with a less helpful message.
+    if let Some(extra) = params.get(MAX_PARAMS) {
+        return Err(Diagnostic::at(
+            source,
+            extra.span.clone(),
+            format!(
+                "query `{name}` has {} parameters; PostgreSQL accepts at most {MAX_PARAMS} in one statement",
+                params.len()
+            ),
+        )
+        .with_help("pass a collection as one array parameter (`WHERE id = ANY(:ids)`), or split the statement"));
+    }
     Ok(QueryDef {
         name,
         name_span,
@@ -326,6 +339,9 @@ fn parse_section(
         syntax,
     })
 }
+
+/// The most parameters one statement may have (the protocol's 16-bit count).
+pub const MAX_PARAMS: usize = 65_535;
 
 const HEADER_HINT: &str = "a header reads `-- name: <name> :<kind>`, where <kind> is one of :one, :opt, :many, :exec, :iter, :copyfrom, :batchexec, :batchone, :batchmany";
 
@@ -536,6 +552,20 @@ mod tests {
             e.starts_with("error: missing semicolon at the end of query `b`\n --> q.sql:5:9"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn more_parameters_than_the_protocol_carries() {
+        let e = error("-- name: a :exec\nSELECT $1, $65536;");
+        assert!(
+            e.contains("query `a` has 65536 parameters; PostgreSQL accepts at most 65535 in one statement"),
+            "{e}"
+        );
+        assert!(e.contains("q.sql:2:12"), "at the first parameter past the limit: {e}");
+        let names: String = (0..65_536).map(|i| format!(":p{i},")).collect();
+        let e = error(&format!("-- name: b :exec\nSELECT {}1;", names));
+        assert!(e.contains("has 65536 parameters"), "{e}");
+        assert!(parse("-- name: c :exec\nSELECT $65535;").is_ok(), "65 535 is allowed");
     }
 
     #[test]

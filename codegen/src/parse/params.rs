@@ -5,6 +5,7 @@
 use super::{EmbedDef, NullOverride, ParamDef};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::scan::{scan, ParamRef, Token, TokenKind};
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// The statement as sent to the server, and what was taken out of it.
@@ -39,16 +40,18 @@ struct Params {
     list: Vec<ParamDef>,
     /// Which `$n` the statement writes itself (`positional[n - 1]`), so named ones skip them.
     positional: Vec<bool>,
+    /// Named parameters' indexes in `list`.
+    by_name: HashMap<String, usize>,
+    /// No free number (unwritten, untaken) below this index.
+    free_from: usize,
 }
 
 impl Params {
     /// The `$n` of named parameter `name`, added on first sight at the lowest number no `$n`
     /// of the statement and no other named parameter holds (sqlc's numbering).
     fn named(&mut self, name: &str, nullable: bool, span: &Range<usize>) -> usize {
-        let written = |i: usize| self.positional.get(i).copied().unwrap_or(false);
-        let found = (0..self.list.len()).find(|&i| !written(i) && self.list[i].name == name);
-        let index = match found {
-            Some(i) => i,
+        let index = match self.by_name.get(name) {
+            Some(&i) => i,
             None => {
                 let def = ParamDef {
                     name: name.to_string(),
@@ -56,7 +59,9 @@ impl Params {
                     span: span.clone(),
                     column: None,
                 };
-                match (0..self.list.len()).find(|&i| !written(i) && self.list[i].name.is_empty()) {
+                let written = |i: usize| self.positional.get(i).copied().unwrap_or(false);
+                let free = (self.free_from..self.list.len()).find(|&i| !written(i) && self.list[i].name.is_empty());
+                let i = match free {
                     Some(i) => {
                         self.list[i] = def;
                         i
@@ -65,7 +70,10 @@ impl Params {
                         self.list.push(def);
                         self.list.len() - 1
                     }
-                }
+                };
+                self.free_from = i + 1;
+                self.by_name.insert(name.to_string(), i);
+                i
             }
         };
         self.list[index].nullable |= nullable;
@@ -132,6 +140,7 @@ pub(super) fn rewrite_params(
     let mut params = Params {
         list: Vec::with_capacity(highest_positional),
         positional: vec![false; highest_positional],
+        ..Params::default()
     };
     for &n in &written {
         params.positional[n - 1] = true;
@@ -215,10 +224,11 @@ pub(super) fn rewrite_params(
     let Params {
         list: mut params,
         positional: written_at,
+        ..
     } = params;
     if positional.is_some() {
         let names = crate::param_names::infer(text, statement, highest_positional);
-        let named_names: Vec<String> = (0..params.len())
+        let named_names: std::collections::HashSet<String> = (0..params.len())
             .filter(|&i| !written_at.get(i).copied().unwrap_or(false))
             .map(|i| params[i].name.clone())
             .collect();
