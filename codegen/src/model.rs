@@ -20,6 +20,10 @@ pub struct Model {
     /// `RETURNING *` queries and `sqlc.embed` fields.
     #[serde(default)]
     pub tables: Vec<TableModel>,
+    /// The schemas unqualified names resolved in at generation (`current_schemas(false)`),
+    /// which `verify` compares with the connection's. Empty in snapshots written before it.
+    #[serde(default)]
+    pub search_path: Vec<String>,
 }
 
 /// The shared row struct of one table (sqlc's `models`).

@@ -69,6 +69,79 @@ where
     report(&queries, prepared)
 }
 
+/// The schemas a connection resolves unqualified names in, as the code generator recorded them.
+static SEARCH_PATH: Query = Query {
+    name: "search_path",
+    sql: "SELECT current_schemas(false)::text[]",
+    param_oids: &[],
+    read_only: true,
+    columns: &[("current_schemas", "_text")],
+    source: "quarry::verify",
+};
+
+/// [`verify`], and first whether `client` resolves unqualified names in the schemas the code
+/// was generated against (`current_schemas(false)`): with another `search_path`, the same SQL
+/// can read another schema's table of the same name.
+pub async fn verify_search_path<C>(
+    client: &C,
+    modules: &[&[&'static Query]],
+    generated: &[&str],
+) -> Result<usize, VerifyError>
+where
+    C: GenericClient + ?Sized,
+{
+    let path: Result<Vec<String>, _> = client
+        .__raw()
+        .query_one(SEARCH_PATH.sql, &[])
+        .await
+        .map(|row| row.get(0));
+    with_search_path(path, generated, verify(client, modules).await)
+}
+
+/// The blocking [`verify_search_path`].
+#[cfg(feature = "sync")]
+pub fn verify_sync_search_path<C>(
+    client: &mut C,
+    modules: &[&[&'static Query]],
+    generated: &[&str],
+) -> Result<usize, VerifyError>
+where
+    C: crate::sync::GenericClient + ?Sized,
+{
+    let path = client.__query(&SEARCH_PATH, &[]).and_then(|mut rows| {
+        use fallible_iterator::FallibleIterator;
+        Ok(rows.next()?.map(|row| row.get::<_, Vec<String>>(0)).unwrap_or_default())
+    });
+    with_search_path(path, generated, verify_sync(client, modules))
+}
+
+/// Puts a search-path drift first among the query drifts.
+fn with_search_path<E: std::fmt::Display>(
+    actual: Result<Vec<String>, E>,
+    generated: &[&str],
+    queries: Result<usize, VerifyError>,
+) -> Result<usize, VerifyError> {
+    let problem = match actual {
+        Ok(actual) if actual.iter().map(String::as_str).eq(generated.iter().copied()) => None,
+        Ok(actual) => Some(format!(
+            "the connection's search_path resolves names in [{}]; the code was generated against [{}], so unqualified tables may be other ones",
+            actual.join(", "),
+            generated.join(", ")
+        )),
+        Err(e) => Some(format!("cannot read the connection's search_path: {e}")),
+    };
+    let Some(problem) = problem else { return queries };
+    let mut drifts = vec![Drift {
+        query: "(search_path)",
+        source: SEARCH_PATH.source,
+        problem,
+    }];
+    if let Err(e) = queries {
+        drifts.extend(e.drifts);
+    }
+    Err(VerifyError { drifts })
+}
+
 fn all(modules: &[&[&'static Query]]) -> Vec<&'static Query> {
     modules.iter().flat_map(|m| m.iter().copied()).collect()
 }

@@ -58,3 +58,39 @@ fn the_blocking_verify_reports_the_same_drift() {
         "{error}"
     );
 }
+
+/// Two schemas with a table of the same name: with another `search_path`, the same SQL reads
+/// the other one. `verify` says so first, in both flavours, then lists the queries that changed.
+#[tokio::test]
+async fn verify_notices_another_search_path() {
+    let url = fresh_database();
+    let admin = quarry::Client::connect(&url).await.unwrap();
+    admin
+        .batch_execute("CREATE SCHEMA shadow; CREATE TABLE shadow.tasks (id bigint PRIMARY KEY, title text)")
+        .await
+        .unwrap();
+    // The server resolves `tasks` exactly as generation did: public.tasks.
+    assert!(generated::verify(&admin).await.is_ok());
+
+    let shadowed = format!("{url} options='-c search_path=shadow,public'");
+    let client = quarry::Client::connect(&shadowed).await.unwrap();
+    let error = generated::verify(&client).await.unwrap_err();
+    assert_eq!(error.drifts[0].query, "(search_path)");
+    assert_eq!(
+        error.drifts[0].problem,
+        "the connection's search_path resolves names in [shadow, public]; the code was generated against [public], so unqualified tables may be other ones"
+    );
+    assert!(
+        error.drifts.iter().any(|d| d.query == "list_tasks"),
+        "the queries that now read shadow.tasks are listed too: {error}"
+    );
+
+    let sync_url = shadowed.clone();
+    let sync_error = tokio::task::spawn_blocking(move || {
+        let mut client = quarry::sync::Client::connect(&sync_url).unwrap();
+        quarry_tests::blocking::verify(&mut client).unwrap_err()
+    })
+    .await
+    .unwrap();
+    assert_eq!(sync_error.drifts[0].query, "(search_path)");
+}
