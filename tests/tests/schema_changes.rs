@@ -81,3 +81,69 @@ async fn a_recreated_enum_heals_in_prepared_mode() {
 async fn a_recreated_enum_heals_in_unnamed_mode() {
     survives_recreated_enum(StatementMode::Unnamed).await;
 }
+
+/// A column's type changed and a table renamed under a live pool: every call either succeeds
+/// or fails with a typed error naming the problem, and once the migration is undone the same
+/// pooled connections work again — no restart, in both modes.
+async fn other_changes_fail_typed_then_heal(mode: StatementMode) {
+    let url = fresh_database();
+    let config = PoolConfig {
+        max_size: 2,
+        client: ClientOptions {
+            mode,
+            ..ClientOptions::default()
+        },
+        ..PoolConfig::default()
+    };
+    let pool = Pool::connect(&url, config).await.unwrap();
+    every_connection_works(&pool, 0).await;
+    let migrator = quarry::Client::connect(&url).await.unwrap();
+    let id = forecasts::add_forecast(&pool.get().await.unwrap(), Weather::Sun)
+        .await
+        .unwrap();
+
+    // The column becomes text: reading it as the generated enum is a decode error that names
+    // the column and both types.
+    migrator
+        .batch_execute("ALTER TABLE forecasts ALTER COLUMN sky TYPE text")
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let conn = pool.get().await.unwrap();
+        let e = forecasts::get_forecast(&conn, id).await.unwrap_err();
+        assert_eq!(e.kind(), quarry::ErrorKind::Decode, "{e}");
+        assert!(e.to_string().contains("sky"), "{e}");
+    }
+    migrator
+        .batch_execute("ALTER TABLE forecasts ALTER COLUMN sky TYPE weather USING sky::weather")
+        .await
+        .unwrap();
+    every_connection_works(&pool, 1).await;
+
+    // The table renamed: 42P01 from the server, as a typed database error.
+    migrator
+        .batch_execute("ALTER TABLE forecasts RENAME TO old_forecasts")
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let conn = pool.get().await.unwrap();
+        let e = forecasts::get_forecast(&conn, id).await.unwrap_err();
+        assert_eq!(e.code().map(|c| c.code()), Some("42P01"), "{e}");
+        assert!(e.to_string().contains("forecasts"), "{e}");
+    }
+    migrator
+        .batch_execute("ALTER TABLE old_forecasts RENAME TO forecasts")
+        .await
+        .unwrap();
+    every_connection_works(&pool, 2).await;
+}
+
+#[tokio::test]
+async fn a_changed_column_and_a_renamed_table_fail_typed_then_heal_in_prepared_mode() {
+    other_changes_fail_typed_then_heal(StatementMode::Prepared).await;
+}
+
+#[tokio::test]
+async fn a_changed_column_and_a_renamed_table_fail_typed_then_heal_in_unnamed_mode() {
+    other_changes_fail_typed_then_heal(StatementMode::Unnamed).await;
+}
