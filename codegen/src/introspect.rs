@@ -92,17 +92,12 @@ pub async fn introspect(
         return Err(errors);
     }
     modules.sort_by(|a, b| a.name.cmp(&b.name));
-    let search_path = client
-        .query_one("SELECT current_schemas(false)::text[]", &[])
-        .await
-        .map_err(catalog_error)?
-        .get(0);
     Ok(Model {
         modules,
         warnings,
         user_types: resolver.into_user_types(),
         tables: models.into_models(),
-        search_path,
+        search_path: catalog.explicit_search_path().to_vec(),
     })
 }
 

@@ -64,6 +64,23 @@ pub struct ScanError {
     pub hint: &'static str,
 }
 
+/// The index in `words` of the `close` that balances the `open` at index 0 (nesting counted),
+/// for a token list viewed as text: `{ … }` in a template, `( … )` in SQL.
+pub fn balanced<'a>(words: impl IntoIterator<Item = &'a str>, open: &str, close: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, word) in words.into_iter().enumerate() {
+        if word == open {
+            depth += 1;
+        } else if word == close {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
 /// Scans a whole file.
 pub fn scan(text: &str) -> Result<Vec<Token>, ScanError> {
     let mut scanner = Scanner {

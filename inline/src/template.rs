@@ -138,20 +138,7 @@ pub fn parse(template: &str) -> Result<Template, TemplateError> {
 
 /// The index of the `}` closing the `{` at `open` (braces nest, as in Rust blocks).
 fn matching_brace(template: &str, tokens: &[crate::scan::Token], open: usize) -> Option<usize> {
-    let mut depth = 0;
-    for (i, token) in tokens.iter().enumerate().skip(open) {
-        match &template[token.span.clone()] {
-            "{" => depth += 1,
-            "}" => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    crate::scan::balanced(tokens[open..].iter().map(|t| &template[t.span.clone()]), "{", "}").map(|k| open + k)
 }
 
 #[cfg(test)]

@@ -12,13 +12,16 @@ use std::path::{Path, PathBuf};
 impl Config {
     /// The query files that parse, the problems of those that do not, and the schema files.
     pub(super) fn inputs(&self) -> Result<Inputs, Error> {
-        let (files, problems) = self.parse_all()?;
+        let paths = self.query_paths()?;
+        let (files, problems) = self.parse_all(&paths)?;
+        // A schema file that is also a query file (see `is_query_file`) is in `paths` already.
+        let queries: std::collections::HashSet<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
         let schema = self
             .schema_files()?
             .iter()
             .map(|p| {
                 read_source(p).map(|mut file| {
-                    file.text = if self.is_query_file(p) {
+                    file.text = if p.canonicalize().is_ok_and(|c| queries.contains(&c)) {
                         // Its queries are read as queries; the statements without a header
                         // (DDL beside them, as sqlc reads such a file) are the schema.
                         crate::parse::schema_part(&file.text)
@@ -102,15 +105,14 @@ impl Config {
             .collect()
     }
 
-    /// Parses every query file; returns those that parse and the problems of the others.
-    pub(super) fn parse_all(&self) -> Result<(Vec<QueryFile>, Vec<Diagnostic>), Error> {
+    /// Parses the query files `paths`; returns those that parse and the problems of the others.
+    fn parse_all(&self, paths: &[PathBuf]) -> Result<(Vec<QueryFile>, Vec<Diagnostic>), Error> {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         let mut modules: HashMap<String, String> = HashMap::new();
-        let paths = self.query_paths()?;
-        let names = module_names(&paths);
-        for (path, module) in paths.into_iter().zip(names) {
-            let source = match read_source(&path) {
+        let names = module_names(paths);
+        for (path, module) in paths.iter().zip(names) {
+            let source = match read_source(path) {
                 Ok(source) => source,
                 Err(Error::Diagnostics(mut located)) => {
                     errors.append(&mut located);

@@ -196,58 +196,36 @@ fn mod_rs(model: &Model, layout: &Layout, flavor: Flavor) -> TokenStream {
         /// that no longer prepares — call it at start-up so a deploy against a drifted database
         /// fails there, not at the first request. Returns the number of queries checked.
     };
-    // A model from a snapshot written before search paths were recorded has none to compare.
+    // A model from a snapshot written before search paths were recorded has none to compare
+    // (an empty path skips the check).
     let path = &model.search_path;
-    let (check_path, path_doc) = if path.is_empty() {
-        (None, String::new())
-    } else {
-        (
-            Some(quote!(&[#(#path),*])),
-            format!(
-                " It also checks that the connection resolves unqualified names in the schemas the code was generated against: `[{}]`.",
-                path.join(", ")
-            ),
-        )
-    };
-    let verify = match (flavor, check_path) {
-        (Flavor::Async, None) => quote! {
+    let path_doc = (!path.is_empty()).then(|| {
+        let doc = format!(
+            " It also checks that the connection resolves unqualified names in the schemas the code was generated against: `[{}]`.",
+            path.join(", ")
+        );
+        quote!(#[doc = #doc])
+    });
+    let verify = match flavor {
+        Flavor::Async => quote! {
             #doc
             /// The statements are prepared pipelined: one round trip for all of them.
+            #path_doc
             pub async fn verify<C>(client: &C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
             where
                 C: ::quarry::GenericClient + ?Sized,
             {
-                ::quarry::verify::verify(client, &[#(#names::__QUERIES),*]).await
+                ::quarry::verify::verify_search_path(client, &[#(#names::__QUERIES),*], &[#(#path),*]).await
             }
         },
-        (Flavor::Async, Some(path)) => quote! {
+        Flavor::Sync => quote! {
             #doc
-            /// The statements are prepared pipelined: one round trip for all of them.
-            #[doc = #path_doc]
-            pub async fn verify<C>(client: &C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
-            where
-                C: ::quarry::GenericClient + ?Sized,
-            {
-                ::quarry::verify::verify_search_path(client, &[#(#names::__QUERIES),*], #path).await
-            }
-        },
-        (Flavor::Sync, None) => quote! {
-            #doc
+            #path_doc
             pub fn verify<C>(client: &mut C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
             where
                 C: ::quarry::sync::GenericClient + ?Sized,
             {
-                ::quarry::verify::verify_sync(client, &[#(#names::__QUERIES),*])
-            }
-        },
-        (Flavor::Sync, Some(path)) => quote! {
-            #doc
-            #[doc = #path_doc]
-            pub fn verify<C>(client: &mut C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
-            where
-                C: ::quarry::sync::GenericClient + ?Sized,
-            {
-                ::quarry::verify::verify_sync_search_path(client, &[#(#names::__QUERIES),*], #path)
+                ::quarry::verify::verify_sync_search_path(client, &[#(#names::__QUERIES),*], &[#(#path),*])
             }
         },
     };

@@ -45,6 +45,9 @@ pub struct RelationByOid {
 pub struct Catalog {
     qualified: HashMap<(String, String), CatalogRelation>,
     search_path: Vec<String>,
+    /// The search path without the implicit schemas (`current_schemas(false)`), as recorded in
+    /// the model for `verify`.
+    explicit_search_path: Vec<String>,
     not_null_origins: HashSet<(u32, i16)>,
     origins: HashMap<(u32, i16), (String, String, String)>,
     by_oid: HashMap<u32, RelationByOid>,
@@ -124,8 +127,14 @@ impl Catalog {
                 .or_insert(Some(columns));
         }
         // With the implicit schemas: `pg_class` is pg_catalog's, searched before the path.
-        let path = client.query_one("SELECT current_schemas(true)::text[]", &[]).await?;
+        let path = client
+            .query_one(
+                "SELECT current_schemas(true)::text[], current_schemas(false)::text[]",
+                &[],
+            )
+            .await?;
         catalog.search_path = path.get(0);
+        catalog.explicit_search_path = path.get(1);
         Ok(catalog)
     }
 
@@ -139,6 +148,11 @@ impl Catalog {
         self.origins
             .get(&(table_oid, attnum))
             .map(|(s, t, c)| (s.as_str(), t.as_str(), c.as_str()))
+    }
+
+    /// The schemas unqualified names resolve in, without the implicit ones.
+    pub fn explicit_search_path(&self) -> &[String] {
+        &self.explicit_search_path
     }
 
     /// The output column names of the set-returning function `name`, when its overloads agree.

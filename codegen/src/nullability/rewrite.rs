@@ -78,20 +78,7 @@ fn is_identifier(word: &str) -> bool {
 
 /// The index of the `)` closing the `(` at `open`.
 fn matching_close(code: &[&Token], sql: &str, open: usize) -> Option<usize> {
-    let mut depth = 0;
-    for (k, t) in code.iter().enumerate().skip(open) {
-        match &sql[t.span.clone()] {
-            "(" => depth += 1,
-            ")" => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(k);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    crate::scan::balanced(code[open..].iter().map(|t| &sql[t.span.clone()]), "(", ")").map(|k| open + k)
 }
 
 #[cfg(test)]

@@ -247,20 +247,20 @@ pub(super) fn rewrite_params(
     }
     let mut sql = out.sql;
     sql.push_str(&text[out.copied_to..span.end]);
-    // A parameter the SQL tests for NULL is an optional filter: `Option<T>`, in both syntaxes.
+    // The rewritten statement is scanned once, for what the SQL around each `$n` says.
     if let Some(tokens) = (!params.is_empty()).then(|| scan(&sql).ok()).flatten() {
+        // A parameter the SQL tests for NULL is an optional filter: `Option<T>`, both syntaxes.
         let tested = crate::param_names::null_tested(&sql, &tokens, params.len());
         for (param, tested) in params.iter_mut().zip(tested) {
             param.nullable |= tested;
         }
-    }
-    // Only sqlc-style parameters take a target column's nullability: skip the re-scan without them.
-    let sqlc_style = params.iter().any(|p| p.sqlc_style(text));
-    if let Some(tokens) = sqlc_style.then(|| scan(&sql).ok()).flatten() {
-        let targets = crate::param_names::targets(&sql, &tokens, params.len());
-        for (param, target) in params.iter_mut().zip(targets) {
-            if param.sqlc_style(text) {
-                param.column = target;
+        // Only sqlc-style parameters take a target column's nullability.
+        if params.iter().any(|p| p.sqlc_style(text)) {
+            let targets = crate::param_names::targets(&sql, &tokens, params.len());
+            for (param, target) in params.iter_mut().zip(targets) {
+                if param.sqlc_style(text) {
+                    param.column = target;
+                }
             }
         }
     }
