@@ -55,10 +55,7 @@ fn free_space(dir: &Path) -> Option<u64> {
 }
 
 fn writable(dir: &Path) -> bool {
-    tempfile::Builder::new()
-        .prefix(".quarry-probe-")
-        .tempfile_in(dir)
-        .is_ok()
+    super::scratch::writable(dir)
 }
 
 /// Creates a fresh cluster at `data`: a copy of the template when there is one, else
@@ -106,7 +103,7 @@ fn template_dir(bin: &Path) -> Option<PathBuf> {
 /// template. Best effort: failure only costs the next run an `initdb`.
 fn save_template(data: &Path, template: &Path, account: Option<(u32, u32)>) {
     let Some(parent) = template.parent() else { return };
-    let Ok(staging) = tempfile::Builder::new().prefix(".quarry-initdb-").tempdir_in(parent) else {
+    let Ok(staging) = super::scratch::ScratchDir::new_in(parent, ".quarry-initdb-") else {
         return;
     };
     use std::os::unix::fs::PermissionsExt;

@@ -18,6 +18,9 @@
 //! about 0.3 s from the cached template in `/dev/shm`, 1.1–2 s with a fresh `initdb` on disk.
 
 mod cluster;
+mod scratch;
+
+use scratch::ScratchDir;
 
 use std::fmt;
 use std::os::unix::fs::PermissionsExt;
@@ -28,7 +31,7 @@ use std::time::{Duration, Instant};
 
 /// A running throwaway server. Dropping it stops the server and deletes its files.
 pub struct EmbeddedServer {
-    dir: Option<tempfile::TempDir>,
+    dir: Option<ScratchDir>,
     server: Child,
     watchdog: Option<Child>,
     port: u16,
@@ -136,12 +139,7 @@ impl EmbeddedServer {
     }
 
     /// Writes the option files into `dir`, starts the server on `dir/data` and waits for it.
-    fn launch(
-        started: Instant,
-        restart: Restart,
-        dir: tempfile::TempDir,
-        from_template: bool,
-    ) -> Result<Self, EmbeddedError> {
+    fn launch(started: Instant, restart: Restart, dir: ScratchDir, from_template: bool) -> Result<Self, EmbeddedError> {
         let Restart { bin, account, options } = &restart;
         for (name, contents) in &options.files {
             write_private(&dir.path().join(name), contents, *account)?;
@@ -352,15 +350,12 @@ fn as_account(command: &mut Command, account: Option<(u32, u32)>, cwd: &Path) {
 }
 
 /// A new private folder for one server, owned by the server's account.
-fn server_dir(account: Option<(u32, u32)>) -> Result<tempfile::TempDir, EmbeddedError> {
-    let dir = tempfile::Builder::new()
-        .prefix("quarry-pg-")
-        .tempdir_in(cluster::base_dir())
-        .map_err(|e| {
-            fail(format!(
-                "cannot create a temporary folder for the embedded PostgreSQL: {e}"
-            ))
-        })?;
+fn server_dir(account: Option<(u32, u32)>) -> Result<ScratchDir, EmbeddedError> {
+    let dir = ScratchDir::new_in(&cluster::base_dir(), "quarry-pg-").map_err(|e| {
+        fail(format!(
+            "cannot create a temporary folder for the embedded PostgreSQL: {e}"
+        ))
+    })?;
     if let Some((uid, gid)) = account {
         std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).map_err(|e| {
             fail(format!(
