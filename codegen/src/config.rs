@@ -91,14 +91,10 @@ impl Config {
 
     /// Loads this config's schema (files or migration folders, read exactly as generation
     /// reads them) into the empty database at `database_url` — for tests that need the schema
-    /// the code was generated against. Blocks; call it outside an async runtime.
+    /// the code was generated against. Blocking (plain socket I/O, no async runtime).
     pub fn apply_schema(&self, database_url: &str) -> Result<(), Error> {
         let (_, schema, _) = self.inputs()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Config(format!("cannot start a tokio runtime: {e}")))?;
-        runtime.block_on(database::load_into(database_url, &schema))
+        database::load_into(database_url, &schema)
     }
 
     /// Reads the query files with sqlc's rules instead of quarry's where the two differ
@@ -549,30 +545,13 @@ impl Config {
             .database_url
             .clone()
             .or_else(|| self.read_env.then(|| std::env::var(&self.url_env).ok()).flatten());
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Config(format!("cannot start a tokio runtime: {e}")))?;
-        runtime.block_on(async {
-            let db = database::open(url.as_deref(), schema, &self.progress).await?;
-            let work = async {
-                let model = introspect(&db.client, files, &self.types, &self.progress)
-                    .await
-                    .map_err(Error::Diagnostics)?;
-                let (inline, problems) = crate::inline::introspect_calls(&db.client, calls, &self.types).await;
-                Ok((model, inline, problems))
-            };
-            // A server that stops answering mid-way must not hang a build.
-            let deadline = database::introspect_deadline();
-            tokio::time::timeout(deadline, work)
-                .await
-                .map_err(|_| Error::Database {
-                    message: format!("the database did not answer the introspection within {deadline:.0?}"),
-                    hint:
-                        "the server stalled (or is very slow); check it, or raise QUARRY_INTROSPECT_TIMEOUT (seconds)"
-                            .into(),
-                })?
-        })
+        let mut db = database::open(url.as_deref(), schema, &self.progress)?;
+        // A server that stops answering mid-way must not hang a build.
+        db.client
+            .set_deadline(Some(std::time::Instant::now() + database::introspect_deadline()));
+        let model = introspect(&mut db.client, files, &self.types, &self.progress)?;
+        let (inline, problems) = crate::inline::introspect_calls(&mut db.client, calls, &self.types)?;
+        Ok((model, inline, problems))
     }
 }
 

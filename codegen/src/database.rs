@@ -5,32 +5,36 @@
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::embedded::EmbeddedServer;
 use crate::error::Error;
+use crate::pg::{ConnectConfig, Connection, Host, PgError};
 use crate::progress::{Listener, Progress};
 use crate::scan::{scan, TokenKind};
 use std::time::Duration;
-use tokio_postgres::error::{ErrorPosition, SqlState};
-use tokio_postgres::{Client, NoTls};
+
+/// SQLSTATE 25P01: `LOCK TABLE` outside a transaction block.
+const NO_ACTIVE_SQL_TRANSACTION: &str = "25P01";
+/// SQLSTATE 42P06: the schema exists.
+const DUPLICATE_SCHEMA: &str = "42P06";
 
 /// A connected database, and the embedded server behind it if there is one.
 pub struct Database {
     /// The connection used for introspection.
-    pub client: Client,
+    pub client: Connection,
     /// Kept alive until the database is dropped; `None` for a live `DATABASE_URL`.
     pub server: Option<EmbeddedServer>,
 }
 
 /// Connects to `url`, or starts the embedded server and loads `schema` into it.
-pub async fn open(url: Option<&str>, schema: &[SourceFile], progress: &Listener) -> Result<Database, Error> {
+pub fn open(url: Option<&str>, schema: &[SourceFile], progress: &Listener) -> Result<Database, Error> {
     match url {
         Some(url) => Ok(Database {
-            client: connect(url, "DATABASE_URL").await?,
+            client: connect(url, "DATABASE_URL")?,
             server: None,
         }),
         None => {
             progress.report(Progress::StartingServer);
             let server = EmbeddedServer::start()?;
-            let client = connect(&server.connection_string("postgres"), "the embedded PostgreSQL").await?;
-            load_schema(&client, schema, progress).await?;
+            let mut client = connect(&server.connection_string("postgres"), "the embedded PostgreSQL")?;
+            load_schema(&mut client, schema, progress)?;
             Ok(Database {
                 client,
                 server: Some(server),
@@ -41,18 +45,17 @@ pub async fn open(url: Option<&str>, schema: &[SourceFile], progress: &Listener)
 
 /// Loads `schema` into the (empty) database at `url` exactly as into the embedded server:
 /// statement by statement, meta-commands and headed queries already blanked by the caller.
-pub async fn load_into(url: &str, schema: &[SourceFile]) -> Result<(), Error> {
-    let client = connect(url, "the database").await?;
-    load_schema(&client, schema, &Listener::default()).await
+pub fn load_into(url: &str, schema: &[SourceFile]) -> Result<(), Error> {
+    let mut client = connect(url, "the database")?;
+    load_schema(&mut client, schema, &Listener::default())
 }
 
 /// How long connecting may take — TCP connect, TLS and the startup handshake together — unless
 /// the URL's `connect_timeout` says otherwise: `QUARRY_CONNECT_TIMEOUT` seconds, default 10
 /// (libpq has no default and waits as long as the OS does; a build must not hang).
-pub fn connect_deadline(config: &tokio_postgres::Config) -> Duration {
+pub fn connect_deadline(config: &ConnectConfig) -> Duration {
     config
-        .get_connect_timeout()
-        .copied()
+        .connect_timeout
         .unwrap_or_else(|| seconds_from_env("QUARRY_CONNECT_TIMEOUT", 10))
 }
 
@@ -60,6 +63,23 @@ pub fn connect_deadline(config: &tokio_postgres::Config) -> Duration {
 /// reads): `QUARRY_INTROSPECT_TIMEOUT` seconds, default 60.
 pub fn introspect_deadline() -> Duration {
     seconds_from_env("QUARRY_INTROSPECT_TIMEOUT", 60)
+}
+
+/// The error for a connection that failed or stalled after it was opened (introspection).
+pub fn lost(error: PgError) -> Error {
+    match error {
+        PgError::Timeout => Error::Database {
+            message: format!(
+                "the database did not answer the introspection within {:.0?}",
+                introspect_deadline()
+            ),
+            hint: "the server stalled (or is very slow); check it, or raise QUARRY_INTROSPECT_TIMEOUT (seconds)".into(),
+        },
+        e => Error::Database {
+            message: format!("the connection to the database failed during introspection: {e}"),
+            hint: "check that the server is up; the queries themselves were not the problem".into(),
+        },
+    }
 }
 
 fn seconds_from_env(var: &str, default: u64) -> Duration {
@@ -71,50 +91,52 @@ fn seconds_from_env(var: &str, default: u64) -> Duration {
 }
 
 /// `host:port` pairs of a config, for messages.
-fn endpoints(config: &tokio_postgres::Config) -> String {
-    let hosts = config.get_hosts().iter().map(|h| match h {
-        tokio_postgres::config::Host::Tcp(name) => name.clone(),
-        tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-    });
-    let ports = config.get_ports();
-    hosts
-        .enumerate()
-        .map(|(i, h)| format!("{h}:{}", ports.get(i).or(ports.first()).copied().unwrap_or(5432)))
+fn endpoints(config: &ConnectConfig) -> String {
+    config
+        .endpoints()
+        .iter()
+        .map(|(host, port)| match host {
+            Host::Tcp(name) => format!("{name}:{port}"),
+            Host::Unix(dir) => format!("{}:{port}", dir.display()),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-async fn connect(url: &str, what: &str) -> Result<Client, Error> {
-    let mut config: tokio_postgres::Config = url.parse().map_err(|e| Error::Database {
+fn connect(url: &str, what: &str) -> Result<Connection, Error> {
+    let config = crate::pg::parse_config(url).map_err(|e| Error::Database {
         message: format!("{what} is not a valid connection string ({}): {e}", redact(url)),
         hint: "use the form postgres://user:password@host:port/database".into(),
     })?;
+    if config.requires_tls {
+        return Err(Error::Database {
+            message: format!("{what} asks for TLS ({}), which quarry's build-time connection does not speak", redact(url)),
+            hint: "generate against a database reachable without TLS (sslmode=prefer or disable): a local or CI copy of the schema, or the embedded server (unset DATABASE_URL)".into(),
+        });
+    }
     let deadline = connect_deadline(&config);
-    config.connect_timeout(deadline);
-    // connect_timeout bounds each TCP connect; a server that accepts and then never answers
-    // (a stuck server, a half-open firewall) is bounded by the deadline around it all.
-    let connected = tokio::time::timeout(deadline, config.connect(NoTls)).await.map_err(|_| Error::Database {
-        message: format!(
-            "cannot connect to {what} ({}): {} accepted no PostgreSQL session within {:.0?}",
-            redact(url),
-            endpoints(&config),
-            deadline
-        ),
-        hint: "the server is not answering; check it, or raise the deadline with connect_timeout=<seconds> in the URL or QUARRY_CONNECT_TIMEOUT".into(),
-    })?;
-    let (client, connection) = connected.map_err(|e| Error::Database {
-        message: format!("cannot connect to {what} ({}): {}", redact(url), with_causes(&e)),
-        hint: "check that the server is running and the URL is right, or unset DATABASE_URL to let quarry start a throwaway server from the schema files".into(),
-    })?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
+    // The deadline bounds the whole attempt: a server that accepts and then never answers
+    // (a stuck server, a half-open firewall) must not hang a build.
+    Connection::connect(&config, deadline).map_err(|e| match e {
+        PgError::Timeout => Error::Database {
+            message: format!(
+                "cannot connect to {what} ({}): {} accepted no PostgreSQL session within {:.0?}",
+                redact(url),
+                endpoints(&config),
+                deadline
+            ),
+            hint: "the server is not answering; check it, or raise the deadline with connect_timeout=<seconds> in the URL or QUARRY_CONNECT_TIMEOUT".into(),
+        },
+        e => Error::Database {
+            message: format!("cannot connect to {what} ({}, tried {}): {e}", redact(url), endpoints(&config)),
+            hint: "check that the server is running and the URL is right, or unset DATABASE_URL to let quarry start a throwaway server from the schema files".into(),
+        },
+    })
 }
 
 /// Applies each schema file one statement at a time (simple query protocol), so an error
 /// without a position still points at the statement that failed.
-async fn load_schema(client: &Client, schema: &[SourceFile], progress: &Listener) -> Result<(), Error> {
+fn load_schema(client: &mut Connection, schema: &[SourceFile], progress: &Listener) -> Result<(), Error> {
     for (index, file) in schema.iter().enumerate() {
         progress.report(Progress::LoadingSchema {
             index,
@@ -122,19 +144,17 @@ async fn load_schema(client: &Client, schema: &[SourceFile], progress: &Listener
         });
         for statement in statements(&file.text) {
             let sql = &file.text[statement.clone()];
-            let mut result = client.batch_execute(sql).await;
+            let mut result = client.batch_execute(sql);
             // `LOCK TABLE` (sql-migrate and goose files hold them) runs only in a transaction
             // block, as the migration tool would run it: retried inside one.
-            if result.as_ref().err().and_then(|e| e.code()) == Some(&SqlState::NO_ACTIVE_SQL_TRANSACTION) {
+            if result.as_ref().err().and_then(PgError::code) == Some(NO_ACTIVE_SQL_TRANSACTION) {
                 client
                     .batch_execute("BEGIN")
-                    .await
                     .map_err(|e| schema_error(file, statement.start, &e))?;
-                result = client.batch_execute(sql).await;
+                result = client.batch_execute(sql);
                 let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
                 client
                     .batch_execute(end)
-                    .await
                     .map_err(|e| schema_error(file, statement.start, &e))?;
             }
             // pg_dump writes `CREATE SCHEMA public;`, which every fresh database already has.
@@ -146,7 +166,7 @@ async fn load_schema(client: &Client, schema: &[SourceFile], progress: &Listener
                 words == ["create", "schema", "public"]
             };
             if let Err(e) = result {
-                if e.code() == Some(&SqlState::DUPLICATE_SCHEMA) && creates_public() {
+                if e.code() == Some(DUPLICATE_SCHEMA) && creates_public() {
                     continue;
                 }
                 return Err(schema_error(file, statement.start, &e));
@@ -157,7 +177,6 @@ async fn load_schema(client: &Client, schema: &[SourceFile], progress: &Listener
         // file nor the introspection of the queries.
         client
             .batch_execute("RESET ALL")
-            .await
             .map_err(|e| schema_error(file, 0, &e))?;
     }
     Ok(())
@@ -186,7 +205,7 @@ fn statements(text: &str) -> Vec<std::ops::Range<usize>> {
     ranges
 }
 
-fn schema_error(file: &SourceFile, statement_start: usize, e: &tokio_postgres::Error) -> Error {
+fn schema_error(file: &SourceFile, statement_start: usize, e: &PgError) -> Error {
     let Some(db) = e.as_db_error() else {
         return Error::Database {
             message: format!("loading {} failed: {}", file.path, with_causes(e)),
@@ -194,15 +213,15 @@ fn schema_error(file: &SourceFile, statement_start: usize, e: &tokio_postgres::E
         };
     };
     let offset = match db.position() {
-        Some(ErrorPosition::Original(p)) => {
+        Some(p) => {
             let rest = &file.text[statement_start..];
             statement_start
                 + rest
                     .char_indices()
-                    .nth((*p as usize).saturating_sub(1))
+                    .nth((p as usize).saturating_sub(1))
                     .map_or(0, |(i, _)| i)
         }
-        _ => statement_start,
+        None => statement_start,
     };
     let end = file.text[offset..]
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))

@@ -136,9 +136,9 @@ impl Diagnostic {
     }
 
     /// Attaches what PostgreSQL reported: its SQLSTATE, DETAIL and HINT.
-    pub fn with_postgres(mut self, error: &tokio_postgres::error::DbError) -> Self {
+    pub fn with_postgres(mut self, error: &crate::pg::DbError) -> Self {
         self.postgres = Some(Box::new(PostgresReport {
-            code: error.code().code().to_string(),
+            code: error.code().to_string(),
             detail: error.detail().map(str::to_string),
             hint: error.hint().map(str::to_string),
         }));

@@ -11,6 +11,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::error::Error;
 use crate::model::Query;
 use crate::parse::{parse_file, QueryFile};
+use crate::pg::Connection;
 use crate::progress::Listener;
 use crate::types::{TypeSettings, TYPES_PATH};
 use quarry_inline::entry::{self, Entry, InlineQueries, Problem};
@@ -95,11 +96,12 @@ fn is_query_macro(path: &syn::Path) -> bool {
 
 /// Introspects every distinct template of `calls`; returns the snapshot entries and a located
 /// diagnostic per call whose query does not prepare.
-pub async fn introspect_calls(
-    client: &tokio_postgres::Client,
+/// A connection failure is the error.
+pub fn introspect_calls(
+    client: &mut Connection,
     calls: &[InlineCall],
     settings: &TypeSettings,
-) -> (InlineQueries, Vec<Diagnostic>) {
+) -> Result<(InlineQueries, Vec<Diagnostic>), Error> {
     let mut entries = InlineQueries::new();
     let mut pending: Vec<(String, Template, QueryFile)> = Vec::new();
     for call in calls {
@@ -116,13 +118,13 @@ pub async fn introspect_calls(
     // One failing query fails the whole introspection: drop the failures and go again.
     while !pending.is_empty() {
         let files: Vec<QueryFile> = pending.iter().map(|(_, _, f)| f.clone()).collect();
-        match crate::introspect::introspect(client, &files, settings, &Listener::default()).await {
+        match crate::introspect::introspect(client, &files, settings, &Listener::default()) {
             Ok(model) => {
                 for ((key, template, _), module) in pending.drain(..).zip(sorted_back(&files, model.modules)) {
                     entries.insert(key, entry_of(&template, &module.queries[0]));
                 }
             }
-            Err(diagnostics) => {
+            Err(Error::Diagnostics(diagnostics)) => {
                 let before = pending.len();
                 pending.retain(|(key, template, file)| {
                     let Some(d) = diagnostics.iter().find(|d| d.file == file.source.path) else {
@@ -147,6 +149,7 @@ pub async fn introspect_calls(
                     }
                 }
             }
+            Err(other) => return Err(other),
         }
     }
     let diagnostics = calls
@@ -156,7 +159,7 @@ pub async fn introspect_calls(
             _ => None,
         })
         .collect();
-    (entries, diagnostics)
+    Ok((entries, diagnostics))
 }
 
 /// `cargo quarry check` for inline queries: a diagnostic at each call whose query is missing

@@ -1,44 +1,40 @@
 //! Introspection: asks PostgreSQL for every query's parameter and column types.
 //!
-//! All statements are prepared concurrently on one connection, so tokio-postgres pipelines
-//! them (one round trip for the lot, plus type look-ups for unusual OIDs). Columns that come
+//! All statements are described in a pipeline on one connection (a round trip per 64
+//! queries, plus one per level of nesting of the user-defined types they use). Columns that come
 //! straight from a table are then looked up in `pg_attribute` in a single query to learn
 //! whether they are `NOT NULL`.
 
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::error::Error;
 use crate::model::{Column, Model, Module, Param, Query};
 use crate::nullability::{infer, Catalog, Context, Verdict};
 use crate::parse::{QueryDef, QueryFile, QueryKind, Syntax};
+use crate::pg::{Connection, DbError, Statement};
 use crate::progress::{Listener, Progress};
 use crate::scan::{scan, TokenKind};
 use crate::table_models::TableModels;
 use crate::types::{Resolver, RustType, TypeSettings, Unsupported};
-use futures_util::future::join_all;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio_postgres::error::ErrorPosition;
-use tokio_postgres::{Client, Statement};
 
-/// Prepares every query of every file and builds the typed model.
-pub async fn introspect(
-    client: &Client,
+/// Prepares every query of every file and builds the typed model. Queries the server
+/// refuses, and types that do not map, are [`Error::Diagnostics`]; a connection that fails
+/// or stalls past its deadline is [`Error::Database`].
+pub fn introspect(
+    client: &mut Connection,
     files: &[QueryFile],
     settings: &TypeSettings,
     progress: &Listener,
-) -> Result<Model, Vec<Diagnostic>> {
+) -> Result<Model, Error> {
     let all: Vec<(&QueryFile, &QueryDef)> = files
         .iter()
         .flat_map(|f| f.queries.iter().map(move |q| (f, q)))
         .collect();
     let total = all.len();
-    let done = AtomicUsize::new(0);
-    let prepared = join_all(all.iter().map(|(_, q)| async {
-        let result = client.prepare(&q.sql).await;
-        let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-        progress.report(Progress::Preparing { done, total });
-        result
-    }))
-    .await;
+    let sqls: Vec<&str> = all.iter().map(|(_, q)| q.sql.as_str()).collect();
+    let prepared = client
+        .prepare_all(&sqls, |done| progress.report(Progress::Preparing { done, total }))
+        .map_err(crate::database::lost)?;
     let mut errors = Vec::new();
     let mut statements = Vec::with_capacity(all.len());
     for ((file, query), result) in all.iter().zip(prepared) {
@@ -48,16 +44,9 @@ pub async fn introspect(
         }
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(Error::Diagnostics(errors));
     }
-    let catalog_error = |e: tokio_postgres::Error| {
-        vec![Diagnostic::at(
-            &SourceFile::new("<catalog>", ""),
-            0..0,
-            format!("reading the catalog failed: {e}"),
-        )]
-    };
-    let catalog = Catalog::load(client).await.map_err(catalog_error)?;
+    let catalog = Catalog::load(client).map_err(crate::database::lost)?;
     let mut statements = statements.into_iter();
     let mut resolver = Resolver::new(settings);
     let mut models = TableModels::default();
@@ -89,7 +78,7 @@ pub async fn introspect(
         });
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(Error::Diagnostics(errors));
     }
     modules.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Model {
@@ -128,21 +117,13 @@ fn suffix_embedded_duplicates(columns: &mut [Column], embeds: &mut [crate::model
 }
 
 /// Maps a prepare failure to the file, using PostgreSQL's error position when it gives one.
-fn prepare_error(source: &SourceFile, query: &QueryDef, error: &tokio_postgres::Error) -> Diagnostic {
-    let Some(db) = error.as_db_error() else {
-        return Diagnostic::at(
-            source,
-            query.name_span.clone(),
-            format!("preparing query `{}` failed: {error}", query.name),
-        )
-        .with_help("the connection to PostgreSQL failed while preparing; check that the server is up");
-    };
+fn prepare_error(source: &SourceFile, query: &QueryDef, db: &DbError) -> Diagnostic {
     let span = match db.position() {
-        Some(ErrorPosition::Original(position)) => {
+        Some(position) => {
             let sql_offset = query
                 .sql
                 .char_indices()
-                .nth((*position as usize).saturating_sub(1))
+                .nth((position as usize).saturating_sub(1))
                 .map_or(query.sql.len(), |(i, _)| i);
             let start = query.file_offset(sql_offset);
             let word = source.text[start..]
@@ -151,7 +132,7 @@ fn prepare_error(source: &SourceFile, query: &QueryDef, error: &tokio_postgres::
                 .max(1);
             start..start + word
         }
-        _ => query.name_span.clone(),
+        None => query.name_span.clone(),
     };
     Diagnostic::at(source, span, db.message())
         .with_postgres(db)

@@ -46,6 +46,7 @@ pub mod naming;
 pub mod nullability;
 pub mod param_names;
 pub mod parse;
+pub mod pg;
 pub mod progress;
 pub mod route;
 pub use quarry_inline::scan;

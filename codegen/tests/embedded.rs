@@ -1,6 +1,7 @@
 //! The embedded server cleans up after itself even when its owner is killed outright.
 
 use quarry_codegen::embedded::EmbeddedServer;
+use quarry_codegen::pg::{parse_config, Connection};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -81,23 +82,13 @@ fn alive(pid: i32) -> bool {
 #[test]
 fn later_servers_copy_a_pristine_template() {
     let run = |server: &EmbeddedServer, sql: &str| -> i64 {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let (client, connection) =
-                tokio_postgres::connect(&server.connection_string("postgres"), tokio_postgres::NoTls)
-                    .await
-                    .unwrap();
-            tokio::spawn(connection);
-            client.batch_execute(sql).await.unwrap();
-            client
-                .query_one("SELECT count(*) FROM pg_class WHERE relname = 'left_behind'", &[])
-                .await
-                .unwrap()
-                .get(0)
-        })
+        let config = parse_config(&server.connection_string("postgres")).unwrap();
+        let mut client = Connection::connect(&config, Duration::from_secs(10)).unwrap();
+        client.batch_execute(sql).unwrap();
+        client
+            .query("SELECT count(*) FROM pg_class WHERE relname = 'left_behind'")
+            .unwrap()[0]
+            .get(0)
     };
     let first = EmbeddedServer::start().expect("start");
     assert_eq!(run(&first, "CREATE TABLE left_behind (id int)"), 1);

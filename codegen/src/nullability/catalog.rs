@@ -5,8 +5,8 @@
 //! `(table OID, attribute number)`, the origin the server reports for a result column (for the
 //! conservative fallback, and for column type overrides).
 
+use crate::pg::{Connection, PgError};
 use std::collections::{HashMap, HashSet};
-use tokio_postgres::Client;
 
 /// One column of a relation.
 #[derive(Debug, Clone)]
@@ -82,9 +82,9 @@ ORDER BY n.nspname, c.relname, a.attnum";
 
 impl Catalog {
     /// Reads every user relation and the search path.
-    pub async fn load(client: &Client) -> Result<Self, tokio_postgres::Error> {
+    pub fn load(client: &mut Connection) -> Result<Self, PgError> {
         let mut catalog = Catalog::default();
-        for row in client.query(QUERY, &[]).await? {
+        for row in client.query(QUERY)? {
             let (schema, name, kind): (String, String, String) = (row.get(0), row.get(1), row.get(2));
             let (column, not_null): (String, bool) = (row.get(4), row.get(5));
             if not_null && (kind == "r" || kind == "p") {
@@ -114,7 +114,7 @@ impl Catalog {
                 });
             relation.columns.push(CatalogColumn { name: column, not_null });
         }
-        for row in client.query(FUNCTIONS, &[]).await? {
+        for row in client.query(FUNCTIONS)? {
             let (name, columns): (String, Vec<String>) = (row.get(0), row.get(1));
             catalog
                 .table_functions
@@ -127,12 +127,10 @@ impl Catalog {
                 .or_insert(Some(columns));
         }
         // With the implicit schemas: `pg_class` is pg_catalog's, searched before the path.
-        let path = client
-            .query_one(
-                "SELECT current_schemas(true)::text[], current_schemas(false)::text[]",
-                &[],
-            )
-            .await?;
+        let paths = client.query("SELECT current_schemas(true)::text[], current_schemas(false)::text[]")?;
+        let path = paths
+            .first()
+            .ok_or_else(|| PgError::Protocol("current_schemas() returned no row".into()))?;
         catalog.search_path = path.get(0);
         catalog.explicit_search_path = path.get(1);
         Ok(catalog)

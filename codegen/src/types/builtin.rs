@@ -1,7 +1,7 @@
 //! Built-in PostgreSQL types (by OID) and common extension types (by name).
 
 use super::{RustType, TypeSettings, Unsupported};
-use tokio_postgres::types::Type;
+use postgres_types::Type;
 
 /// Which crate provides date and time types in generated code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

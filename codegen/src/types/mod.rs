@@ -13,9 +13,9 @@ pub use user::{field_name, variant_name};
 pub use builtin::TimeCrate;
 pub use user::{UserType, UserTypeKind};
 
+use postgres_types::{Kind, Type};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
-use tokio_postgres::types::{Kind, Type};
 
 /// Where generated code reaches the shared `types` module; replaced by the emitter with the
 /// path valid at each use site (`super::types` from a query module).

@@ -2,8 +2,8 @@
 
 use super::RustType;
 use heck::{ToSnakeCase, ToUpperCamelCase};
+use postgres_types::Type;
 use std::collections::HashSet;
-use tokio_postgres::types::Type;
 
 /// An enum or composite type used by at least one query.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
