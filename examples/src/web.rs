@@ -12,9 +12,11 @@
 //! | anything else | 500 Internal Server Error (logged, message not sent) |
 //!
 //! Routes: `POST /users`, `GET /users/{email}`, `POST /tasks`, `GET /tasks?status=…`,
-//! `GET /tasks/{id}/title`, and `GET /health` (the pool's health check: `SELECT 1` under a
-//! deadline, 503 when no connection answers). The test `examples/tests/web_service.rs` drives
-//! every route over real HTTP.
+//! `GET /tasks/{id}/title`, `GET /health` (the pool's health check: `SELECT 1` under a
+//! deadline, 503 when no connection answers) and `GET /metrics` (quarry's metrics — pool
+//! gauges and counters, per-query latency histograms — in the Prometheus text format, through
+//! quarry-runtime's `metrics` feature and `metrics-exporter-prometheus`). The test
+//! `examples/tests/web_service.rs` drives every route over real HTTP.
 
 use crate::{tasks, users};
 use axum::extract::{Path, Query, State};
@@ -22,16 +24,36 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use quarry::serde_json;
 use quarry::{ErrorKind, Pool, PoolConfig};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-/// What every handler shares: the pool.
+/// What every handler shares: the pool, and the metrics to render.
 #[derive(Clone)]
 pub struct AppState {
     /// The connection pool, opened once at start-up.
     pub pool: Pool,
+    /// Renders everything recorded so far for `GET /metrics`.
+    pub metrics: PrometheusHandle,
+}
+
+/// The process's Prometheus recorder, installed on first use (a process has one recorder).
+pub fn metrics() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                // Latency buckets from 100 µs to 10 s instead of a summary: histograms
+                // aggregate across instances.
+                .set_buckets(&[0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0])
+                .expect("non-empty buckets")
+                .install_recorder()
+                .expect("no other metrics recorder in this process")
+        })
+        .clone()
 }
 
 /// Opens the pool (at most `max_size` connections, waiting up to `wait` for a free one) and
@@ -39,6 +61,7 @@ pub struct AppState {
 /// start-up instead of the first request.
 pub async fn open_pool(url: &str, max_size: usize, wait: Duration) -> Result<Pool, Box<dyn std::error::Error>> {
     let config = PoolConfig {
+        name: "app".into(),
         max_size,
         wait_timeout: Some(wait),
         ..PoolConfig::default()
@@ -57,7 +80,11 @@ pub fn router(pool: Pool) -> Router {
         .route("/users/{email}", get(user_by_email))
         .route("/tasks", post(add_task).get(list_tasks))
         .route("/tasks/{id}/title", get(task_title))
-        .with_state(AppState { pool })
+        .route("/metrics", get(render_metrics))
+        .with_state(AppState {
+            pool,
+            metrics: metrics(),
+        })
 }
 
 /// Serves on `listener` until `shutdown` resolves, then closes the pool.
@@ -141,6 +168,14 @@ async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>
         "latency_ms": latency.as_secs_f64() * 1000.0,
         "pool": { "size": stats.size, "available": stats.available },
     })))
+}
+
+/// `GET /metrics`: the Prometheus text format.
+async fn render_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }
 
 /// A user as the API shows it.

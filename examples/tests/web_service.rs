@@ -108,6 +108,32 @@ async fn the_service_answers_over_http_with_typed_statuses() {
     let (status, _) = request(addr, "POST", "/users", Some("{")).await;
     assert!((400..500).contains(&status), "{status}");
 
+    // The operator's view of all that: latency histograms per query and outcome, the pool.
+    let (status, metrics) = request(addr, "GET", "/metrics", None).await;
+    assert_eq!(status, 200, "{metrics}");
+    let line = |prefix: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` in\n{metrics}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let created =
+        r#"quarry_query_duration_seconds_count{query="create_user",file="../queries/users.sql",outcome="ok"}"#;
+    let conflicted =
+        r#"quarry_query_duration_seconds_count{query="create_user",file="../queries/users.sql",outcome="error"}"#;
+    assert_eq!((line(created), line(conflicted)), (1.0, 1.0));
+    assert_eq!(
+        line(r#"quarry_query_duration_seconds_count{query="add_task",file="../queries/tasks.sql",outcome="ok"}"#),
+        2.0
+    );
+    assert!(line(r#"quarry_pool_checkouts_total{pool="app"}"#) >= 10.0);
+    assert_eq!(line(r#"quarry_pool_max_size{pool="app"}"#), 4.0);
+
     service.shut_down().await;
 }
 

@@ -50,6 +50,7 @@ pub(crate) async fn run(
                 return Err(e);
             }
             let statement = prepare(client, cache, query).await?;
+            crate::metrics::reprepared(query);
             client.query_raw(&statement, params.iter().copied()).await
         }
         result => result,

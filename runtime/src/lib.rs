@@ -28,6 +28,7 @@ mod execute;
 mod generic;
 pub mod inline;
 pub mod listen;
+pub mod metrics;
 pub mod pool;
 mod query;
 pub mod replica;

@@ -20,6 +20,7 @@
 use crate::client::{Client, ClientOptions};
 use crate::error::Error;
 use crate::generic::{sealed, GenericClient};
+use crate::metrics::{self, names};
 use crate::query::Query;
 use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
 use postgres_types::ToSql;
@@ -48,6 +49,8 @@ pub enum Recycling {
 /// Pool settings. `Default` gives 10 connections, no minimum, 30 s waits and connects.
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
+    /// The pool's name in metrics (the `pool` label, feature `metrics`); `"default"`.
+    pub name: String,
     /// Most connections open at once.
     pub max_size: usize,
     /// Connections opened by [`Pool::connect`] and kept open even when idle.
@@ -72,6 +75,7 @@ pub struct PoolConfig {
 impl Default for PoolConfig {
     fn default() -> Self {
         PoolConfig {
+            name: "default".into(),
             max_size: 10,
             min_size: 0,
             wait_timeout: Some(Duration::from_secs(30)),
@@ -113,6 +117,8 @@ pub struct PoolStats {
 
 #[derive(Debug, Default)]
 struct Counters {
+    /// The pool's name, for metrics.
+    name: String,
     requests: AtomicU64,
     waits: AtomicU64,
     timeouts: AtomicU64,
@@ -121,8 +127,12 @@ struct Counters {
     rollbacks: AtomicU64,
 }
 
-fn bump(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
+impl Counters {
+    /// Adds one to `counter` and to the metric `metric` (one of [`metrics::names`]).
+    fn bump(&self, counter: &AtomicU64, metric: &'static str) {
+        counter.fetch_add(1, Ordering::Relaxed);
+        metrics::pool_event(&self.name, metric);
+    }
 }
 
 /// A pooled connection's state.
@@ -164,10 +174,10 @@ impl managed::Manager for Manager {
     type Error = tokio_postgres::Error;
 
     async fn create(&self) -> Result<Pooled, tokio_postgres::Error> {
-        let client = self
-            .connect()
-            .await
-            .inspect_err(|_| bump(&self.counters.connection_errors))?;
+        let client = self.connect().await.inspect_err(|_| {
+            self.counters
+                .bump(&self.counters.connection_errors, names::CONNECTION_ERRORS)
+        })?;
         Ok(Pooled {
             client: Client::with_options(client, self.settings.client),
             returned: Instant::now(),
@@ -177,7 +187,8 @@ impl managed::Manager for Manager {
     async fn recycle(&self, pooled: &mut Pooled, metrics: &Metrics) -> RecycleResult<tokio_postgres::Error> {
         if pooled.client.is_closed() {
             tracing::debug!("pooled connection found closed; replacing it");
-            bump(&self.counters.connections_lost);
+            self.counters
+                .bump(&self.counters.connections_lost, names::CONNECTIONS_LOST);
             return Err(RecycleError::message("connection closed"));
         }
         if pooled.client.statement_cache().unnamed.is_stale() {
@@ -205,13 +216,14 @@ impl managed::Manager for Manager {
             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) => true,
             Err(e) => {
                 tracing::debug!(error = %e, "pooled connection failed its health check; replacing it");
-                bump(&self.counters.connections_lost);
+                self.counters
+                    .bump(&self.counters.connections_lost, names::CONNECTIONS_LOST);
                 return Err(RecycleError::Backend(e));
             }
         };
         if open {
             tracing::warn!("a pooled connection came back inside a transaction; rolling it back");
-            bump(&self.counters.rollbacks);
+            self.counters.bump(&self.counters.rollbacks, names::ROLLBACKS);
             client.batch_execute("ROLLBACK").await?;
         }
         if self.settings.recycling == Recycling::Clean {
@@ -237,7 +249,10 @@ impl Pool {
         if let Some(timeout) = settings.connect_timeout {
             pg.connect_timeout(timeout);
         }
-        let counters = Arc::new(Counters::default());
+        let counters = Arc::new(Counters {
+            name: settings.name.clone(),
+            ..Counters::default()
+        });
         let manager = Manager {
             config: pg,
             settings: settings.clone(),
@@ -270,14 +285,16 @@ impl Pool {
 
     /// Takes a connection, waiting up to `wait_timeout`; it returns to the pool when dropped.
     pub async fn get(&self) -> Result<Connection, Error> {
-        bump(&self.counters.requests);
+        self.counters.bump(&self.counters.requests, names::CHECKOUTS);
         let status = self.inner.status();
         let waits = status.available == 0 && status.size >= status.max_size;
         if waits {
-            bump(&self.counters.waits);
+            self.counters.bump(&self.counters.waits, names::WAITS);
         }
+        publish_gauges(&self.inner, &self.counters.name);
         let started = Instant::now();
         let result = self.inner.get().await;
+        publish_gauges(&self.inner, &self.counters.name);
         tracing::debug!(
             waited = waits,
             elapsed_us = started.elapsed().as_micros() as u64,
@@ -285,13 +302,16 @@ impl Pool {
             "quarry.pool checkout"
         );
         match result {
-            Ok(object) => Ok(Connection { object }),
+            Ok(object) => Ok(Connection {
+                object: Some(object),
+                pool: self.inner.clone(),
+            }),
             Err(managed::PoolError::Timeout(managed::TimeoutType::Wait)) => {
                 tracing::warn!(
                     size = status.size,
                     "no pooled connection became free within the wait timeout"
                 );
-                bump(&self.counters.timeouts);
+                self.counters.bump(&self.counters.timeouts, names::TIMEOUTS);
                 Err(Error::pool_timeout(self.inner.timeouts().wait))
             }
             Err(managed::PoolError::Backend(e)) => Err(e.into()),
@@ -360,35 +380,55 @@ async fn maintain(pool: managed::WeakPool<Manager>, settings: PoolConfig) {
     }
 }
 
+/// Sets the pool gauges (feature `metrics`) from the pool's state now.
+fn publish_gauges(pool: &managed::Pool<Manager>, name: &str) {
+    if cfg!(feature = "metrics") {
+        let status = pool.status();
+        metrics::pool_gauges(name, status.size, status.available, status.waiting, status.max_size);
+    }
+}
+
 /// A connection taken from a [`Pool`]: use it like a [`Client`] (it derefs to one), and pass
 /// it to generated functions directly. Dropping it returns it to the pool.
 pub struct Connection {
-    object: managed::Object<Manager>,
+    /// `Some` until dropped (taken out so the gauges can be set once it is back).
+    object: Option<managed::Object<Manager>>,
+    pool: managed::Pool<Manager>,
+}
+
+impl Connection {
+    fn pooled(&self) -> &Pooled {
+        self.object.as_ref().expect("the object lives until drop")
+    }
 }
 
 impl Deref for Connection {
     type Target = Client;
     fn deref(&self) -> &Client {
-        &self.object.client
+        &self.pooled().client
     }
 }
 
 impl DerefMut for Connection {
     fn deref_mut(&mut self) -> &mut Client {
-        &mut self.object.client
+        &mut self.object.as_mut().expect("the object lives until drop").client
     }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.object.returned = Instant::now();
+        if let Some(mut object) = self.object.take() {
+            object.returned = Instant::now();
+            drop(object);
+            publish_gauges(&self.pool, &self.pool.manager().counters.name);
+        }
     }
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
-            .field("client", &self.object.client)
+            .field("client", &self.pooled().client)
             .finish()
     }
 }
@@ -401,18 +441,18 @@ impl GenericClient for Connection {
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
     ) -> impl std::future::Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
-        self.object.client.__query(query, params)
+        self.pooled().client.__query(query, params)
     }
 
     fn __raw(&self) -> &tokio_postgres::Client {
-        self.object.client.__raw()
+        self.pooled().client.__raw()
     }
 
     fn __cache(&self) -> Option<&crate::StatementCache> {
-        self.object.client.__cache()
+        self.pooled().client.__cache()
     }
 
     fn __unnamed(&self) -> Option<(&crate::StatementCache, bool)> {
-        self.object.client.__unnamed()
+        self.pooled().client.__unnamed()
     }
 }

@@ -15,7 +15,8 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 /// Runs one generated call inside a `quarry.query` span (DEBUG level) carrying the query's
 /// name and `file:line`, then the rows it returned or affected, the statement-cache outcome
-/// (recorded by the client) and the elapsed time; failures log the error at DEBUG.
+/// (recorded by the client) and the elapsed time; failures log the error at DEBUG. With the
+/// `metrics` feature, the elapsed time also goes to `quarry_query_duration_seconds`.
 async fn traced<T>(
     query: &'static Query,
     rows: impl FnOnce(&T) -> u64,
@@ -31,7 +32,9 @@ async fn traced<T>(
     );
     let started = std::time::Instant::now();
     let result = work.instrument(span.clone()).await;
-    span.record("elapsed_us", started.elapsed().as_micros() as u64);
+    let elapsed = started.elapsed();
+    span.record("elapsed_us", elapsed.as_micros() as u64);
+    crate::metrics::query_finished(query, elapsed, result.is_ok());
     match &result {
         Ok(value) => {
             span.record("rows", rows(value));
