@@ -1,6 +1,7 @@
 //! Generates, from the same model code:
 //! - the async and the sync flavour of `../queries`;
 //! - `time_and_geo/` with the `time` crate and geo-types;
+//! - `limits/`: million-item batches, huge values and long streams;
 //! - the nullability corpus (`nullability/`), plus `corpus_calls.rs`: one call of every corpus
 //!   function, so the soundness test runs each through its generated decoder;
 //! - the sqlc project in `sqlc/` (its `sqlc.yaml`, migrations and queries, unchanged);
@@ -22,6 +23,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .time_crate(quarry_codegen::TimeCrate::Time)
         .geo_types(true)
         .include_dir("time_and_geo")
+        .read_database_url_from_env(false)
+        .compile()?;
+
+    // How far one call can go (tests/limits.rs, tests/stream_memory.rs): its own tables.
+    println!("cargo:rerun-if-changed=limits");
+    quarry_codegen::Config::new()
+        .queries("limits")
+        .schema("limits/schema.sql")
+        .include_dir("limits")
         .read_database_url_from_env(false)
         .compile()?;
 

@@ -65,6 +65,10 @@ pub struct PoolConfig {
     pub max_idle_time: Option<Duration>,
     /// What is checked on checkout.
     pub recycling: Recycling,
+    /// How long the checkout check ([`Recycling::Verified`], [`Recycling::Clean`]) may take;
+    /// a connection that does not answer in time (a stalled network, a half-open TCP
+    /// connection) is discarded and the checkout goes on with another. Default 5 s.
+    pub check_timeout: Duration,
     /// Statement mode and cache size of every connection.
     pub client: ClientOptions,
     /// Connect over TLS (feature `tls`); `None` connects in plain text.
@@ -83,6 +87,7 @@ impl Default for PoolConfig {
             max_lifetime: None,
             max_idle_time: None,
             recycling: Recycling::Verified,
+            check_timeout: Duration::from_secs(5),
             client: ClientOptions::default(),
             #[cfg(feature = "tls")]
             tls: None,
@@ -204,9 +209,13 @@ impl managed::Manager for Manager {
             return Ok(());
         }
         let client = &pooled.client;
-        let probe = client
-            .simple_query("SELECT statement_timestamp() <> transaction_timestamp()")
-            .await;
+        let probe = client.simple_query("SELECT statement_timestamp() <> transaction_timestamp()");
+        let Ok(probe) = tokio::time::timeout(self.settings.check_timeout, probe).await else {
+            tracing::debug!("pooled connection did not answer its health check in time; replacing it");
+            self.counters
+                .bump(&self.counters.connections_lost, names::CONNECTIONS_LOST);
+            return Err(RecycleError::message("no answer to the checkout check"));
+        };
         let open = match probe {
             Ok(messages) => messages.iter().any(|m| match m {
                 tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),

@@ -6,8 +6,9 @@
 //! The server is never dropped (it lives in a static); quarry's watchdog stops it and
 //! deletes its folder when the test process exits.
 
-use quarry_codegen::embedded::EmbeddedServer;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use quarry_codegen::embedded::{EmbeddedServer, ServerOptions};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// The schema every test database starts with.
@@ -15,11 +16,19 @@ pub const SCHEMA: &str = include_str!("../../queries/schema.sql");
 
 static SERVER: OnceLock<EmbeddedServer> = OnceLock::new();
 static NEXT: AtomicUsize = AtomicUsize::new(0);
+static TCP_PORT: AtomicU16 = AtomicU16::new(0);
 
-/// The per-process server, with the schema in `template1`.
+/// The per-process server, with the schema in `template1`. It listens on its Unix socket
+/// (what [`fresh_database`]'s strings name) and on a 127.0.0.1 port ([`tcp_address`]).
 pub fn server() -> &'static EmbeddedServer {
     SERVER.get_or_init(|| {
-        let server = EmbeddedServer::start().expect("start the embedded PostgreSQL");
+        let port = free_port();
+        let options = ServerOptions {
+            tcp_port: Some(port),
+            ..ServerOptions::default()
+        };
+        let server = EmbeddedServer::start_with(&options).expect("start the embedded PostgreSQL");
+        TCP_PORT.store(port, Ordering::SeqCst);
         let url = server.connection_string("template1");
         on_own_thread(move || {
             let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect to template1");
@@ -28,6 +37,19 @@ pub fn server() -> &'static EmbeddedServer {
         });
         server
     })
+}
+
+/// The server's TCP address, for tests that put something (a proxy) in between.
+pub fn tcp_address() -> SocketAddr {
+    server();
+    SocketAddr::from(([127, 0, 0, 1], TCP_PORT.load(Ordering::SeqCst)))
+}
+
+/// The `dbname` of a connection string from [`fresh_database`].
+pub fn dbname(url: &str) -> &str {
+    url.split_whitespace()
+        .find_map(|kv| kv.strip_prefix("dbname="))
+        .expect("a dbname")
 }
 
 /// Creates a new database holding the schema; returns its connection string.
@@ -88,6 +110,18 @@ pub async fn server_side_statements(client: &quarry::tokio_postgres::Client) -> 
             _ => None,
         })
         .expect("one row")
+}
+
+/// Backends running a `pg_sleep` query now (the tests' stand-in for a long query).
+pub async fn running_sleeps(client: &quarry::Client) -> i64 {
+    client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep%'",
+            &[],
+        )
+        .await
+        .expect("count running pg_sleep calls")
+        .get(0)
 }
 
 /// A TCP port free on 127.0.0.1 right now, for a server a test starts itself.

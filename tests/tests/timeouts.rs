@@ -8,15 +8,7 @@ use std::time::Duration;
 /// Waits (up to 10 s) until no backend is running `pg_sleep`.
 async fn no_sleep_running(client: &quarry::Client) {
     for _ in 0..100 {
-        let running: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep%'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if running == 0 {
+        if quarry_tests::db::running_sleeps(client).await == 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
