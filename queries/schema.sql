@@ -80,3 +80,10 @@ CREATE TABLE forecasts (
     id  serial PRIMARY KEY,
     sky weather NOT NULL
 );
+
+-- The same for a composite type (tests/tests/schema_changes.rs).
+CREATE TYPE reading AS (celsius numeric, station text);
+CREATE TABLE readings (
+    id      serial PRIMARY KEY,
+    reading reading NOT NULL
+);

@@ -102,6 +102,14 @@ pub(crate) fn is_stale(error: &tokio_postgres::Error) -> bool {
     }) || type_recreated(error)
 }
 
+/// A prepared statement is missing (SQLSTATE 26000): `DISCARD ALL` / `DEALLOCATE ALL` ran
+/// behind the client's back.
+pub(crate) fn lookup_statement_lost(error: &tokio_postgres::Error) -> bool {
+    error
+        .as_db_error()
+        .is_some_and(|db| *db.code() == tokio_postgres::error::SqlState::INVALID_SQL_STATEMENT_NAME)
+}
+
 /// A type the statement names by OID no longer exists: it was dropped (and perhaps re-created
 /// with a new OID) after the connection learned it.
 pub(crate) fn type_recreated(error: &tokio_postgres::Error) -> bool {

@@ -137,6 +137,12 @@ impl Error {
                 db.message(),
                 db.code().code()
             ),
+            Some(db) if crate::cache::lookup_statement_lost(&error) => format!(
+                "{}: {} (SQLSTATE {}): a prepared statement was deallocated behind the client's back (DISCARD ALL or DEALLOCATE ALL; behind a transaction-mode pooler use StatementMode::Unnamed); a pooled connection is replaced when returned",
+                db.severity(),
+                db.message(),
+                db.code().code()
+            ),
             Some(db) => format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code()),
             None => error.to_string(),
         };

@@ -62,7 +62,17 @@ async fn prepare(
     cache: &StatementCache,
     query: &'static Query,
 ) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
-    let statement = client.prepare_typed(query.sql, &query.param_types()).await?;
+    let statement = client
+        .prepare_typed(query.sql, &query.param_types())
+        .await
+        .inspect_err(|e| {
+            // Preparing runs no statement of ours: a missing statement here is one of the
+            // type look-ups tokio-postgres prepares once per connection, deallocated behind
+            // its back (`DISCARD ALL`). It keeps using it, so the connection must go.
+            if crate::cache::lookup_statement_lost(e) {
+                cache.unnamed.mark_stale();
+            }
+        })?;
     cache.insert(query, statement.clone());
     Ok(statement)
 }

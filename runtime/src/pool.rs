@@ -41,8 +41,12 @@ pub enum Recycling {
     /// rolled back. The default.
     #[default]
     Verified,
-    /// As `Verified`, then `DISCARD ALL` (session state, temporary tables, prepared
-    /// statements — the statement cache is cleared with them).
+    /// As `Verified`, then everything `DISCARD ALL` resets except the prepared statements:
+    /// settings (`RESET ALL`), session authorization, cursors, `LISTEN`s, advisory locks,
+    /// cached plans, temporary tables and sequence state. The statements stay: they are
+    /// quarry's statement cache (and tokio-postgres' type look-ups), not the application's
+    /// session state, and deallocating them behind tokio-postgres would leave it unable to
+    /// learn new user-defined types on that connection.
     Clean,
 }
 
@@ -236,12 +240,15 @@ impl managed::Manager for Manager {
             client.batch_execute("ROLLBACK").await?;
         }
         if self.settings.recycling == Recycling::Clean {
-            client.batch_execute("DISCARD ALL").await?;
-            client.statement_cache().clear();
+            client.batch_execute(DISCARD_ALL_BUT_STATEMENTS).await?;
         }
         Ok(())
     }
 }
+
+/// `DISCARD ALL` as PostgreSQL documents it, without `DEALLOCATE ALL` (see [`Recycling::Clean`]).
+const DISCARD_ALL_BUT_STATEMENTS: &str = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; \
+     UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES";
 
 /// A pool of [`Client`]s. Cheap to clone (all clones share the connections).
 #[derive(Debug, Clone)]

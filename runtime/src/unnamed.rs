@@ -70,9 +70,10 @@ pub(crate) struct UnnamedTypes {
     /// be two transactions.
     describing: tokio::sync::Mutex<()>,
     described: Mutex<HashMap<Key, Arc<Described>>>,
-    /// A user-defined type this connection learned was dropped and re-created: what it knows
-    /// cannot be refreshed in place (tokio-postgres keeps the typeinfo statements it was told
-    /// were deallocated), so the connection must be replaced; a pool does that on return.
+    /// A user-defined type this connection learned was dropped and re-created, or
+    /// tokio-postgres' own type look-up statements were deallocated (`DISCARD ALL`): what it
+    /// knows cannot be refreshed in place, so the connection must be replaced; a pool does
+    /// that on return.
     stale: std::sync::atomic::AtomicBool,
 }
 
