@@ -9,28 +9,22 @@ use std::time::{Duration, Instant};
 
 const CHILD: &str = "QUARRY_EMBEDDED_TEST_CHILD";
 
-/// Not a test on its own: the body of the child process `killed_owner_leaves_nothing_behind`
-/// starts. It holds a server, reports where it lives, and waits to be killed.
-#[test]
-fn child_holding_a_server() {
-    if std::env::var_os(CHILD).is_none() {
-        return;
-    }
-    let server = EmbeddedServer::start().expect("start");
-    let pid = std::fs::read_to_string(server.socket_dir().join("data/postmaster.pid")).unwrap();
-    println!(
-        "READY {} {}",
-        server.socket_dir().display(),
-        pid.lines().next().unwrap()
-    );
-    std::thread::sleep(Duration::from_secs(120));
-}
-
+/// Run as a child process of itself (`CHILD` set), this test holds a server, reports where
+/// it lives and waits to be killed; as the parent it kills such a child, with each signal, and
+/// checks that the server and its folder go with it.
 #[test]
 fn killed_owner_leaves_nothing_behind() {
+    if std::env::var_os(CHILD).is_some() {
+        hold_a_server_until_killed();
+    }
     for signal in [libc::SIGKILL, libc::SIGINT] {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "child_holding_a_server", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "killed_owner_leaves_nothing_behind",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD, "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -54,6 +48,19 @@ fn killed_owner_leaves_nothing_behind() {
         assert!(!alive(postmaster), "signal {signal}: the server was stopped");
         assert!(!dir.exists(), "signal {signal}: {} was removed", dir.display());
     }
+}
+
+/// The child's part of `killed_owner_leaves_nothing_behind`.
+fn hold_a_server_until_killed() -> ! {
+    let server = EmbeddedServer::start().expect("start");
+    let pid = std::fs::read_to_string(server.socket_dir().join("data/postmaster.pid")).unwrap();
+    println!(
+        "READY {} {}",
+        server.socket_dir().display(),
+        pid.lines().next().unwrap()
+    );
+    std::thread::sleep(Duration::from_secs(120));
+    panic!("the parent did not kill this child within 120 s");
 }
 
 #[test]

@@ -112,11 +112,13 @@ pub async fn server_side_statements(client: &quarry::tokio_postgres::Client) -> 
         .expect("one row")
 }
 
-/// Backends running a `pg_sleep` query now (the tests' stand-in for a long query).
+/// Backends running a `pg_sleep` query now in `client`'s database (the tests' stand-in for
+/// a long query).
 pub async fn running_sleeps(client: &quarry::Client) -> i64 {
     client
         .query_one(
-            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep%'",
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE state = 'active' AND query LIKE 'SELECT pg_sleep%' AND datname = current_database()",
             &[],
         )
         .await

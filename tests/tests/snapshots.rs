@@ -21,6 +21,24 @@ fn generate(sync: bool) -> Vec<quarry_codegen::emit::OutputFile> {
     config().sync(sync).generate(&Layout::Files).unwrap()
 }
 
+/// The stored snapshots named `snapshots__<prefix><file>.snap` are exactly `produced`: a
+/// generated file that disappears (or is renamed) fails the test instead of leaving its old
+/// snapshot behind, passing.
+fn no_stale_snapshots(prefix: &str, produced: impl IntoIterator<Item = String>) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let head = format!("snapshots__{prefix}");
+    let stored: std::collections::BTreeSet<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|name| Some(name.strip_prefix(&head)?.strip_suffix(".snap")?.to_string()))
+        .collect();
+    let produced: std::collections::BTreeSet<String> = produced.into_iter().collect();
+    assert_eq!(
+        stored, produced,
+        "snapshots on disk vs files generated, prefix `{prefix}`"
+    );
+}
+
 #[test]
 fn derives_attributes_and_overrides() {
     let files = config()
@@ -41,16 +59,20 @@ fn derives_attributes_and_overrides() {
 
 #[test]
 fn async_flavour() {
-    for file in generate(false) {
+    let files = generate(false);
+    for file in &files {
         insta::assert_snapshot!(format!("async_{}", file.name), file.contents);
     }
+    no_stale_snapshots("async_", files.into_iter().map(|f| f.name));
 }
 
 #[test]
 fn sync_flavour() {
-    for file in generate(true) {
+    let files = generate(true);
+    for file in &files {
         insta::assert_snapshot!(format!("sync_{}", file.name), file.contents);
     }
+    no_stale_snapshots("sync_", files.into_iter().map(|f| f.name));
 }
 
 #[test]

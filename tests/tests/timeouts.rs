@@ -42,9 +42,20 @@ async fn dropping_a_call_cancels_its_query() {
         let client = client.clone();
         async move { quarry::cancel_on_drop(&*client, ops::sleep(&*client, 30.0)).await }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    task.abort();
     let observer = quarry::Client::connect(&url).await.unwrap();
+    // The query must be running on the server before the call is dropped, or there would be
+    // nothing to cancel and the check below would pass vacuously.
+    for _ in 0..100 {
+        if quarry_tests::db::running_sleeps(&observer).await > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        quarry_tests::db::running_sleeps(&observer).await > 0,
+        "the query never started"
+    );
+    task.abort();
     no_sleep_running(&observer).await;
 }
 
