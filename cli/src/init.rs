@@ -85,7 +85,7 @@ const NEXT_STEPS: &str = "
 `cargo quarry regenerate` writes quarry.snapshot.json so builds (and CI) need no database.";
 
 /// The files `init` creates, relative to the crate folder.
-pub const FILES: [(&str, &str); 4] = [
+pub(crate) const FILES: [(&str, &str); 4] = [
     ("quarry.toml", QUARRY_TOML),
     ("queries/schema.sql", SCHEMA_SQL),
     ("queries/authors.sql", AUTHORS_SQL),
@@ -93,7 +93,7 @@ pub const FILES: [(&str, &str); 4] = [
 ];
 
 /// Creates the missing files; reports the ones already there.
-pub fn run(dir: &Path, ui: &Ui) -> Result<(), Error> {
+pub(crate) fn run(dir: &Path, ui: &Ui) -> Result<(), Error> {
     if !dir.is_dir() {
         return Err(Error::Config(format!("{} is not a folder", dir.display())));
     }

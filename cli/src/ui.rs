@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 /// The CLI's output settings, decided once at start-up.
-pub struct Ui {
+pub(crate) struct Ui {
     quiet: bool,
     colour: bool,
     /// `None` when stderr is not a terminal or `--quiet` is given.
@@ -17,7 +17,7 @@ pub struct Ui {
 
 impl Ui {
     /// Looks at stderr and `NO_COLOR` once.
-    pub fn new(quiet: bool) -> Self {
+    pub(crate) fn new(quiet: bool) -> Self {
         let bar = (!quiet && std::io::stderr().is_terminal())
             .then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()));
         Ui {
@@ -28,7 +28,7 @@ impl Ui {
     }
 
     /// Drives the progress bar from the config's progress reports.
-    pub fn attach_progress(&self, config: &mut Config) {
+    pub(crate) fn attach_progress(&self, config: &mut Config) {
         let Some(bar) = self.bar.clone() else { return };
         let spinner = ProgressStyle::with_template("{spinner} {msg}").expect("valid template");
         let counter =
@@ -54,28 +54,28 @@ impl Ui {
     }
 
     /// Removes the bar before anything else is printed.
-    pub fn finish_progress(&self) {
+    pub(crate) fn finish_progress(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
     }
 
     /// A status line; silent under `--quiet`.
-    pub fn status(&self, line: &str) {
+    pub(crate) fn status(&self, line: &str) {
         if !self.quiet {
             eprintln!("{line}");
         }
     }
 
     /// Warnings are printed even under `--quiet`.
-    pub fn warnings(&self, warnings: &[Diagnostic]) {
+    pub(crate) fn warnings(&self, warnings: &[Diagnostic]) {
         for warning in warnings {
             eprintln!("{}\n", warning.render(self.colour));
         }
     }
 
     /// The failure that ends the command.
-    pub fn error(&self, error: &Error) {
+    pub(crate) fn error(&self, error: &Error) {
         self.finish_progress();
         eprintln!("{}", error.render(self.colour));
     }

@@ -16,6 +16,7 @@ const NO_ACTIVE_SQL_TRANSACTION: &str = "25P01";
 const DUPLICATE_SCHEMA: &str = "42P06";
 
 /// A connected database, and the embedded server behind it if there is one.
+#[derive(Debug)]
 pub struct Database {
     /// The connection used for introspection.
     pub client: Connection,

@@ -40,7 +40,7 @@ impl Parse for Input {
     }
 }
 
-pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let Input {
         client,
         template: literal,

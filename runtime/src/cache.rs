@@ -19,7 +19,7 @@ pub(crate) type Key = usize;
 
 /// Default number of statements kept per connection (psycopg keeps 100; generated code of a
 /// real application often has a few hundred queries, each cheap to keep on the server).
-pub const DEFAULT_CAPACITY: usize = 256;
+pub(crate) const DEFAULT_CAPACITY: usize = 256;
 
 /// Prepared statements of one connection.
 #[derive(Debug)]

@@ -104,6 +104,14 @@ pub struct CopyRow<'a> {
     columns: &'a [(String, Type)],
 }
 
+impl std::fmt::Debug for CopyRow<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CopyRow")
+            .field("columns", &self.columns)
+            .finish_non_exhaustive()
+    }
+}
+
 enum RowRef<'a> {
     Copy(&'a tokio_postgres::binary_copy::BinaryCopyOutRow),
     Query(&'a tokio_postgres::Row),

@@ -27,6 +27,15 @@ pub struct Inline<'a, C: ?Sized, R> {
     decode: fn(&Row) -> Result<R, Error>,
 }
 
+impl<C: ?Sized, R> std::fmt::Debug for Inline<'_, C, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inline")
+            .field("query", &self.query.name)
+            .field("params", &self.params.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'a, C: GenericClient + ?Sized, R> Inline<'a, C, R> {
     /// Called by the macro's expansion.
     #[doc(hidden)]

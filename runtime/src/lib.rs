@@ -18,6 +18,7 @@
 //!
 //! Blocking code: enable the `sync` feature and generate with `.sync(true)`; see the `sync`
 //! module.
+#![forbid(unsafe_code)]
 
 mod cache;
 mod cancel;

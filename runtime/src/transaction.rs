@@ -20,6 +20,14 @@ pub struct TransactionBuilder<'a> {
     mode: StatementMode,
 }
 
+impl std::fmt::Debug for TransactionBuilder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactionBuilder")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'a> TransactionBuilder<'a> {
     pub(crate) fn new(client: &'a mut tokio_postgres::Client, cache: &'a StatementCache, mode: StatementMode) -> Self {
         TransactionBuilder {

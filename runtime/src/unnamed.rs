@@ -79,22 +79,22 @@ pub(crate) struct UnnamedTypes {
 
 impl UnnamedTypes {
     /// Records that the server rejected a type OID this connection learned.
-    pub fn mark_stale(&self) {
+    pub(crate) fn mark_stale(&self) {
         self.stale.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether the connection's type knowledge is out of date (see [`mark_stale`](Self::mark_stale)).
-    pub fn is_stale(&self) -> bool {
+    pub(crate) fn is_stale(&self) -> bool {
         self.stale.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether [`load`](UnnamedTypes::load) has run on this connection.
-    pub fn is_loaded(&self) -> bool {
+    pub(crate) fn is_loaded(&self) -> bool {
         self.loaded.initialized()
     }
 
     /// Loads the database's user-defined types into the connection's type cache, once.
-    pub async fn load(&self, client: &Client, in_transaction: bool) -> Result<(), tokio_postgres::Error> {
+    pub(crate) async fn load(&self, client: &Client, in_transaction: bool) -> Result<(), tokio_postgres::Error> {
         self.loaded
             .get_or_try_init(|| async {
                 let _one = self.describing.lock().await;
@@ -105,7 +105,7 @@ impl UnnamedTypes {
     }
 
     /// `query`'s parameter and column types, described once per connection.
-    pub async fn describe(
+    pub(crate) async fn describe(
         &self,
         client: &Client,
         in_transaction: bool,
@@ -139,7 +139,7 @@ impl UnnamedTypes {
     }
 
     /// `query`'s types if this connection described them already.
-    pub fn described(&self, query: &'static Query) -> Option<Arc<Described>> {
+    pub(crate) fn described(&self, query: &'static Query) -> Option<Arc<Described>> {
         self.lock().get(&key(query)).cloned()
     }
 
@@ -211,7 +211,7 @@ pub(crate) struct OwnTransaction<'c> {
 
 impl<'c> OwnTransaction<'c> {
     /// `BEGIN` when `needed` (outside a caller's transaction, in unnamed mode); else nothing.
-    pub async fn begin(client: &'c Client, needed: bool) -> Result<Self, tokio_postgres::Error> {
+    pub(crate) async fn begin(client: &'c Client, needed: bool) -> Result<Self, tokio_postgres::Error> {
         if needed {
             client.batch_execute("BEGIN").await?;
         }
@@ -221,12 +221,12 @@ impl<'c> OwnTransaction<'c> {
     }
 
     /// For work on a client that is not in unnamed mode, or already in a transaction.
-    pub fn none() -> Self {
+    pub(crate) fn none() -> Self {
         OwnTransaction { client: None }
     }
 
     /// `COMMIT`, if a transaction was opened.
-    pub async fn commit(mut self) -> Result<(), tokio_postgres::Error> {
+    pub(crate) async fn commit(mut self) -> Result<(), tokio_postgres::Error> {
         match self.client.take() {
             Some(client) => client.batch_execute("COMMIT").await,
             None => Ok(()),

@@ -35,7 +35,7 @@ pub(crate) struct Site {
 
 impl Site {
     /// A setting made by a builder call at `caller` (build.rs or a test).
-    pub fn at_caller(setting: Setting, key: &str, rust: &str, caller: &Location<'_>) -> Self {
+    pub(crate) fn at_caller(setting: Setting, key: &str, rust: &str, caller: &Location<'_>) -> Self {
         Site {
             setting,
             key: key.to_string(),

@@ -30,7 +30,7 @@ const INITDB_ARGS: [&str; 7] = [
 const MIN_SHM_FREE: u64 = 1 << 30;
 
 /// The folder the server's temporary folder is created in.
-pub fn base_dir() -> PathBuf {
+pub(super) fn base_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("QUARRY_TMPDIR") {
         return PathBuf::from(dir);
     }
@@ -60,7 +60,7 @@ fn writable(dir: &Path) -> bool {
 
 /// Creates a fresh cluster at `data`: a copy of the template when there is one, else
 /// `initdb` (and the result becomes the template). Returns whether the template was used.
-pub fn create(bin: &Path, data: &Path, cwd: &Path, account: Option<(u32, u32)>) -> Result<bool, EmbeddedError> {
+pub(super) fn create(bin: &Path, data: &Path, cwd: &Path, account: Option<(u32, u32)>) -> Result<bool, EmbeddedError> {
     let template = template_dir(bin);
     if let Some(template) = &template {
         if template.join(COMPLETE).is_file() {

@@ -95,6 +95,16 @@ pub struct ServerOptions {
     pub files: Vec<(String, Vec<u8>)>,
 }
 
+impl fmt::Debug for EmbeddedServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmbeddedServer")
+            .field("dir", &self.dir.as_ref().map(ScratchDir::path))
+            .field("pid", &self.server.id())
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
 impl EmbeddedServer {
     /// Creates a cluster in a temporary folder, starts it, and waits until it accepts
     /// connections (30 s at most).

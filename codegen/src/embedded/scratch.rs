@@ -13,13 +13,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A folder created empty with mode 0700 and deleted, with everything in it, on drop.
 #[derive(Debug)]
-pub struct ScratchDir {
+pub(super) struct ScratchDir {
     path: Option<PathBuf>,
 }
 
 impl ScratchDir {
     /// Creates `parent/<prefix><unique>`.
-    pub fn new_in(parent: &Path, prefix: &str) -> io::Result<Self> {
+    pub(super) fn new_in(parent: &Path, prefix: &str) -> io::Result<Self> {
         use std::os::unix::fs::DirBuilderExt;
         for _ in 0..64 {
             let path = parent.join(format!("{prefix}{}", unique_suffix()));
@@ -36,12 +36,12 @@ impl ScratchDir {
     }
 
     /// The folder.
-    pub fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         self.path.as_deref().expect("the path lives until drop or keep")
     }
 
     /// Stops deleting the folder on drop and returns its path.
-    pub fn keep(mut self) -> PathBuf {
+    pub(super) fn keep(mut self) -> PathBuf {
         self.path.take().expect("the path lives until drop or keep")
     }
 }
@@ -55,7 +55,7 @@ impl Drop for ScratchDir {
 }
 
 /// Whether a new file can be created in `dir` (the file is removed again).
-pub fn writable(dir: &Path) -> bool {
+pub(super) fn writable(dir: &Path) -> bool {
     let probe = dir.join(format!(".quarry-probe-{}", unique_suffix()));
     let created = std::fs::OpenOptions::new().write(true).create_new(true).open(&probe);
     let ok = created.is_ok();

@@ -10,7 +10,7 @@ use sqlparser::ast::{
 };
 
 /// The case-folded name of an identifier: unquoted names fold to lower case.
-pub fn ident(i: &Ident) -> String {
+pub(super) fn ident(i: &Ident) -> String {
     match i.quote_style {
         Some(_) => i.value.clone(),
         None => i.value.to_lowercase(),
@@ -18,7 +18,7 @@ pub fn ident(i: &Ident) -> String {
 }
 
 /// The case-folded parts of `schema.name`.
-pub fn object_name(name: &ObjectName) -> Vec<String> {
+pub(super) fn object_name(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()
         .map(|part| match part {
@@ -79,7 +79,7 @@ fn comparison(op: &Op) -> bool {
 
 impl Analyser<'_> {
     /// The verdict of `expr` evaluated in `scope`.
-    pub fn expr(&self, expr: &Expr, scope: &Scope<'_>) -> Result<Verdict, String> {
+    pub(super) fn expr(&self, expr: &Expr, scope: &Scope<'_>) -> Result<Verdict, String> {
         Ok(match expr {
             Expr::Identifier(i) => scope.resolve(None, &ident(i))?,
             Expr::CompoundIdentifier(parts) => match parts.as_slice() {
@@ -392,7 +392,7 @@ impl Analyser<'_> {
 }
 
 /// The expression arguments of a call (`*` and named forms included).
-pub fn arguments(f: &Function) -> Vec<&Expr> {
+pub(super) fn arguments(f: &Function) -> Vec<&Expr> {
     match &f.args {
         FunctionArguments::List(list) => list
             .args
@@ -415,7 +415,7 @@ pub fn arguments(f: &Function) -> Vec<&Expr> {
 }
 
 /// Whether `expr` contains an aggregate call (outside subqueries and window calls).
-pub fn has_aggregate(expr: &Expr) -> bool {
+pub(super) fn has_aggregate(expr: &Expr) -> bool {
     match expr {
         Expr::Function(f) => {
             let name = object_name(&f.name).last().cloned().unwrap_or_default();
@@ -439,7 +439,7 @@ pub fn has_aggregate(expr: &Expr) -> bool {
 
 /// Column references whose non-nullness follows from `expr` being true: the operands of
 /// comparisons in a conjunction, through null-preserving operators.
-pub fn proven_non_null(expr: &Expr, out: &mut Vec<(Option<String>, String)>) {
+pub(super) fn proven_non_null(expr: &Expr, out: &mut Vec<(Option<String>, String)>) {
     match expr {
         Expr::BinaryOp {
             left,

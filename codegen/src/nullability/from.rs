@@ -10,7 +10,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 /// A `*` expansion: (relation index, column index) pairs in the scope.
-pub type Star = Vec<(usize, usize)>;
+pub(super) type Star = Vec<(usize, usize)>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum JoinKind {

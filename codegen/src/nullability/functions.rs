@@ -7,7 +7,7 @@
 //! not listed is taken as possibly `NULL`.
 
 /// Functions that return `NULL` only when an argument is `NULL` (non-null in → non-null out).
-pub const NULL_PRESERVING: &[&str] = &[
+pub(super) const NULL_PRESERVING: &[&str] = &[
     // strings
     "lower",
     "upper",
@@ -226,7 +226,7 @@ pub const NULL_PRESERVING: &[&str] = &[
 ];
 
 /// Functions that never return `NULL`, whatever their arguments.
-pub const NEVER_NULL: &[&str] = &[
+pub(super) const NEVER_NULL: &[&str] = &[
     "now",
     "current_timestamp",
     "current_date",
@@ -269,14 +269,15 @@ pub const NEVER_NULL: &[&str] = &[
 ];
 
 /// Window functions that never return `NULL`.
-pub const WINDOW_NEVER_NULL: &[&str] = &["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"];
+pub(super) const WINDOW_NEVER_NULL: &[&str] =
+    &["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"];
 
 /// Window functions that read another row, which may not exist.
-pub const WINDOW_OTHER_ROW: &[&str] = &["lag", "lead", "first_value", "last_value", "nth_value"];
+pub(super) const WINDOW_OTHER_ROW: &[&str] = &["lag", "lead", "first_value", "last_value", "nth_value"];
 
 /// How an aggregate behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aggregate {
+pub(super) enum Aggregate {
     /// `count`: never `NULL`.
     Count,
     /// `array_agg`, `json_agg`…: `NULL` only over no rows (elements may be `NULL`).
@@ -288,7 +289,7 @@ pub enum Aggregate {
 }
 
 /// The aggregate called `name`, if it is one quarry knows.
-pub fn aggregate(name: &str) -> Option<Aggregate> {
+pub(super) fn aggregate(name: &str) -> Option<Aggregate> {
     Some(match name {
         "count" => Aggregate::Count,
         "array_agg" | "json_agg" | "jsonb_agg" | "json_object_agg" | "jsonb_object_agg" | "xmlagg" => {

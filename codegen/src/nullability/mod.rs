@@ -58,6 +58,7 @@ impl Verdict {
 }
 
 /// What inference needs besides the SQL.
+#[derive(Debug)]
 pub struct Context<'a> {
     /// Tables and views.
     pub catalog: &'a Catalog,

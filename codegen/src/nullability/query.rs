@@ -12,7 +12,7 @@ use sqlparser::ast::{
 use std::cell::{Cell, RefCell};
 
 /// Walks one statement with a stack of visible CTEs.
-pub struct Analyser<'a> {
+pub(super) struct Analyser<'a> {
     pub(super) context: &'a Context<'a>,
     pub(super) ctes: RefCell<Vec<(String, Vec<Column>)>>,
     pub(super) view_depth: Cell<usize>,
@@ -20,7 +20,7 @@ pub struct Analyser<'a> {
 
 impl<'a> Analyser<'a> {
     /// An analyser with no CTEs in view.
-    pub fn new(context: &'a Context<'a>) -> Self {
+    pub(super) fn new(context: &'a Context<'a>) -> Self {
         Analyser {
             context,
             ctes: RefCell::new(Vec::new()),
@@ -29,7 +29,7 @@ impl<'a> Analyser<'a> {
     }
 
     /// The result columns of a statement (none for DML without `RETURNING`).
-    pub fn statement(&self, statement: &Statement) -> Result<Vec<Column>, String> {
+    pub(super) fn statement(&self, statement: &Statement) -> Result<Vec<Column>, String> {
         match statement {
             Statement::Query(q) => self.query(q, None),
             Statement::Insert(insert) => self.insert(insert),
@@ -40,7 +40,7 @@ impl<'a> Analyser<'a> {
     }
 
     /// A query with its CTEs, inside `parent` when it is a subquery.
-    pub fn query(&self, query: &Query, parent: Option<&Scope<'_>>) -> Result<Vec<Column>, String> {
+    pub(super) fn query(&self, query: &Query, parent: Option<&Scope<'_>>) -> Result<Vec<Column>, String> {
         let mark = self.ctes.borrow().len();
         let result = self
             .with_ctes(query, parent)
@@ -171,7 +171,7 @@ impl<'a> Analyser<'a> {
     }
 
     /// Whether a `SELECT` aggregates (an aggregate in its list, or a `HAVING`).
-    pub fn select_aggregates(&self, select: &Select) -> bool {
+    pub(super) fn select_aggregates(&self, select: &Select) -> bool {
         select.having.is_some()
             || select.projection.iter().any(|item| match item {
                 SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => has_aggregate(e),

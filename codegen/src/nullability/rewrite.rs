@@ -12,7 +12,7 @@
 use crate::scan::{scan, Token, TokenKind};
 
 /// `sql` with the spellings above rewritten; unchanged when none occurs or it does not scan.
-pub fn for_analysis(sql: &str) -> String {
+pub(super) fn for_analysis(sql: &str) -> String {
     let Ok(tokens) = scan(sql) else {
         return sql.to_string();
     };

@@ -5,14 +5,14 @@ use super::Verdict;
 use std::collections::HashSet;
 
 /// Prefix of the pseudo-relations holding `JOIN … USING` merged columns (never a user alias).
-pub const MERGED: &str = "\0using";
+pub(super) const MERGED: &str = "\0using";
 
 /// The system columns every table has (and no view, CTE or subquery).
 const SYSTEM_COLUMNS: [&str; 6] = ["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"];
 
 /// One output column of a relation or query.
 #[derive(Debug, Clone)]
-pub struct Column {
+pub(super) struct Column {
     /// Name (case-folded).
     pub name: String,
     /// Its verdict inside the relation.
@@ -21,7 +21,7 @@ pub struct Column {
 
 /// A relation in a `FROM` clause: a table, view, CTE or subquery, under its alias.
 #[derive(Debug, Clone)]
-pub struct Relation {
+pub(super) struct Relation {
     /// The name a query uses to qualify its columns.
     pub alias: String,
     /// Its columns, in order.
@@ -32,7 +32,7 @@ pub struct Relation {
 
 /// How a `SELECT` aggregates, which changes what its expressions can be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grouping {
+pub(super) enum Grouping {
     /// No aggregation.
     None,
     /// `GROUP BY` plain expressions: every group has at least one row.
@@ -45,7 +45,7 @@ pub enum Grouping {
 
 /// The names visible to an expression.
 #[derive(Debug)]
-pub struct Scope<'p> {
+pub(super) struct Scope<'p> {
     /// Relations in `FROM` order.
     pub relations: Vec<Relation>,
     /// `(alias, column)` pairs a `WHERE` or inner-join condition proves non-null.
@@ -58,7 +58,7 @@ pub struct Scope<'p> {
 
 impl<'p> Scope<'p> {
     /// An empty scope inside `parent`.
-    pub fn new(parent: Option<&'p Scope<'p>>) -> Self {
+    pub(super) fn new(parent: Option<&'p Scope<'p>>) -> Self {
         Scope {
             relations: Vec::new(),
             narrowed: HashSet::new(),
@@ -68,7 +68,7 @@ impl<'p> Scope<'p> {
     }
 
     /// Resolves `column` or `qualifier.column` to its verdict in this query's rows.
-    pub fn resolve(&self, qualifier: Option<&str>, column: &str) -> Result<Verdict, String> {
+    pub(super) fn resolve(&self, qualifier: Option<&str>, column: &str) -> Result<Verdict, String> {
         if qualifier.is_none() {
             // A `JOIN … USING` column named without a qualifier is the merged column; the
             // latest join's merge wins, as in PostgreSQL.
@@ -121,7 +121,7 @@ impl<'p> Scope<'p> {
     }
 
     /// The verdict of `column` of `relation` once joins and filters have had their say.
-    pub fn in_rows(&self, relation: &Relation, column: &Column) -> Verdict {
+    pub(super) fn in_rows(&self, relation: &Relation, column: &Column) -> Verdict {
         if self.narrowed.contains(&(relation.alias.clone(), column.name.clone())) {
             if column.verdict.nullable || relation.outer.is_some() {
                 return Verdict::non_null(format!(
@@ -148,7 +148,7 @@ impl<'p> Scope<'p> {
     }
 
     /// The relation called `alias`.
-    pub fn relation(&self, alias: &str) -> Option<&Relation> {
+    pub(super) fn relation(&self, alias: &str) -> Option<&Relation> {
         self.relations.iter().find(|r| r.alias == alias)
     }
 }

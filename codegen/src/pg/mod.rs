@@ -568,6 +568,16 @@ impl Connection {
     }
 }
 
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("server_version", &self.server_version)
+            .field("deadline", &self.deadline)
+            .field("user_types", &self.types.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Drop for Connection {
     fn drop(&mut self) {
         frontend::terminate(&mut self.output);

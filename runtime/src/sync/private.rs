@@ -167,6 +167,15 @@ pub struct CopyIn<'c> {
     rows: usize,
 }
 
+impl std::fmt::Debug for CopyIn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CopyIn")
+            .field("query", &self.query.name)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
 /// `:copyfrom` — starts the binary COPY.
 pub fn copy_in<'c, C>(client: &'c mut C, query: &'static Query, copy_sql: &'static str) -> Result<CopyIn<'c>, Error>
 where

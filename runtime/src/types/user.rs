@@ -21,6 +21,7 @@ pub fn unknown_label(type_name: &str, raw: &[u8]) -> BoxError {
 }
 
 /// Reads the fields of a composite value in order.
+#[derive(Debug)]
 pub struct CompositeReader<'t, 'a> {
     ty: &'t Type,
     buf: &'a [u8],
