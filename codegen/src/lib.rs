@@ -26,42 +26,70 @@
 //! let id: i32 = tasks::add_task(&client, "Learn quarry", "").await?;
 //! ```
 //!
-//! The pipeline, one module per stage: [`scan`] → [`parse`] → [`database`] →
-//! [`introspect`] → [`model`] → [`emit`] → [`write`](mod@write).
+//! ## What is API
+//!
+//! [`Config`] (and [`config_file`] for `quarry.toml`), [`sqlc::Project`] (feature `sqlc`),
+//! [`embedded::EmbeddedServer`] (a throwaway PostgreSQL for your own tests), [`Error`] and
+//! [`Diagnostic`], [`Progress`], and what their signatures name ([`Layout`], [`OutputFile`],
+//! [`Generated`], [`Model`], [`WriteReport`]).
+//!
+//! The pipeline's stages are modules too — scan → parse → database → introspect → model →
+//! emit → write — and stay public for the `cargo quarry` command and quarry's own tests,
+//! but hidden from these docs: they change with the generator, without notice.
 
 pub mod config;
 pub mod config_file;
-pub mod copy;
-pub mod database;
 pub mod diagnostic;
 pub mod embedded;
-pub mod emit;
 pub mod error;
-mod hash;
-pub mod inline;
-pub mod introspect;
-pub mod migrations;
-pub mod model;
-pub mod naming;
-pub mod nullability;
-pub mod param_names;
-pub mod parse;
-pub mod pg;
 pub mod progress;
-pub mod route;
-pub use quarry_inline::scan;
-pub mod snapshot;
 #[cfg(feature = "sqlc")]
 pub mod sqlc;
-pub mod stamp;
-pub mod table_models;
-pub mod types;
 pub mod write;
+
+#[doc(hidden)]
+pub mod copy;
+#[doc(hidden)]
+pub mod database;
+#[doc(hidden)]
+pub mod emit;
+mod hash;
+#[doc(hidden)]
+pub mod inline;
+#[doc(hidden)]
+pub mod introspect;
+#[doc(hidden)]
+pub mod migrations;
+#[doc(hidden)]
+pub mod model;
+#[doc(hidden)]
+pub mod naming;
+#[doc(hidden)]
+pub mod nullability;
+#[doc(hidden)]
+pub mod param_names;
+#[doc(hidden)]
+pub mod parse;
+#[doc(hidden)]
+pub mod pg;
+#[doc(hidden)]
+pub mod route;
+#[doc(hidden)]
+pub use quarry_inline::scan;
+#[doc(hidden)]
+pub mod snapshot;
+#[doc(hidden)]
+pub mod stamp;
+#[doc(hidden)]
+pub mod table_models;
+#[doc(hidden)]
+pub mod types;
 
 pub use config::{Config, Generated};
 pub use diagnostic::Diagnostic;
-pub use emit::Flavor;
+pub use emit::{Flavor, Layout, OutputFile};
 pub use error::Error;
+pub use model::Model;
 pub use progress::Progress;
 pub use types::TimeCrate;
 pub use write::WriteReport;
