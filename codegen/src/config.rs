@@ -1,10 +1,9 @@
-//! [`Config`]: the builder that build.rs and `cargo quarry` share, and the pipeline it runs.
+//! [`Config`]: the builder that build.rs and `cargo quarry` share; what it runs is in `pipeline`.
 
 use crate::database;
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::emit::{emit, EmitOptions, Flavor, Layout, OutputFile};
+use crate::emit::{EmitOptions, Flavor, Layout, OutputFile};
 use crate::error::Error;
-use crate::introspect::introspect;
 use crate::parse::QueryFile;
 use crate::stamp::Stamp;
 use crate::types::{TimeCrate, TypeSettings};
@@ -14,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// The query files that parse, the schema files, and the problems of files that do not parse.
 mod inputs;
+/// What [`Config::run`] does, stage by stage.
+mod pipeline;
 /// Warnings for type settings that matched nothing.
 pub(crate) mod unused;
 
@@ -456,112 +457,10 @@ impl Config {
     pub fn run(&self, layout: &Layout) -> Result<Generated, Error> {
         Ok(self.run_traced(layout)?.0)
     }
-
-    /// [`run`](Config::run), and whether the model came from the snapshot alone.
-    fn run_traced(&self, layout: &Layout) -> Result<(Generated, bool), Error> {
-        if let Some(problem) = self.invalid.first() {
-            return Err(Error::Config(format!("invalid configuration: {problem}")));
-        }
-        if self.queries.is_empty() {
-            return Err(Error::Config(
-                "no query files configured: call `.queries(\"queries\")`".into(),
-            ));
-        }
-        let (files, schema, problems) = self.inputs()?;
-        let offline =
-            self.offline || std::env::var("QUARRY_OFFLINE").is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
-        if offline && !problems.is_empty() {
-            return Err(Error::Diagnostics(problems));
-        }
-        let mut stale = Vec::new();
-        if let (Some(path), true) = (&self.snapshot, problems.is_empty()) {
-            match crate::snapshot::Snapshot::read(path)? {
-                Some(snapshot) => match snapshot.check(&files, &self.types, &schema) {
-                    Ok(mut model) => {
-                        model.warnings.splice(0..0, parse_warnings(&files));
-                        model.warnings.extend(unused::warnings(&model, &self.setting_sites));
-                        let files = emit(&model, &self.emit, layout);
-                        return Ok((Generated { files, model }, true));
-                    }
-                    Err(diagnostics) => stale = diagnostics,
-                },
-                None if offline => {
-                    return Err(Error::Config(format!(
-                        "QUARRY_OFFLINE is set and there is no snapshot at {}; run `{}` with a database reachable",
-                        path.display(),
-                        crate::snapshot::REGENERATE
-                    )))
-                }
-                None => {}
-            }
-        }
-        if offline {
-            if stale.is_empty() {
-                return Err(Error::Config(
-                    "QUARRY_OFFLINE is set but no snapshot is configured (`snapshot` in quarry.toml)".into(),
-                ));
-            }
-            return Err(Error::Diagnostics(stale));
-        }
-        let (mut model, _, _) = self.introspect_live(&files, &schema, problems, &[])?;
-        model.warnings.splice(0..0, parse_warnings(&files));
-        model.warnings.extend(stale.into_iter().map(Diagnostic::warning));
-        model.warnings.extend(unused::warnings(&model, &self.setting_sites));
-        let files = emit(&model, &self.emit, layout);
-        Ok((Generated { files, model }, false))
-    }
-
-    /// Introspects against `DATABASE_URL` (or the configured URL) or the embedded server.
-    /// `problems` found while parsing fail the run, together with whatever the database
-    /// reports about the files that did parse, so one run shows every error.
-    fn introspect_live(
-        &self,
-        files: &[QueryFile],
-        schema: &[SourceFile],
-        mut problems: Vec<Diagnostic>,
-        calls: &[crate::inline::InlineCall],
-    ) -> Result<Introspected, Error> {
-        if files.is_empty() && calls.is_empty() && !problems.is_empty() {
-            return Err(Error::Diagnostics(problems));
-        }
-        let result = self.introspect_files(files, schema, calls);
-        if problems.is_empty() {
-            return result;
-        }
-        if let Err(Error::Diagnostics(mut more)) = result {
-            problems.append(&mut more);
-            problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-        }
-        Err(Error::Diagnostics(problems))
-    }
-
-    fn introspect_files(
-        &self,
-        files: &[QueryFile],
-        schema: &[SourceFile],
-        calls: &[crate::inline::InlineCall],
-    ) -> Result<Introspected, Error> {
-        let url = self
-            .database_url
-            .clone()
-            .or_else(|| self.read_env.then(|| std::env::var(&self.url_env).ok()).flatten());
-        let mut db = database::open(url.as_deref(), schema, &self.progress)?;
-        // A server that stops answering mid-way must not hang a build.
-        db.client
-            .set_deadline(Some(std::time::Instant::now() + database::introspect_deadline()));
-        let model = introspect(&mut db.client, files, &self.types, &self.progress)?;
-        let (inline, problems) = crate::inline::introspect_calls(&mut db.client, calls, &self.types)?;
-        Ok((model, inline, problems))
-    }
-}
-
-/// What parsing skipped (statements without a header), file by file.
-fn parse_warnings(files: &[QueryFile]) -> Vec<Diagnostic> {
-    files.iter().flat_map(|f| f.warnings.iter().cloned()).collect()
 }
 
 /// The model of the `.sql` files, the inline queries, and the inline queries' problems.
-type Introspected = (
+pub(crate) type Introspected = (
     crate::model::Model,
     quarry_inline::entry::InlineQueries,
     Vec<Diagnostic>,
