@@ -318,10 +318,7 @@ impl Pool {
             "quarry.pool checkout"
         );
         match result {
-            Ok(object) => Ok(Connection {
-                object: Some(object),
-                pool: self.inner.clone(),
-            }),
+            Ok(object) => Ok(Connection { object: Some(object) }),
             Err(managed::PoolError::Timeout(managed::TimeoutType::Wait)) => {
                 tracing::warn!(
                     size = status.size,
@@ -409,7 +406,6 @@ fn publish_gauges(pool: &managed::Pool<Manager>, name: &str) {
 pub struct Connection {
     /// `Some` until dropped (taken out so the gauges can be set once it is back).
     object: Option<managed::Object<Manager>>,
-    pool: managed::Pool<Manager>,
 }
 
 impl Connection {
@@ -435,8 +431,14 @@ impl Drop for Connection {
     fn drop(&mut self) {
         if let Some(mut object) = self.object.take() {
             object.returned = Instant::now();
+            // Only with metrics: the pool, to read its state once the connection is back.
+            let pool = cfg!(feature = "metrics")
+                .then(|| managed::Object::pool(&object))
+                .flatten();
             drop(object);
-            publish_gauges(&self.pool, &self.pool.manager().counters.name);
+            if let Some(pool) = pool {
+                publish_gauges(&pool, &pool.manager().counters.name);
+            }
         }
     }
 }
