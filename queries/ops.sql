@@ -16,3 +16,8 @@ SELECT pg_is_in_recovery() AS "standby!", inet_server_port() AS "port!";
 -- name: unusual_names :one
 -- Column names PostgreSQL allows that are not ASCII identifiers: `naïve` and `_1st` in Rust.
 SELECT 1 AS "naïve", 2 AS "1st", 3 AS "created at";
+
+-- name: prepared_statements :one
+-- Statements prepared by name on this connection (none in the unnamed mode; in the prepared
+-- mode this one among them): tests/tests/flavours.rs.
+SELECT count(*) AS "count!" FROM pg_prepared_statements;

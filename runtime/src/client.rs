@@ -9,6 +9,7 @@ use crate::transaction::{Transaction, TransactionBuilder};
 use postgres_types::ToSql;
 use std::ops::Deref;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 use tokio_postgres::{NoTls, RowStream};
 
 /// How a [`Client`] (or every connection of a [`crate::pool::Pool`]) runs generated queries.
@@ -52,6 +53,16 @@ async fn within<T>(
     }
 }
 
+/// Drives `connection` on a spawned task until the client is dropped (or the server goes).
+fn drive<F>(connection: F) -> JoinHandle<()>
+where
+    F: std::future::Future + Send + 'static,
+{
+    tokio::spawn(async move {
+        let _ = connection.await;
+    })
+}
+
 /// A connection with a prepared-statement cache: after its first use, every generated call
 /// on it is one round trip.
 ///
@@ -73,26 +84,37 @@ impl Client {
 
     /// [`connect`](Client::connect) with options.
     pub async fn connect_with(config: &str, options: ClientOptions) -> Result<Self, Error> {
-        let (client, connection) = within(options.connect_timeout, tokio_postgres::connect(config, NoTls)).await?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok(Client::with_options(client, options))
+        Ok(Client::open(config, options).await?.0)
     }
 
     /// [`connect_with`](Client::connect_with) over TLS (feature `tls`); add `sslmode=require`
     /// to `config` to refuse an unencrypted connection.
     #[cfg(feature = "tls")]
     pub async fn connect_tls(config: &str, tls: &crate::tls::TlsMode, options: ClientOptions) -> Result<Self, Error> {
+        Ok(Client::open_tls(config, tls, options).await?.0)
+    }
+
+    /// Connects without TLS; also returns the task driving the connection, which ends once
+    /// the client is dropped and the connection closed (the blocking client waits for it so
+    /// the server sees a clean Terminate).
+    pub(crate) async fn open(config: &str, options: ClientOptions) -> Result<(Self, JoinHandle<()>), Error> {
+        let (client, connection) = within(options.connect_timeout, tokio_postgres::connect(config, NoTls)).await?;
+        Ok((Client::with_options(client, options), drive(connection)))
+    }
+
+    /// [`open`](Client::open) over TLS.
+    #[cfg(feature = "tls")]
+    pub(crate) async fn open_tls(
+        config: &str,
+        tls: &crate::tls::TlsMode,
+        options: ClientOptions,
+    ) -> Result<(Self, JoinHandle<()>), Error> {
         let (client, connection) = within(
             options.connect_timeout,
             tokio_postgres::connect(config, tls.connector()),
         )
         .await?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok(Client::with_options(client, options))
+        Ok((Client::with_options(client, options), drive(connection)))
     }
 
     /// Wraps a connected tokio-postgres client (prepared mode, default cache size).

@@ -37,7 +37,7 @@ pub mod sql;
 mod stream;
 #[cfg(feature = "tls")]
 pub mod tls;
-mod transaction;
+pub(crate) mod transaction;
 mod unnamed;
 pub mod verify;
 

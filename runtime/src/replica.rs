@@ -94,6 +94,16 @@ impl Routed {
         &mut self.primary
     }
 
+    /// Starts a transaction on the primary (every call inside it runs there).
+    pub async fn transaction(&mut self) -> Result<crate::Transaction<'_>, Error> {
+        self.primary.transaction().await
+    }
+
+    /// A transaction on the primary with an isolation level, read-only or deferrable.
+    pub fn build_transaction(&mut self) -> crate::TransactionBuilder<'_> {
+        self.primary.build_transaction()
+    }
+
     /// The replica connection.
     pub fn replica(&self) -> &Connection {
         &self.replica

@@ -263,7 +263,7 @@ where
 }
 
 /// `base × 2^(attempt-1)`, capped, times a jitter factor in [0.5, 1.5).
-fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
+pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
     let exponential = policy.base_delay.saturating_mul(1 << (attempt - 1).min(16));
     let capped = exponential.min(policy.max_delay);
     capped.mul_f64(0.5 + jitter())

@@ -57,18 +57,6 @@ where
     report(&queries, prepared)
 }
 
-/// The blocking [`verify`]: the same checks, one prepare per query (the `postgres` crate
-/// cannot pipeline).
-#[cfg(feature = "sync")]
-pub fn verify_sync<C>(client: &mut C, modules: &[&[&'static Query]]) -> Result<usize, VerifyError>
-where
-    C: crate::sync::GenericClient + ?Sized,
-{
-    let queries = all(modules);
-    let prepared: Vec<_> = queries.iter().map(|q| client.__prepare(q.sql)).collect();
-    report(&queries, prepared)
-}
-
 /// The schemas a connection resolves unqualified names in, as the code generator recorded them.
 static SEARCH_PATH: Query = Query {
     name: "search_path",
@@ -100,26 +88,6 @@ where
         .await
         .map(|row| row.get(0));
     with_search_path(path, generated, verify(client, modules).await)
-}
-
-/// The blocking [`verify_search_path`].
-#[cfg(feature = "sync")]
-pub fn verify_sync_search_path<C>(
-    client: &mut C,
-    modules: &[&[&'static Query]],
-    generated: &[&str],
-) -> Result<usize, VerifyError>
-where
-    C: crate::sync::GenericClient + ?Sized,
-{
-    if generated.is_empty() {
-        return verify_sync(client, modules);
-    }
-    let path = client.__query(&SEARCH_PATH, &[]).and_then(|mut rows| {
-        use fallible_iterator::FallibleIterator;
-        Ok(rows.next()?.map(|row| row.get::<_, Vec<String>>(0)).unwrap_or_default())
-    });
-    with_search_path(path, generated, verify_sync(client, modules))
 }
 
 /// Puts a search-path drift first among the query drifts.

@@ -29,6 +29,7 @@ pub mod compat {
 }
 
 pub mod db;
+pub mod flavours;
 pub mod pgbouncer;
 pub mod proxy;
 

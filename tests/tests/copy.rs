@@ -122,18 +122,3 @@ async fn copy_handles_enums_composites_and_domains_and_is_all_or_nothing() {
         .get(0);
     assert_eq!(count, 1000);
 }
-
-#[test]
-fn blocking_copy() {
-    use quarry_tests::blocking::all_types as sync_types;
-    let mut client = quarry::sync::Client::connect(&fresh_database()).unwrap();
-    let rows = (0..500).map(|i| sync_types::CopyUserTypesParams {
-        feeling: quarry_tests::blocking::types::Mood::SoSo,
-        currency: None,
-        rank: i + 1,
-        mail: None,
-        contact: None,
-        contacts: &[],
-    });
-    assert_eq!(sync_types::copy_user_types(&mut client, rows).unwrap(), 500);
-}

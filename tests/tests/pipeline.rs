@@ -103,21 +103,3 @@ async fn pipelined_calls_return_typed_results_and_fail_one_by_one() {
     assert_eq!(after.unwrap_err().code().map(|c| c.code()), Some("25P02"));
     transaction.rollback().await.unwrap();
 }
-
-#[test]
-fn blocking_batches_run_in_turn() {
-    use quarry_tests::blocking::tasks as sync_tasks;
-    let mut client = quarry::sync::Client::connect(&fresh_database()).unwrap();
-    let ids = sync_tasks::add_tasks(
-        &mut client,
-        ["a", "b", "c"].map(|title| sync_tasks::AddTasksParams { title, description: "" }),
-    )
-    .unwrap();
-    assert_eq!(ids.len(), 3);
-    let done = sync_tasks::complete_tasks(
-        &mut client,
-        ids.iter().map(|&id| sync_tasks::CompleteTasksParams { id }),
-    )
-    .unwrap();
-    assert_eq!(done, [1, 1, 1]);
-}

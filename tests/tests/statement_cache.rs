@@ -97,17 +97,3 @@ async fn unnamed_mode_prepares_nothing_on_the_server() {
     assert_eq!(server_side_statements(&client).await, 0);
     assert!(client.statement_cache().is_empty());
 }
-
-#[test]
-fn the_blocking_client_also_prepares_again_after_a_schema_change() {
-    use quarry_tests::blocking::tasks as sync_tasks;
-    let mut client = quarry::sync::Client::connect(&fresh_database()).unwrap();
-    let id = sync_tasks::add_task(&mut client, "Before", "").unwrap();
-    assert_eq!(sync_tasks::task_title(&mut client, id).unwrap(), "Before");
-    client
-        .batch_execute("ALTER TABLE tasks ALTER COLUMN title TYPE text")
-        .unwrap();
-    assert_eq!(sync_tasks::task_title(&mut client, id).unwrap(), "Before");
-    client.batch_execute("DISCARD ALL").unwrap();
-    assert_eq!(sync_tasks::task_title(&mut client, id).unwrap(), "Before");
-}

@@ -50,21 +50,6 @@ async fn cursors_fetch_in_batches_inside_a_transaction() {
     transaction.commit().await.unwrap();
 }
 
-#[test]
-fn blocking_iter_is_an_iterator() {
-    use quarry_tests::blocking::tasks as sync_tasks;
-    let mut client = quarry::sync::Client::connect(&fresh_database()).unwrap();
-    client
-        .batch_execute("INSERT INTO tasks (title) SELECT 'task ' || g FROM generate_series(1, 1000) g")
-        .unwrap();
-    let titles: Vec<String> = sync_tasks::all_tasks(&mut client)
-        .unwrap()
-        .map(|row| row.unwrap().title)
-        .collect();
-    assert_eq!(titles.len(), 1000);
-    assert_eq!(titles[999], "task 1000");
-}
-
 #[tokio::test]
 async fn copy_out_streams_the_same_rows_typed() {
     let client = client_with_rows().await;

@@ -110,13 +110,3 @@ async fn user_types_work_on_plain_tokio_postgres_clients() {
     let row = all_types::get_user_types(raw, id).await.unwrap();
     assert_eq!((row.feeling, row.contact), (Mood::Sad, Some(contact())));
 }
-
-#[test]
-fn user_types_in_the_blocking_flavour() {
-    use quarry_tests::blocking::all_types as sync_types;
-    use quarry_tests::blocking::types::Mood as SyncMood;
-    let mut client = quarry::sync::Client::connect(&fresh_database()).unwrap();
-    let id = sync_types::insert_user_types(&mut client, SyncMood::Happy, None, 2, None, None, &[]).unwrap();
-    let row = sync_types::get_user_types(&mut client, id).unwrap();
-    assert_eq!((row.feeling, row.rank), (SyncMood::Happy, 2));
-}

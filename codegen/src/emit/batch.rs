@@ -1,6 +1,6 @@
 //! Functions over many parameter sets: `:batchexec` / `:batchone` / `:batchmany` (the
 //! runtime runs the first alone, so the statement is prepared once, and pipelines the rest in
-//! bounded chunks — or loops, in the sync flavour) and `:copyfrom` (binary COPY). Both take an
+//! bounded chunks, in both flavours) and `:copyfrom` (binary COPY). Both take an
 //! iterator of a generated parameter struct.
 
 use super::query::{ty, SingleCall};
@@ -81,27 +81,24 @@ pub(super) fn emit_copy(
         fn_lifetime,
         values,
     } = params_struct(query);
-    let FlavorTokens {
-        asyncness,
-        await_,
-        client_ref,
-        runtime,
-        ..
-    } = flavor;
+    let FlavorTokens { asyncness, runtime, .. } = flavor;
+    let body = flavor.body(quote! {
+        let mut copy = ::quarry::__private::copy_in(client, &#static_name, #copy_sql).await?;
+        for item in items {
+            copy.write(&[#(#values),*]).await?;
+        }
+        copy.finish().await
+    });
     quote! {
         #definition
 
         #(#[doc = #doc])*
-        pub #asyncness fn #fn_name<#fn_lifetime C, I>(client: #client_ref C, items: I) -> ::core::result::Result<u64, ::quarry::Error>
+        pub #asyncness fn #fn_name<#fn_lifetime C, I>(client: &C, items: I) -> ::core::result::Result<u64, ::quarry::Error>
         where
             C: #runtime::GenericClient + ?Sized,
             I: ::core::iter::IntoIterator<Item = #ty>,
         {
-            let mut copy = #runtime::__private::copy_in(client, &#static_name, #copy_sql) #await_?;
-            for item in items {
-                copy.write(&[#(#values),*]) #await_?;
-            }
-            copy.finish() #await_
+            #body
         }
     }
 }
@@ -120,34 +117,27 @@ pub(super) fn emit(
         fn_lifetime,
         values,
     } = params_struct(query);
-    let FlavorTokens {
-        asyncness,
-        await_,
-        client_ref,
-        runtime,
-        reborrow,
-    } = flavor;
+    let FlavorTokens { asyncness, runtime, .. } = flavor;
     let SingleCall {
         helper,
         static_name,
         decode_arg,
     } = call;
-    let once = quote! { #runtime::__private::#helper(#reborrow, &#static_name, &[#(#values),*] #decode_arg) };
-    let closure = if asyncness.is_empty() {
-        quote! { |item: #ty| #once }
-    } else {
-        quote! { |item: #ty| async move { #once.await } }
-    };
+    let body = flavor.finish(quote! {
+        ::quarry::__private::batch(items, |item: #ty| async move {
+            ::quarry::__private::#helper(client, &#static_name, &[#(#values),*] #decode_arg).await
+        })
+    });
     quote! {
         #definition
 
         #(#[doc = #doc])*
-        pub #asyncness fn #fn_name<#fn_lifetime C, I>(client: #client_ref C, items: I) -> ::core::result::Result<::std::vec::Vec<#ret>, ::quarry::Error>
+        pub #asyncness fn #fn_name<#fn_lifetime C, I>(client: &C, items: I) -> ::core::result::Result<::std::vec::Vec<#ret>, ::quarry::Error>
         where
             C: #runtime::GenericClient + ?Sized,
             I: ::core::iter::IntoIterator<Item = #ty>,
         {
-            #runtime::__private::batch(items, #closure) #await_
+            #body
         }
     }
 }

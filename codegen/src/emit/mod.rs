@@ -1,9 +1,9 @@
 //! The emitter: model in, formatted Rust files out (quote → syn → prettyplease).
 //!
 //! Pure: it touches neither disk nor database, so build.rs, the CLI and the snapshot tests
-//! run the very same code. The async and sync flavours differ in four tokens (`async`,
-//! `.await`, `&` vs `&mut`, and the runtime path), chosen in `FlavorTokens` — not in a
-//! second emitter. `query` emits the functions and row structs, `user_types` the shared
+//! run the very same code. The async and sync flavours share their bodies (the async runtime
+//! calls); they differ in the signature and in how the body's future is finished, chosen in
+//! `FlavorTokens` — not in a second emitter. `query` emits the functions and row structs, `user_types` the shared
 //! `types` module of enums and composites.
 
 mod batch;
@@ -22,7 +22,8 @@ pub enum Flavor {
     /// `async fn` over `quarry::GenericClient` (tokio-postgres). The default.
     #[default]
     Async,
-    /// Blocking `fn` over `quarry::sync::GenericClient` (the `postgres` crate).
+    /// Blocking `fn` over `quarry::sync::GenericClient`: the async calls, run on the client's
+    /// own runtime.
     Sync,
 }
 
@@ -221,11 +222,12 @@ fn mod_rs(model: &Model, layout: &Layout, flavor: Flavor) -> TokenStream {
         Flavor::Sync => quote! {
             #doc
             #path_doc
-            pub fn verify<C>(client: &mut C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
+            pub fn verify<C>(client: &C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
             where
                 C: ::quarry::sync::GenericClient + ?Sized,
             {
-                ::quarry::verify::verify_sync_search_path(client, &[#(#names::__QUERIES),*], &[#(#path),*])
+                let (client, runtime) = ::quarry::sync::__private::split(client);
+                runtime.block_on(::quarry::verify::verify_search_path(client, &[#(#names::__QUERIES),*], &[#(#path),*]))
             }
         },
     };
@@ -263,14 +265,14 @@ fn extra_attributes(derives: &[String], attributes: &[String]) -> TokenStream {
     quote! { #derive #(#attributes)* }
 }
 
-/// The tokens that differ between the async and sync flavours.
+/// What differs between the async and sync flavours: the signature (`async`, which client
+/// trait) and how the body's future is finished. The body itself — the async runtime call —
+/// is the same tokens in both: a blocking function runs it on the client's runtime.
 struct FlavorTokens {
     asyncness: TokenStream,
-    await_: TokenStream,
-    client_ref: TokenStream,
+    /// `::quarry` or `::quarry::sync`: where `GenericClient` comes from.
     runtime: TokenStream,
-    /// `client` passed on again from inside a closure.
-    reborrow: TokenStream,
+    blocking: bool,
 }
 
 impl FlavorTokens {
@@ -278,18 +280,37 @@ impl FlavorTokens {
         match flavor {
             Flavor::Async => FlavorTokens {
                 asyncness: quote!(async),
-                await_: quote!(.await),
-                client_ref: quote!(&),
                 runtime: quote!(::quarry),
-                reborrow: quote!(client),
+                blocking: false,
             },
             Flavor::Sync => FlavorTokens {
                 asyncness: quote!(),
-                await_: quote!(),
-                client_ref: quote!(&mut),
                 runtime: quote!(::quarry::sync),
-                reborrow: quote!(&mut *client),
+                blocking: true,
             },
+        }
+    }
+
+    /// `future` (over the async client `client`) awaited, or blocked on with the runtime of
+    /// the blocking `client`.
+    fn finish(&self, future: TokenStream) -> TokenStream {
+        if self.blocking {
+            quote! {
+                let (client, runtime) = ::quarry::sync::__private::split(client);
+                runtime.block_on(#future)
+            }
+        } else {
+            quote! { #future.await }
+        }
+    }
+
+    /// Statements that `.await` inside the function body: as they are, or in an `async`
+    /// block blocked on.
+    fn body(&self, statements: TokenStream) -> TokenStream {
+        if self.blocking {
+            self.finish(quote! { async move { #statements } })
+        } else {
+            statements
         }
     }
 }

@@ -120,26 +120,23 @@ fn single_fn(
     doc: &[String],
 ) -> TokenStream {
     let fn_name = ident(&query.fn_name);
-    let FlavorTokens {
-        asyncness,
-        await_,
-        client_ref,
-        runtime,
-        ..
-    } = flavor;
+    let FlavorTokens { asyncness, runtime, .. } = flavor;
     let (args, arg_refs) = args(query);
     let SingleCall {
         helper,
         static_name,
         decode_arg,
     } = call;
+    let body = flavor.finish(quote! {
+        ::quarry::__private::#helper(client, &#static_name, &[#(#arg_refs),*] #decode_arg)
+    });
     quote! {
         #(#[doc = #doc])*
-        pub #asyncness fn #fn_name<C>(client: #client_ref C #(, #args)*) -> ::core::result::Result<#ret, ::quarry::Error>
+        pub #asyncness fn #fn_name<C>(client: &C #(, #args)*) -> ::core::result::Result<#ret, ::quarry::Error>
         where
             C: #runtime::GenericClient + ?Sized,
         {
-            #runtime::__private::#helper(client, &#static_name, &[#(#arg_refs),*] #decode_arg) #await_
+            #body
         }
     }
 }
@@ -282,13 +279,7 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
         return None;
     }
     let name = query.companion_fns.first()?;
-    let FlavorTokens {
-        asyncness,
-        await_,
-        client_ref,
-        runtime,
-        ..
-    } = flavor;
+    let FlavorTokens { asyncness, runtime, .. } = flavor;
     let (args, arg_refs) = args(query);
     let (ref_struct, ref_type, build) = match query.columns.as_slice() {
         [column] => {
@@ -356,15 +347,18 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
     } else {
         quote!(|row| ::core::result::Result::Ok(f(#build)))
     };
+    let body = flavor.finish(quote! {
+        ::quarry::__private::#helper(client, &#static_name, &[#(#arg_refs),*], #body)
+    });
     Some(quote! {
         #ref_struct
 
         #[doc = #doc]
-        pub #asyncness fn #name #generics(client: #client_ref C #(, #args)*, #callback) -> ::core::result::Result<#ret, ::quarry::Error>
+        pub #asyncness fn #name #generics(client: &C #(, #args)*, #callback) -> ::core::result::Result<#ret, ::quarry::Error>
         where
             C: #runtime::GenericClient + ?Sized,
         {
-            #runtime::__private::#helper(client, &#static_name, &[#(#arg_refs),*], #body) #await_
+            #body
         }
     })
 }

@@ -1,5 +1,6 @@
 //! `:iter`: the rows as a `quarry::RowStream` (async) or `quarry::sync::RowIter` (sync),
-//! plus, async only, `<name>_cursor` over a server-side cursor (portal) inside a transaction.
+//! plus `<name>_cursor` over a server-side cursor (portal) inside a transaction and
+//! `<name>_copy_out` through binary COPY, in both flavours.
 
 use super::query::{args, SingleCall};
 use super::{ident, FlavorTokens};
@@ -21,17 +22,28 @@ pub(super) fn emit(
         decode_arg,
         ..
     } = call;
-    if flavor.asyncness.is_empty() {
-        return quote! {
-            #(#[doc = #doc])*
-            pub fn #fn_name<'c, C>(client: &'c mut C #(, #args)*) -> ::core::result::Result<::quarry::sync::RowIter<'c, #row>, ::quarry::Error>
-            where
-                C: ::quarry::sync::GenericClient + ?Sized,
-            {
-                ::quarry::sync::__private::stream(client, &#static_name, &[#(#arg_refs),*] #decode_arg)
-            }
-        };
-    }
+    let sync = flavor.blocking;
+    // The blocking flavour returns iterators over the async streams (`quarry::sync::…`).
+    let (asyncness, await_, api) = if sync {
+        (quote!(), quote!(), quote!(::quarry::sync))
+    } else {
+        (quote!(async), quote!(.await), quote!(::quarry))
+    };
+    let (rows, copy_rows, cursor_rows) = if sync {
+        (
+            quote!(RowIter<'c, #row>),
+            quote!(CopyOutIter<'c, #row>),
+            quote!(Cursor<'t, #row>),
+        )
+    } else {
+        (
+            quote!(RowStream<#row>),
+            quote!(CopyOutStream<#row>),
+            quote!(Cursor<'t, #row>),
+        )
+    };
+    let client_lifetime = sync.then(|| quote!('c,));
+    let client_ref = if sync { quote!(&'c C) } else { quote!(&C) };
     let companion = |suffix: &str| {
         let name = format!("{}_{suffix}", query.fn_name);
         query.companion_fns.contains(&name).then(|| ident(&name))
@@ -43,11 +55,11 @@ pub(super) fn emit(
         );
         quote! {
             #[doc = #doc]
-            pub async fn #name<C>(client: &C) -> ::core::result::Result<::quarry::CopyOutStream<#row>, ::quarry::Error>
+            pub #asyncness fn #name<#client_lifetime C>(client: #client_ref) -> ::core::result::Result<#api::#copy_rows, ::quarry::Error>
             where
-                C: ::quarry::GenericClient + ?Sized,
+                C: #api::GenericClient + ?Sized,
             {
-                ::quarry::__private::copy_out(client, &#static_name #decode_arg).await
+                #api::__private::copy_out(client, &#static_name #decode_arg) #await_
             }
         }
     });
@@ -58,21 +70,21 @@ pub(super) fn emit(
         );
         quote! {
             #[doc = #cursor_doc]
-            pub async fn #name<'t>(
-                transaction: &'t ::quarry::Transaction<'_> #(, #args)*,
+            pub #asyncness fn #name<'t>(
+                transaction: &'t #api::Transaction<'_> #(, #args)*,
                 batch_size: u32,
-            ) -> ::core::result::Result<::quarry::Cursor<'t, #row>, ::quarry::Error> {
-                ::quarry::__private::cursor(transaction, &#static_name, &[#(#arg_refs),*], batch_size #decode_arg).await
+            ) -> ::core::result::Result<#api::#cursor_rows, ::quarry::Error> {
+                #api::__private::cursor(transaction, &#static_name, &[#(#arg_refs),*], batch_size #decode_arg) #await_
             }
         }
     });
     quote! {
         #(#[doc = #doc])*
-        pub async fn #fn_name<C>(client: &C #(, #args)*) -> ::core::result::Result<::quarry::RowStream<#row>, ::quarry::Error>
+        pub #asyncness fn #fn_name<#client_lifetime C>(client: #client_ref #(, #args)*) -> ::core::result::Result<#api::#rows, ::quarry::Error>
         where
-            C: ::quarry::GenericClient + ?Sized,
+            C: #api::GenericClient + ?Sized,
         {
-            ::quarry::__private::stream(client, &#static_name, &[#(#arg_refs),*] #decode_arg).await
+            #api::__private::stream(client, &#static_name, &[#(#arg_refs),*] #decode_arg) #await_
         }
 
         #cursor

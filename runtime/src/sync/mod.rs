@@ -1,278 +1,155 @@
-//! The blocking flavour, over the `postgres` crate (feature `sync`).
+//! The blocking flavour (feature `sync`): the async engine, driven by a tokio runtime each
+//! blocking object owns — the way the `postgres` crate sits on tokio-postgres.
 //!
-//! Code generated with `Config::sync(true)` takes `&mut impl quarry::sync::GenericClient`
-//! (the `postgres` crate needs `&mut` to run a query). Everything else mirrors the async API:
-//! [`Client`] caches prepared statements; plain `postgres::Client` / `postgres::Transaction`
-//! use the one-round-trip unnamed typed protocol.
+//! Code generated with `Config::sync(true)` takes `&impl quarry::sync::GenericClient`. Every
+//! blocking call runs the very async code path the async flavour runs (`block_on` per call),
+//! so the two cannot drift: statement cache, unnamed mode (PgBouncer), retries of invalidated
+//! statements, pipelined batches, cursors, COPY in and out, tracing spans and metrics are the
+//! same code. What is blocking-only is the shape of the API: iterators instead of streams,
+//! closures instead of async closures.
+//!
+//! Which runtime drives what (decided by measurement, see BENCHMARKS.md):
+//! - a [`Client`] owns a current-thread runtime: the connection is driven by the thread that
+//!   blocks on a call, so a call costs no thread hand-off (as with the `postgres` crate);
+//! - a [`Pool`], a [`Replicated`] pair and a [`Listener`] own a multi-thread runtime with one
+//!   worker: many threads share them, the pool's upkeep runs between calls, and a listener
+//!   keeps draining notifications while the caller is busy.
+//!
+//! Calling a blocking function from inside an async runtime panics (tokio refuses to block
+//! its workers); use the async flavour there, or `tokio::task::spawn_blocking`.
+//!
+//! ```no_run
+//! # mod tasks { pub fn add_task<C: quarry::sync::GenericClient + ?Sized>(_: &C, _: &str, _: &str) -> Result<i32, quarry::Error> { Ok(1) } }
+//! # fn run() -> Result<(), quarry::Error> {
+//! let mut client = quarry::sync::Client::connect("host=localhost user=postgres")?;
+//! let id = tasks::add_task(&client, "Learn quarry", "")?;
+//! client.in_transaction(|tx| {
+//!     tasks::add_task(tx, "Inside a transaction", "")?;
+//!     Ok::<_, quarry::Error>(())
+//! })?;
+//! # Ok(()) }
+//! ```
 
-use crate::cache::StatementCache;
+mod client;
+mod iter;
+mod pool;
+mod runtime;
+
+pub use client::{CancelToken, Client, Transaction, TransactionBuilder};
+pub use iter::{CopyOutIter, Cursor, Listener, RowIter};
+pub use pool::{Pool, Replicated, Routed};
+pub use runtime::Blocker;
+
+// The settings and values both flavours share, so blocking code can name them from here.
+pub use crate::{
+    ClientOptions, IsolationLevel, ListenEvent, Notification, PoolConfig, PoolStats, RetryPolicy, StatementMode,
+};
+
+/// Raw COPY in any format (text, CSV, binary) over `std::io` readers and writers.
+pub mod copy {
+    pub use super::iter::{copy_in_raw, copy_out_raw};
+}
+
 use crate::error::Error;
 use crate::generic::sealed;
-use crate::query::{param_type, Query};
-use postgres::NoTls;
-use postgres_types::ToSql;
-use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
 
-/// Anything a generated blocking function can run on. Sealed.
+/// Anything a generated blocking function can run on: a [`Client`] (own or pooled), a
+/// [`Transaction`] or a [`Routed`] pair. Sealed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run blocking quarry queries",
-    note = "pass a `quarry::sync::Client`, a `quarry::sync::Transaction`, or a `postgres::Client` / `Transaction`"
+    note = "pass a `quarry::sync::Client`, a `quarry::sync::Transaction` or a `quarry::sync::Routed`; async clients go to the async flavour's functions"
 )]
 pub trait GenericClient: sealed::Sealed {
+    /// The async client underneath, which the generated call runs on.
     #[doc(hidden)]
-    fn __query(
-        &mut self,
-        query: &'static Query,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<postgres::RowIter<'_>, postgres::Error>;
+    type Async: crate::GenericClient + ?Sized;
 
-    /// Forgets `query`'s cached statement after the server invalidated it; returns whether
-    /// the call may be retried (not inside a transaction, which the error aborted).
+    /// The async client and the runtime that drives it.
     #[doc(hidden)]
-    fn __evict(&mut self, query: &'static Query) -> bool;
-
-    /// Starts `COPY … FROM STDIN (FORMAT binary)` with `query`'s parameter types as columns.
-    #[doc(hidden)]
-    fn __copy_in(
-        &mut self,
-        query: &'static Query,
-        copy_sql: &str,
-    ) -> Result<postgres::binary_copy::BinaryCopyInWriter<'_>, postgres::Error>;
-
-    /// Prepares `sql` without caching it (for `verify`).
-    #[doc(hidden)]
-    fn __prepare(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error>;
+    fn __split(&self) -> (&Self::Async, &Blocker);
 }
 
-/// The column types of a `:copyfrom` query: fixed ones, or described by the server.
-fn copy_types(
-    query: &'static Query,
-    prepare: impl FnOnce() -> Result<postgres::Statement, postgres::Error>,
-) -> Result<Vec<postgres_types::Type>, postgres::Error> {
-    if query.types_known() {
-        Ok(query.param_types())
-    } else {
-        Ok(prepare()?.params().to_vec())
+/// Runs `work` (blocking calls on `client`) with a deadline: when it passes, the running query
+/// is canceled on the server and the error is [`crate::ErrorKind::StatementTimeout`]. The
+/// blocking [`crate::with_timeout`].
+pub fn with_timeout<C, T>(client: &C, deadline: Duration, work: impl FnOnce() -> Result<T, Error>) -> Result<T, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    use crate::GenericClient as _;
+    let (inner, runtime) = client.__split();
+    let token = inner.__raw().cancel_token();
+    let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = fired.clone();
+    // The timer runs on the client's runtime, which the blocked call drives.
+    let timer = runtime.spawn(async move {
+        tokio::time::sleep(deadline).await;
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = token.cancel_query(tokio_postgres::NoTls).await;
+    });
+    let result = work();
+    timer.abort();
+    match result {
+        Err(_) if fired.load(std::sync::atomic::Ordering::SeqCst) => Err(Error::timeout(deadline)),
+        result => result,
     }
 }
 
-/// A blocking connection with a prepared-statement cache. Derefs to `postgres::Client`.
-pub struct Client {
-    inner: postgres::Client,
-    cache: StatementCache,
+/// For readiness probes: `SELECT 1` within `deadline` (canceled past it); returns the round
+/// trip time. The blocking [`crate::health_check`].
+pub fn health_check<C>(client: &C, deadline: Duration) -> Result<Duration, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    let (inner, runtime) = client.__split();
+    let started = Instant::now();
+    runtime.block_on(crate::health_check(inner, deadline))?;
+    Ok(started.elapsed())
 }
 
-impl Client {
-    /// Connects without TLS. `config` is a libpq-style string or a `postgres://` URL.
-    pub fn connect(config: &str) -> Result<Self, Error> {
-        Ok(Client::new(postgres::Client::connect(config, NoTls)?))
-    }
+/// Sends a notification (`pg_notify`, parameters bound). The blocking [`crate::notify`].
+pub fn notify<C>(client: &C, channel: &str, payload: &str) -> Result<(), Error>
+where
+    C: GenericClient + ?Sized,
+{
+    let (inner, runtime) = client.__split();
+    runtime.block_on(crate::notify(inner, channel, payload))
+}
 
-    /// Wraps a connected `postgres::Client`.
-    pub fn new(inner: postgres::Client) -> Self {
-        Client {
-            inner,
-            cache: StatementCache::default(),
+/// Sends `payload` as JSON. The blocking [`crate::notify_json`].
+pub fn notify_json<C, T>(client: &C, channel: &str, payload: &T) -> Result<(), Error>
+where
+    C: GenericClient + ?Sized,
+    T: serde::Serialize + ?Sized,
+{
+    let (inner, runtime) = client.__split();
+    runtime.block_on(crate::notify_json(inner, channel, payload))
+}
+
+/// Runs `work` in a fresh transaction and commits it, re-running it after transient failures
+/// (serialization failure, deadlock, lost connection) as [`crate::retry`] does.
+pub fn retry<T, E>(
+    client: &mut Client,
+    policy: &crate::RetryPolicy,
+    mut work: impl FnMut(&mut Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<Error> + crate::Transient,
+{
+    let mut attempt = 1;
+    loop {
+        let transaction = client.build_transaction().isolation(policy.isolation).start()?;
+        match transaction.run(&mut work) {
+            Err(error) if error.is_transient() && attempt < policy.max_attempts => {
+                std::thread::sleep(crate::transaction::backoff(policy, attempt));
+                attempt += 1;
+            }
+            result => return result,
         }
     }
-
-    /// The statements prepared on this connection so far.
-    pub fn statement_cache(&self) -> &StatementCache {
-        &self.cache
-    }
-
-    /// Starts a transaction sharing this connection's statement cache; it rolls back when
-    /// dropped without [`Transaction::commit`].
-    pub fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
-        Ok(Transaction {
-            inner: self.inner.transaction()?,
-            cache: &self.cache,
-        })
-    }
 }
-
-impl Deref for Client {
-    type Target = postgres::Client;
-    fn deref(&self) -> &Self::Target {
-        &self.inner
-    }
-}
-
-impl DerefMut for Client {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.inner
-    }
-}
-
-/// A blocking transaction on a [`Client`].
-pub struct Transaction<'a> {
-    inner: postgres::Transaction<'a>,
-    cache: &'a StatementCache,
-}
-
-impl Transaction<'_> {
-    /// Commits.
-    pub fn commit(self) -> Result<(), Error> {
-        Ok(self.inner.commit()?)
-    }
-
-    /// Rolls back (dropping does the same).
-    pub fn rollback(self) -> Result<(), Error> {
-        Ok(self.inner.rollback()?)
-    }
-}
-
-impl<'a> Deref for Transaction<'a> {
-    type Target = postgres::Transaction<'a>;
-    fn deref(&self) -> &Self::Target {
-        &self.inner
-    }
-}
-
-impl DerefMut for Transaction<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.inner
-    }
-}
-
-macro_rules! cached_client {
-    ($ty:ty, $retry:literal) => {
-        impl sealed::Sealed for $ty {}
-        impl GenericClient for $ty {
-            fn __query(
-                &mut self,
-                query: &'static Query,
-                params: &[&(dyn ToSql + Sync)],
-            ) -> Result<postgres::RowIter<'_>, postgres::Error> {
-                let statement = match self.cache.get(query) {
-                    Some(statement) => statement,
-                    None => {
-                        let statement = self.inner.prepare_typed(query.sql, &query.param_types())?;
-                        self.cache.insert(query, statement.clone());
-                        statement
-                    }
-                };
-                self.inner.query_raw(&statement, params.iter().copied())
-            }
-
-            fn __evict(&mut self, query: &'static Query) -> bool {
-                self.cache.remove(query);
-                $retry
-            }
-
-            fn __copy_in(
-                &mut self,
-                query: &'static Query,
-                copy_sql: &str,
-            ) -> Result<postgres::binary_copy::BinaryCopyInWriter<'_>, postgres::Error> {
-                let types = copy_types(query, || {
-                    self.inner.prepare_typed(query.sql, &query.param_types())
-                })?;
-                let writer = self.inner.copy_in(copy_sql)?;
-                Ok(postgres::binary_copy::BinaryCopyInWriter::new(writer, &types))
-            }
-
-            fn __prepare(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
-                self.inner.prepare(sql)
-            }
-        }
-    };
-}
-
-cached_client!(Client, true);
-cached_client!(Transaction<'_>, false);
-
-macro_rules! unnamed_client {
-    ($ty:ty) => {
-        impl sealed::Sealed for $ty {}
-        impl GenericClient for $ty {
-            fn __query(
-                &mut self,
-                query: &'static Query,
-                params: &[&(dyn ToSql + Sync)],
-            ) -> Result<postgres::RowIter<'_>, postgres::Error> {
-                if !query.types_known() {
-                    let statement = self.prepare_typed(query.sql, &query.param_types())?;
-                    return self.query_raw(&statement, params.iter().copied());
-                }
-                self.query_typed_raw(
-                    query.sql,
-                    params
-                        .iter()
-                        .zip(query.param_oids)
-                        .map(|(p, &oid)| (*p, param_type(oid))),
-                )
-            }
-
-            fn __evict(&mut self, _: &'static Query) -> bool {
-                false
-            }
-
-            fn __copy_in(
-                &mut self,
-                query: &'static Query,
-                copy_sql: &str,
-            ) -> Result<postgres::binary_copy::BinaryCopyInWriter<'_>, postgres::Error> {
-                let types = copy_types(query, || self.prepare_typed(query.sql, &query.param_types()))?;
-                let writer = self.copy_in(copy_sql)?;
-                Ok(postgres::binary_copy::BinaryCopyInWriter::new(writer, &types))
-            }
-
-            fn __prepare(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
-                self.prepare(sql)
-            }
-        }
-    };
-}
-
-unnamed_client!(postgres::Client);
-unnamed_client!(postgres::Transaction<'_>);
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
-
-/// The rows of an `:iter` query, decoded one at a time as they arrive (constant memory). It
-/// borrows the client until dropped.
-pub struct RowIter<'c, T> {
-    rows: postgres::RowIter<'c>,
-    decode: fn(&postgres::Row) -> Result<T, Error>,
-    query: &'static Query,
-}
-
-impl<T> Iterator for RowIter<'_, T> {
-    type Item = Result<T, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        use postgres::fallible_iterator::FallibleIterator;
-        match self.rows.next() {
-            Ok(Some(row)) => Some((self.decode)(&row).map_err(|e| e.in_query(self.query))),
-            Ok(None) => None,
-            Err(e) => Some(Err(Error::from_postgres(Some(self.query), e))),
-        }
-    }
-}
-
-impl<T> std::fmt::Debug for RowIter<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RowIter")
-            .field("query", &self.query.name)
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("cached_statements", &self.cache.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for Transaction<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transaction")
-            .field("cached_statements", &self.cache.len())
-            .finish_non_exhaustive()
-    }
-}

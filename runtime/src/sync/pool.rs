@@ -1,0 +1,118 @@
+//! The blocking [`Pool`] and the primary/replica pair [`Replicated`] → [`Routed`]: the async
+//! pools, driven by one worker thread that all their clients share.
+
+use super::client::{Client, Transaction, TransactionBuilder};
+use super::runtime::Blocker;
+use super::GenericClient;
+use crate::error::Error;
+use crate::generic::sealed;
+use crate::{PoolConfig, PoolStats};
+use std::time::Duration;
+
+/// A blocking pool of connections. Cheap to clone; share it between threads. [`get`](Pool::get)
+/// hands out a [`Client`] that returns its connection when dropped.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    inner: crate::Pool,
+    runtime: Blocker,
+}
+
+impl Pool {
+    /// Creates the pool and opens `settings.min_size` connections (see [`crate::Pool::connect`]).
+    pub fn connect(config: &str, settings: PoolConfig) -> Result<Pool, Error> {
+        let runtime = Blocker::one_worker("quarry-pool")?;
+        let inner = runtime.block_on(crate::Pool::connect(config, settings))?;
+        Ok(Pool { inner, runtime })
+    }
+
+    /// Takes a connection, waiting up to `wait_timeout`.
+    pub fn get(&self) -> Result<Client, Error> {
+        let connection = self.runtime.block_on(self.inner.get())?;
+        Ok(Client::pooled(connection, self.runtime.clone()))
+    }
+
+    /// Current state and counters.
+    pub fn stats(&self) -> PoolStats {
+        self.inner.stats()
+    }
+
+    /// For readiness probes: takes a connection and runs `SELECT 1` within `deadline`.
+    pub fn health_check(&self, deadline: Duration) -> Result<Duration, Error> {
+        self.runtime.block_on(self.inner.health_check(deadline))
+    }
+
+    /// Closes the pool: idle connections close now, others when returned; `get` fails after.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// The async pool underneath.
+    pub fn as_async(&self) -> &crate::Pool {
+        &self.inner
+    }
+}
+
+/// A blocking primary pool and replica pool (see [`crate::Replicated`]). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Replicated {
+    inner: crate::Replicated,
+    runtime: Blocker,
+}
+
+impl Replicated {
+    /// Opens a pool to each server, with the same settings.
+    pub fn connect(primary: &str, replica: &str, config: PoolConfig) -> Result<Replicated, Error> {
+        let runtime = Blocker::one_worker("quarry-pool")?;
+        let inner = runtime.block_on(crate::Replicated::connect(primary, replica, config))?;
+        Ok(Replicated { inner, runtime })
+    }
+
+    /// A connection from each pool, routed call by call.
+    pub fn get(&self) -> Result<Routed, Error> {
+        Ok(Routed {
+            inner: self.runtime.block_on(self.inner.get())?,
+            runtime: self.runtime.clone(),
+        })
+    }
+
+    /// The async pair underneath (its `primary()` and `replica()` pools).
+    pub fn as_async(&self) -> &crate::Replicated {
+        &self.inner
+    }
+}
+
+/// A primary and a replica connection: generated calls of
+/// [`read_only`](crate::Query::read_only) queries run on the replica, all others on the
+/// primary. Transactions run on the primary.
+#[derive(Debug)]
+pub struct Routed {
+    inner: crate::Routed,
+    runtime: Blocker,
+}
+
+impl Routed {
+    /// Starts a transaction on the primary.
+    pub fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
+        self.build_transaction().start()
+    }
+
+    /// A transaction on the primary with an isolation level, read-only or deferrable.
+    pub fn build_transaction(&mut self) -> TransactionBuilder<'_> {
+        TransactionBuilder::new(self.inner.build_transaction(), &self.runtime)
+    }
+
+    /// The async pair of connections underneath.
+    pub fn as_async(&self) -> &crate::Routed {
+        &self.inner
+    }
+}
+
+impl sealed::Sealed for Routed {}
+
+impl GenericClient for Routed {
+    type Async = crate::Routed;
+
+    fn __split(&self) -> (&crate::Routed, &Blocker) {
+        (&self.inner, &self.runtime)
+    }
+}

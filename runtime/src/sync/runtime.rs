@@ -1,0 +1,59 @@
+//! [`Blocker`]: the tokio runtime a blocking object owns, shared with what it lends out.
+
+use crate::error::Error;
+use std::future::Future;
+use std::sync::Arc;
+
+/// The runtime that drives a blocking object's connections; shared (cheaply cloned) by the
+/// transactions, iterators and pooled clients taken from it.
+#[derive(Clone)]
+pub struct Blocker(Arc<tokio::runtime::Runtime>);
+
+impl Blocker {
+    /// A current-thread runtime: the thread that blocks on a call drives the connection.
+    pub(crate) fn current_thread() -> Result<Blocker, Error> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+        Self::built(runtime)
+    }
+
+    /// A runtime with one worker thread, for objects many threads share (pools) or that must
+    /// make progress between calls (listeners).
+    pub(crate) fn one_worker(name: &str) -> Result<Blocker, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name(name)
+            .enable_all()
+            .build();
+        Self::built(runtime)
+    }
+
+    fn built(runtime: std::io::Result<tokio::runtime::Runtime>) -> Result<Blocker, Error> {
+        runtime
+            .map(|r| Blocker(Arc::new(r)))
+            .map_err(|e| Error::io(format!("cannot start the blocking client's runtime: {e}")))
+    }
+
+    /// Runs `future` to completion on this runtime, blocking the calling thread. Panics when
+    /// called from inside an async runtime.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    /// Starts `future` on this runtime; it runs while some thread blocks on it (current-thread
+    /// runtime) or on the worker.
+    pub(crate) fn spawn<F>(&self, future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.spawn(future)
+    }
+}
+
+impl std::fmt::Debug for Blocker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blocker")
+            .field("flavor", &self.0.handle().runtime_flavor())
+            .finish()
+    }
+}
