@@ -4,13 +4,14 @@
 //!
 //! ```text
 //! cd bench && cargo run --release                    # every figure
-//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream
+//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking
 //! QUARRY_BENCH_RUNS=9 cargo run --release            # runs per variant (default 5; decode uses ≥ 15)
 //! QUARRY_BENCH_PIN=1 cargo run --release -- select   # client and server on CPU 0 (per-query cost)
 //! ```
 //!
 //! Prints Markdown tables for `BENCHMARKS.md`.
 
+mod blocking;
 mod common;
 mod counting;
 mod decode;
@@ -22,8 +23,14 @@ mod stream;
 use common::Bench;
 use quarry_codegen::embedded::EmbeddedServer;
 
+#[allow(dead_code)] // `verify` is not benchmarked
 mod generated {
     quarry::include_queries!();
+}
+/// The same queries, blocking (figure 8).
+#[allow(dead_code)]
+mod sync_generated {
+    quarry::include_queries!("quarry_sync");
 }
 use generated::decode as decode_queries;
 use generated::people;
@@ -42,7 +49,9 @@ pub fn port(url: &str) -> u16 {
         .expect("the connection string names a port")
 }
 
-const FIGURES: [&str; 7] = ["select", "pipeline", "insert", "copy", "decode", "pool", "stream"];
+const FIGURES: [&str; 8] = [
+    "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking",
+];
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -96,6 +105,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if run("stream") {
         stream::run(&bench).await;
+    }
+    if run("blocking") {
+        blocking::run(&bench);
     }
     Ok(())
 }
