@@ -37,7 +37,10 @@ pub fn run(bench: &Bench) {
     let url = bench.url.clone();
     let runs = bench.runs;
     std::thread::scope(|scope| {
-        scope.spawn(|| figures(&url, runs)).join().expect("the blocking figure panicked");
+        scope
+            .spawn(|| figures(&url, runs))
+            .join()
+            .expect("the blocking figure panicked");
     });
 }
 
@@ -110,6 +113,18 @@ fn pooled(url: &str, runs: usize) {
             }
         });
     });
+    let own = median(runs, || {
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                scope.spawn(move || {
+                    let client = quarry::sync::Client::connect(url).unwrap();
+                    for i in t * share..(t + 1) * share {
+                        black_box(people::get_person(&client, id(i)).unwrap());
+                    }
+                });
+            }
+        });
+    });
     let settings = quarry::PoolConfig {
         max_size: THREADS as usize,
         min_size: THREADS as usize,
@@ -134,6 +149,12 @@ fn pooled(url: &str, runs: usize) {
         SELECTS as u64,
         hand,
         None,
+    );
+    rate_row(
+        &format!("quarry blocking, {THREADS} threads, a `sync::Client` each (connect included)"),
+        SELECTS as u64,
+        own,
+        Some(base),
     );
     rate_row(
         &format!("quarry blocking pool, {THREADS} threads, a pooled client each"),

@@ -146,54 +146,87 @@ impl Counters {
 
 /// A pooled connection's state.
 #[derive(Debug)]
-pub struct Pooled {
+pub(crate) struct Pooled {
     client: Client,
     returned: Instant,
+    /// In a blocking pool, the connection's own current-thread runtime: the thread that holds
+    /// the connection drives it while it blocks on a call, so a call costs no hand-off
+    /// between threads (see `quarry::sync::Pool`).
+    #[cfg(feature = "sync")]
+    runtime: Option<crate::sync::Blocker>,
 }
 
 /// Opens and checks connections for the pool.
 #[derive(Debug)]
-pub struct Manager {
+pub(crate) struct Manager {
     config: tokio_postgres::Config,
     settings: PoolConfig,
     counters: Arc<Counters>,
+    /// Whether connections get a runtime of their own (a blocking pool).
+    #[cfg(feature = "sync")]
+    blocking: bool,
 }
 
 impl Manager {
-    /// Opens one connection (over TLS when configured) and drives it on a spawned task.
-    async fn connect(&self) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    /// Opens one connection (over TLS when configured) and drives it on a spawned task of
+    /// the current runtime.
+    async fn connect(config: &tokio_postgres::Config, settings: &PoolConfig) -> Result<Client, Error> {
         #[cfg(feature = "tls")]
-        if let Some(tls) = &self.settings.tls {
-            let (client, connection) = self.config.connect(tls.connector()).await?;
+        if let Some(tls) = &settings.tls {
+            let (client, connection) = config.connect(tls.connector()).await?;
             tokio::spawn(async move {
                 let _ = connection.await;
             });
-            return Ok(client);
+            return Ok(Client::with_options(client, settings.client));
         }
-        let (client, connection) = self.config.connect(NoTls).await?;
+        let (client, connection) = config.connect(NoTls).await?;
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok(client)
+        Ok(Client::with_options(client, settings.client))
+    }
+
+    /// A new pooled connection, on a runtime of its own in a blocking pool.
+    async fn open(&self) -> Result<Pooled, Error> {
+        #[cfg(feature = "sync")]
+        if self.blocking {
+            let (config, settings) = (self.config.clone(), self.settings.clone());
+            // Connected inside its own runtime (on a blocking thread: runtimes do not nest),
+            // so its socket and its driving task belong to that runtime.
+            let opened = tokio::task::spawn_blocking(move || {
+                let runtime = crate::sync::Blocker::current_thread()?;
+                let client = runtime.block_on(Manager::connect(&config, &settings))?;
+                Ok::<_, Error>((client, runtime))
+            })
+            .await
+            .map_err(|e| Error::pool(format!("opening a connection failed: {e}")))??;
+            return Ok(Pooled {
+                client: opened.0,
+                returned: Instant::now(),
+                runtime: Some(opened.1),
+            });
+        }
+        Ok(Pooled {
+            client: Manager::connect(&self.config, &self.settings).await?,
+            returned: Instant::now(),
+            #[cfg(feature = "sync")]
+            runtime: None,
+        })
     }
 }
 
 impl managed::Manager for Manager {
     type Type = Pooled;
-    type Error = tokio_postgres::Error;
+    type Error = Error;
 
-    async fn create(&self) -> Result<Pooled, tokio_postgres::Error> {
-        let client = self.connect().await.inspect_err(|_| {
+    async fn create(&self) -> Result<Pooled, Error> {
+        self.open().await.inspect_err(|_| {
             self.counters
                 .bump(&self.counters.connection_errors, names::CONNECTION_ERRORS)
-        })?;
-        Ok(Pooled {
-            client: Client::with_options(client, self.settings.client),
-            returned: Instant::now(),
         })
     }
 
-    async fn recycle(&self, pooled: &mut Pooled, metrics: &Metrics) -> RecycleResult<tokio_postgres::Error> {
+    async fn recycle(&self, pooled: &mut Pooled, metrics: &Metrics) -> RecycleResult<Error> {
         if pooled.client.is_closed() {
             tracing::debug!("pooled connection found closed; replacing it");
             self.counters
@@ -212,7 +245,19 @@ impl managed::Manager for Manager {
         if self.settings.recycling == Recycling::Fast {
             return Ok(());
         }
-        let client = &pooled.client;
+        // A blocking pool's connection runs on its own runtime, which this thread drives for
+        // the check (leaving the pool's runtime for that time).
+        #[cfg(feature = "sync")]
+        if let Some(runtime) = &pooled.runtime {
+            return tokio::task::block_in_place(|| runtime.block_on(self.check(&pooled.client)));
+        }
+        self.check(&pooled.client).await
+    }
+}
+
+impl Manager {
+    /// The checkout check of [`Recycling::Verified`] and [`Recycling::Clean`].
+    async fn check(&self, client: &Client) -> RecycleResult<Error> {
         let probe = client.simple_query("SELECT statement_timestamp() <> transaction_timestamp()");
         let Ok(probe) = tokio::time::timeout(self.settings.check_timeout, probe).await else {
             tracing::debug!("pooled connection did not answer its health check in time; replacing it");
@@ -231,16 +276,19 @@ impl managed::Manager for Manager {
                 tracing::debug!(error = %e, "pooled connection failed its health check; replacing it");
                 self.counters
                     .bump(&self.counters.connections_lost, names::CONNECTIONS_LOST);
-                return Err(RecycleError::Backend(e));
+                return Err(RecycleError::Backend(e.into()));
             }
         };
         if open {
             tracing::warn!("a pooled connection came back inside a transaction; rolling it back");
             self.counters.bump(&self.counters.rollbacks, names::ROLLBACKS);
-            client.batch_execute("ROLLBACK").await?;
+            client.batch_execute("ROLLBACK").await.map_err(Error::from)?;
         }
         if self.settings.recycling == Recycling::Clean {
-            client.batch_execute(DISCARD_ALL_BUT_STATEMENTS).await?;
+            client
+                .batch_execute(DISCARD_ALL_BUT_STATEMENTS)
+                .await
+                .map_err(Error::from)?;
         }
         Ok(())
     }
@@ -261,6 +309,17 @@ impl Pool {
     /// Creates the pool and opens `min_size` connections. `config` is a libpq-style string or
     /// a `postgres://` URL.
     pub async fn connect(config: &str, settings: PoolConfig) -> Result<Pool, Error> {
+        Pool::build(config, settings, false).await
+    }
+
+    /// A pool whose connections each run on a current-thread runtime of their own, driven by
+    /// the thread blocking on a call (`quarry::sync::Pool`).
+    #[cfg(feature = "sync")]
+    pub(crate) async fn connect_blocking(config: &str, settings: PoolConfig) -> Result<Pool, Error> {
+        Pool::build(config, settings, true).await
+    }
+
+    async fn build(config: &str, settings: PoolConfig, #[allow(unused)] blocking: bool) -> Result<Pool, Error> {
         let mut pg: tokio_postgres::Config = config.parse()?;
         if let Some(timeout) = settings.connect_timeout {
             pg.connect_timeout(timeout);
@@ -273,6 +332,8 @@ impl Pool {
             config: pg,
             settings: settings.clone(),
             counters: counters.clone(),
+            #[cfg(feature = "sync")]
+            blocking,
         };
         let inner = managed::Pool::builder(manager)
             .max_size(settings.max_size.max(1))
@@ -327,7 +388,7 @@ impl Pool {
                 self.counters.bump(&self.counters.timeouts, names::TIMEOUTS);
                 Err(Error::pool_timeout(self.inner.timeouts().wait))
             }
-            Err(managed::PoolError::Backend(e)) => Err(e.into()),
+            Err(managed::PoolError::Backend(e)) => Err(e),
             Err(e) => Err(Error::pool(e.to_string())),
         }
     }
@@ -411,6 +472,12 @@ pub struct Connection {
 impl Connection {
     fn pooled(&self) -> &Pooled {
         self.object.as_ref().expect("the object lives until drop")
+    }
+
+    /// In a blocking pool, the runtime that drives this connection.
+    #[cfg(feature = "sync")]
+    pub(crate) fn runtime(&self) -> Option<&crate::sync::Blocker> {
+        self.pooled().runtime.as_ref()
     }
 }
 

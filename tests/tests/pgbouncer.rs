@@ -238,3 +238,66 @@ async fn generated_code_runs_through_pgbouncer_in_transaction_mode() {
         .get(0);
     assert_eq!(backends, SERVER_CONNECTIONS as i64, "{}", bouncer.log());
 }
+
+/// The blocking flavour, through the same PgBouncer: threads sharing a blocking pool in the
+/// unnamed mode — single calls, pipelined batches, user-defined types, COPY in and out, and
+/// a transaction with a cursor — many clients on three server connections.
+#[test]
+fn the_blocking_flavour_runs_through_pgbouncer_too() {
+    use quarry_tests::blocking::{all_types as sync_types, tasks as sync_tasks, types as sync};
+    let bouncer = PgBouncer::start(server(), SERVER_CONNECTIONS);
+    let direct = fresh_database();
+    let url = bouncer.connection_string_for(&direct);
+    let settings = PoolConfig {
+        max_size: CLIENTS,
+        client: unnamed(),
+        ..PoolConfig::default()
+    };
+    let pool = quarry::sync::Pool::connect(&url, settings).unwrap();
+    std::thread::scope(|scope| {
+        for client in 0..CLIENTS {
+            let pool = &pool;
+            scope.spawn(move || {
+                for r in 0..ROUNDS {
+                    let mut conn = pool.get().unwrap();
+                    let tag = format!("c{client}r{r}");
+                    let id = sync_tasks::add_task(&conn, &tag, "").unwrap();
+                    assert_eq!(sync_tasks::task_title(&conn, id).unwrap(), tag);
+                    let titles: Vec<String> = (0..20).map(|i| format!("{tag}-{i}")).collect();
+                    let params = titles
+                        .iter()
+                        .map(|title| sync_tasks::AddTasksParams { title, description: "" });
+                    assert_eq!(sync_tasks::add_tasks(&conn, params).unwrap().len(), 20);
+                    let user = sync_types::insert_user_types(&conn, sync::Mood::Sad, None, 1, None, None, &[]).unwrap();
+                    assert_eq!(
+                        sync_types::get_user_types(&conn, user).unwrap().feeling,
+                        sync::Mood::Sad
+                    );
+                    let rows = (0..10).map(|i| sync_types::CopyUserTypesParams {
+                        feeling: sync::Mood::Happy,
+                        currency: None,
+                        rank: i + 1,
+                        mail: None,
+                        contact: None,
+                        contacts: &[],
+                    });
+                    assert_eq!(sync_types::copy_user_types(&conn, rows).unwrap(), 10);
+                    let tx = conn.transaction().unwrap();
+                    sync_tasks::add_task(&tx, &format!("{tag}-tx"), "").unwrap();
+                    let mut cursor = sync_tasks::all_tasks_cursor(&tx, 5).unwrap();
+                    assert!(!cursor.next_batch().unwrap().is_empty());
+                    drop(cursor);
+                    tx.commit().unwrap();
+                }
+            });
+        }
+    });
+    let check = quarry::sync::Client::connect(&direct).unwrap();
+    let rounds = (CLIENTS * ROUNDS) as i64;
+    assert_eq!(sync_tasks::count_tasks(&check, None).unwrap(), rounds * 22);
+    let exported = sync_tasks::all_tasks_copy_out(&pool.get().unwrap())
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    assert_eq!(exported.len() as i64, rounds * 22);
+}

@@ -156,13 +156,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn build_cli() -> Result<PathBuf, Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "cargo-quarry",
-        ])
+        .args(["build", "--release", "-q", "-p", "cargo-quarry"])
         .current_dir(&root)
         .status()?;
     if !status.success() {

@@ -1,5 +1,14 @@
-//! The blocking [`Pool`] and the primary/replica pair [`Replicated`] → [`Routed`]: the async
-//! pools, driven by one worker thread that all their clients share.
+//! The blocking [`Pool`] and the primary/replica pair [`Replicated`] → [`Routed`], over the
+//! async pools.
+//!
+//! A [`Pool`]'s connections each run on a current-thread runtime of their own, which the
+//! thread holding the connection drives while it blocks on a call: a call costs what it costs
+//! on an own [`Client`], with no hand-off between threads (measured in BENCHMARKS.md, figure 8:
+//! with the connections on one shared worker thread instead, four threads reached 0.27–0.38×
+//! of four plain `postgres` connections). The pool's own upkeep (waiting for a free
+//! connection, timeouts, `min_size`, idle and lifetime limits) runs on one worker thread.
+//! A [`Routed`] pair sends each call to either of two connections, so its connections stay
+//! on that shared worker.
 
 use super::client::{Client, Transaction, TransactionBuilder};
 use super::runtime::Blocker;
@@ -21,14 +30,13 @@ impl Pool {
     /// Creates the pool and opens `settings.min_size` connections (see [`crate::Pool::connect`]).
     pub fn connect(config: &str, settings: PoolConfig) -> Result<Pool, Error> {
         let runtime = Blocker::one_worker("quarry-pool")?;
-        let inner = runtime.block_on(crate::Pool::connect(config, settings))?;
+        let inner = runtime.block_on(crate::Pool::connect_blocking(config, settings))?;
         Ok(Pool { inner, runtime })
     }
 
     /// Takes a connection, waiting up to `wait_timeout`.
     pub fn get(&self) -> Result<Client, Error> {
-        let connection = self.runtime.block_on(self.inner.get())?;
-        Ok(Client::pooled(connection, self.runtime.clone()))
+        Ok(lend(self.runtime.block_on(self.inner.get())?))
     }
 
     /// Current state and counters.
@@ -38,7 +46,12 @@ impl Pool {
 
     /// For readiness probes: takes a connection and runs `SELECT 1` within `deadline`.
     pub fn health_check(&self, deadline: Duration) -> Result<Duration, Error> {
-        self.runtime.block_on(self.inner.health_check(deadline))
+        let started = std::time::Instant::now();
+        let wait = async { tokio::time::timeout(deadline, self.inner.get()).await };
+        let connection = self.runtime.block_on(wait).map_err(|_| Error::timeout(deadline))??;
+        let client = lend(connection);
+        super::health_check(&client, deadline.saturating_sub(started.elapsed()))?;
+        Ok(started.elapsed())
     }
 
     /// Closes the pool: idle connections close now, others when returned; `get` fails after.
@@ -46,10 +59,20 @@ impl Pool {
         self.inner.close();
     }
 
-    /// The async pool underneath.
+    /// The async pool underneath, for its settings and state. Its connections run on their
+    /// own runtimes: use them through [`get`](Pool::get), not from async code.
     pub fn as_async(&self) -> &crate::Pool {
         &self.inner
     }
+}
+
+/// A pooled connection as a blocking client on the connection's own runtime.
+fn lend(connection: crate::pool::Connection) -> Client {
+    let runtime = connection
+        .runtime()
+        .cloned()
+        .expect("a blocking pool's connections have their own runtime");
+    Client::pooled(connection, runtime)
 }
 
 /// A blocking primary pool and replica pool (see [`crate::Replicated`]). Cheap to clone.

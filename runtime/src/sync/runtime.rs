@@ -7,7 +7,19 @@ use std::sync::Arc;
 /// The runtime that drives a blocking object's connections; shared (cheaply cloned) by the
 /// transactions, iterators and pooled clients taken from it.
 #[derive(Clone)]
-pub struct Blocker(Arc<tokio::runtime::Runtime>);
+pub struct Blocker(Arc<Owned>);
+
+/// The runtime itself. Dropped, it shuts down in the background: a pooled connection may be
+/// retired inside the pool's own async code, where a blocking shutdown would panic.
+struct Owned(Option<tokio::runtime::Runtime>);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
 
 impl Blocker {
     /// A current-thread runtime: the thread that blocks on a call drives the connection.
@@ -29,14 +41,18 @@ impl Blocker {
 
     fn built(runtime: std::io::Result<tokio::runtime::Runtime>) -> Result<Blocker, Error> {
         runtime
-            .map(|r| Blocker(Arc::new(r)))
+            .map(|r| Blocker(Arc::new(Owned(Some(r)))))
             .map_err(|e| Error::io(format!("cannot start the blocking client's runtime: {e}")))
     }
 
     /// Runs `future` to completion on this runtime, blocking the calling thread. Panics when
     /// called from inside an async runtime.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.0.block_on(future)
+        self.runtime().block_on(future)
+    }
+
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.0 .0.as_ref().expect("the runtime lives until dropped")
     }
 
     /// Starts `future` on this runtime; it runs while some thread blocks on it (current-thread
@@ -46,14 +62,14 @@ impl Blocker {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.0.spawn(future)
+        self.runtime().spawn(future)
     }
 }
 
 impl std::fmt::Debug for Blocker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Blocker")
-            .field("flavor", &self.0.handle().runtime_flavor())
+            .field("flavor", &self.runtime().handle().runtime_flavor())
             .finish()
     }
 }
