@@ -3,6 +3,7 @@
 //! Each macro is a thin shell: parse the input, check what can be checked, emit tokens, and
 //! turn any problem into a `compile_error!` that says what to do.
 
+mod pipeline;
 mod query;
 
 use proc_macro::TokenStream;
@@ -27,6 +28,15 @@ pub fn include_queries(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn query(input: TokenStream) -> TokenStream {
     match query::expand(input.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
+/// Generated blocking calls run together on one connection; see `quarry::sync::pipeline!`.
+#[proc_macro]
+pub fn sync_pipeline(input: TokenStream) -> TokenStream {
+    match pipeline::expand(input.into()) {
         Ok(tokens) => tokens.into(),
         Err(error) => error.to_compile_error().into(),
     }

@@ -136,6 +136,35 @@ both_flavours! {
         assert!(error.to_string().contains("item 1"), "{error}");
     }
 
+    /// Unrelated calls pipelined on one connection: each its own result; inside a
+    /// transaction the first error aborts the rest (25P02).
+    fn pipelines(db) {
+        let mut client = run!(rt::Client::connect(&db)).unwrap();
+        let id = run!(q::tasks::add_task(&client, "Pipelined", "")).unwrap();
+        let (title, count, missing, found) = rt::pipeline!(
+            q::tasks::task_title(&client, id),
+            q::tasks::count_tasks(&client, None),
+            q::tasks::task_title(&client, id + 1000),
+            q::tasks::find_task(&client, id),
+        );
+        assert_eq!(title.unwrap(), "Pipelined");
+        assert_eq!(count.unwrap(), 1);
+        assert_eq!(missing.unwrap_err().kind(), ErrorKind::RowCount, "only this call fails");
+        assert_eq!(found.unwrap().unwrap().title, "Pipelined");
+
+        let long = "x".repeat(300);
+        let tx = run!(client.transaction()).unwrap();
+        let (first, failing, after) = rt::pipeline!(
+            q::tasks::count_tasks(&tx, None),
+            q::tasks::add_task(&tx, &long, ""),
+            q::tasks::count_tasks(&tx, None),
+        );
+        assert_eq!(first.unwrap(), 1);
+        assert_eq!(failing.unwrap_err().code().map(|c| c.code()), Some("22001"));
+        assert_eq!(after.unwrap_err().code().map(|c| c.code()), Some("25P02"));
+        run!(tx.rollback()).unwrap();
+    }
+
     /// `:iter` as a stream or iterator, through a server-side cursor, and through COPY OUT.
     fn large_results(db) {
         let client = run!(rt::Client::connect(&db)).unwrap();
@@ -282,4 +311,18 @@ both_flavours! {
             "{error}"
         );
     }
+}
+
+/// Blocking only: a blocking pipeline drives one client's runtime, so calls on two clients
+/// are refused (they would wait for a connection nobody drives).
+#[test]
+#[should_panic(expected = "every call must run on the same client")]
+fn a_blocking_pipeline_refuses_calls_on_two_clients() {
+    let db = quarry_tests::db::fresh_database();
+    let a = quarry::sync::Client::connect(&db).unwrap();
+    let b = quarry::sync::Client::connect(&db).unwrap();
+    let _ = quarry::sync::pipeline!(
+        quarry_tests::blocking::tasks::count_tasks(&a, None),
+        quarry_tests::blocking::tasks::count_tasks(&b, None),
+    );
 }

@@ -127,12 +127,36 @@ fn single_fn(
         static_name,
         decode_arg,
     } = call;
-    let body = flavor.finish(quote! {
+    let call = quote! {
         ::quarry::__private::#helper(client, &#static_name, &[#(#arg_refs),*] #decode_arg)
-    });
+    };
+    if !flavor.blocking {
+        return quote! {
+            #(#[doc = #doc])*
+            pub #asyncness fn #fn_name<C>(client: &C #(, #args)*) -> ::core::result::Result<#ret, ::quarry::Error>
+            where
+                C: #runtime::GenericClient + ?Sized,
+            {
+                #call.await
+            }
+        };
+    }
+    // Blocking: the async function under a hidden name (what `quarry::sync::pipeline!` joins),
+    // and the blocking one running it on the client's runtime.
+    let twin = format_ident!("__async_{}", query.fn_name);
+    let names = query.params.iter().map(|p| ident(&p.name));
+    let body = flavor.finish(quote! { #twin(client #(, #names)*) });
     quote! {
+        #[doc(hidden)]
+        pub async fn #twin<C>(client: &C #(, #args)*) -> ::core::result::Result<#ret, ::quarry::Error>
+        where
+            C: ::quarry::GenericClient + ?Sized,
+        {
+            #call.await
+        }
+
         #(#[doc = #doc])*
-        pub #asyncness fn #fn_name<C>(client: &C #(, #args)*) -> ::core::result::Result<#ret, ::quarry::Error>
+        pub fn #fn_name<C>(client: &C #(, #args)*) -> ::core::result::Result<#ret, ::quarry::Error>
         where
             C: #runtime::GenericClient + ?Sized,
         {

@@ -45,6 +45,16 @@ pub use crate::{
     ClientOptions, IsolationLevel, ListenEvent, Notification, PoolConfig, PoolStats, RetryPolicy, StatementMode,
 };
 
+/// Runs several generated blocking calls on one connection at once — their messages written
+/// before any answer is read, as [`crate::pipeline!`] does — and returns their results as a
+/// tuple, each its own `Result`:
+/// `let (a, b) = quarry::sync::pipeline!(tasks::find_task(&c, 1), tasks::count_tasks(&c, None));`
+///
+/// Every call must be on the same client (or a transaction of it); `:one`, `:opt`, `:many` and
+/// `:exec` functions can be pipelined (batches pipeline by themselves). Semantics are those of
+/// [`crate::pipeline!`]: an error fails only its own call, except inside a transaction.
+pub use quarry_macros::sync_pipeline as pipeline;
+
 /// Raw COPY in any format (text, CSV, binary) over `std::io` readers and writers.
 pub mod copy {
     pub use super::iter::{copy_in_raw, copy_out_raw};

@@ -17,6 +17,15 @@ pub fn split<C: GenericClient + ?Sized>(client: &C) -> (&C::Async, &Blocker) {
     client.__split()
 }
 
+/// `quarry::sync::pipeline!`: every call must run on the first call's runtime, which is the
+/// only one driven while the pipeline blocks.
+pub fn same_runtime<C: GenericClient + ?Sized>(first: &Blocker, client: &C) {
+    assert!(
+        first.same_as(client.__split().1),
+        "quarry::sync::pipeline!: every call must run on the same client (or transaction of it)"
+    );
+}
+
 /// `:iter` — the rows as an iterator borrowing the client.
 pub fn stream<'c, C, T>(
     client: &'c C,

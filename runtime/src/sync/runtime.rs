@@ -51,6 +51,11 @@ impl Blocker {
         self.runtime().block_on(future)
     }
 
+    /// Whether both are the same runtime.
+    pub(crate) fn same_as(&self, other: &Blocker) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     fn runtime(&self) -> &tokio::runtime::Runtime {
         self.0 .0.as_ref().expect("the runtime lives until dropped")
     }
