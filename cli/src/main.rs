@@ -79,7 +79,7 @@ Examples:
         /// Output folder: gets mod.rs and one file per .sql file.
         #[arg(long)]
         out: PathBuf,
-        /// Emit blocking functions (the `postgres` crate) instead of async ones.
+        /// Emit blocking functions (`quarry::sync`) instead of async ones.
         #[arg(long)]
         sync: bool,
     },
