@@ -48,4 +48,15 @@ async fn main() {
     let tx = client.transaction().await.unwrap();
     assert_eq!(quarry::query!(&tx, "SELECT count(*) FROM users").one().await.unwrap(), 1);
     tx.rollback().await.unwrap();
+
+    // Blocking code: the same inline query, on a blocking client's runtime (off this one).
+    std::thread::spawn(move || {
+        let blocking = quarry::sync::Client::connect(&url).unwrap();
+        let found: Option<Option<String>> = blocking
+            .block_on(quarry::query!(blocking.as_async(), "SELECT bio FROM users WHERE id = {id}").opt())
+            .unwrap();
+        assert_eq!(found, Some(Some("compilers".to_string())));
+    })
+    .join()
+    .unwrap();
 }
