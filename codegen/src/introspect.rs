@@ -348,6 +348,7 @@ fn resolve_query(
             fn_name,
             row_name: format!("{}Row", crate::naming::camel(&query.name)),
             kind: query.kind,
+            read_only: crate::route::read_only(&query.sql, &query.docs),
             docs: query.docs.clone(),
             sql_written: source.text[query.sql_span.clone()].to_string(),
             sql: query.sql.clone(),
@@ -371,7 +372,7 @@ fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result
                 .map_err(|e| input.unsupported(format!("parameter `{}`", def.name), e))?,
         };
         let name = crate::naming::snake(&def.name);
-        if !usable_ident(&name) {
+        if !crate::naming::is_rust_name(&name) {
             return Err(Diagnostic::at(
                 input.source,
                 def.span.clone(),
@@ -528,12 +529,6 @@ fn column_span(query: &QueryDef, source: &SourceFile, name: &str) -> std::ops::R
         Some((at, len)) if name != "?column?" => query.sql_span.start + at..query.sql_span.start + at + len,
         _ => query.name_span.clone(),
     }
-}
-
-fn usable_ident(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(name, "_" | "self" | "super" | "crate" | "Self")
 }
 
 #[cfg(test)]

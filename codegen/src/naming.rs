@@ -1,11 +1,48 @@
 //! Rust names from SQL names: `snake_case` functions, fields and modules, `UpperCamelCase`
-//! types, and singular struct names for tables — the names sqlc users already know.
+//! types, and singular struct names for tables — the names sqlc users already know — and the
+//! rules every generated name obeys (the one place they live: which names are identifiers,
+//! which need `r#`, which cannot be written at all).
 //!
 //! - An acronym's plural stays one word: `EventsByIDs` → `events_by_ids` / `EventsByIds`
 //!   (heck alone splits it into `i_ds`).
 //! - Table names are made singular with the rules sqlc uses (those of Rails' inflector, as in
 //!   jinzhu/inflection, with sqlc's own exceptions): `authors` → `Author`, `statuses` →
 //!   `Status`, `aliases` → `Alias`, `categories` → `Category`, `people` → `Person`.
+
+use quarry_inline::names::UNWRITABLE;
+pub use quarry_inline::names::{is_ascii_ident, is_keyword, is_rust_name};
+
+/// The Rust variant for an enum label: UpperCamelCase, `V` in front of a leading digit,
+/// `Empty` for the empty label.
+pub fn variant(label: &str) -> String {
+    let name: String = heck::AsUpperCamelCase(label)
+        .to_string()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    match name.chars().next() {
+        None => "Empty".into(),
+        Some(c) if c.is_ascii_digit() => format!("V{name}"),
+        Some(_) if name == "Self" => "Self_".into(),
+        Some(_) => name,
+    }
+}
+
+/// The Rust field for a composite attribute: snake_case ASCII, `f` in front of a leading
+/// digit, `_` after a name no `r#` can escape.
+pub fn attribute(name: &str) -> String {
+    let name: String = heck::AsSnakeCase(name)
+        .to_string()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    match name.chars().next() {
+        None => "field".into(),
+        Some(c) if c.is_ascii_digit() => format!("f{name}"),
+        Some(_) if UNWRITABLE.contains(&name.as_str()) => format!("{name}_"),
+        Some(_) => name,
+    }
+}
 
 /// `snake_case`, keeping acronym plurals (`IDs`, `URLs`) whole.
 pub fn snake(name: &str) -> String {
@@ -54,7 +91,7 @@ pub fn field(column: &str) -> Option<String> {
     let first = chars.next()?;
     let valid = (unicode_ident::is_xid_start(first) || first == '_')
         && chars.all(unicode_ident::is_xid_continue)
-        && !matches!(name.as_str(), "_" | "self" | "super" | "crate" | "Self");
+        && !UNWRITABLE.contains(&name.as_str());
     valid.then_some(name)
 }
 

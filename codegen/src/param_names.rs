@@ -114,15 +114,10 @@ fn column_name(item: Item<'_>) -> Option<String> {
     let text = item.text()?;
     if let Some(quoted) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
         let name = crate::naming::snake(&quoted.replace("\"\"", "\""));
-        return usable(&name).then_some(name);
+        return crate::naming::is_ascii_ident(&name).then_some(name);
     }
     let name = text.to_ascii_lowercase();
-    (usable(&name) && !KEYWORDS.contains(&name.as_str())).then_some(name)
-}
-
-fn usable(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    (crate::naming::is_ascii_ident(&name) && !KEYWORDS.contains(&name.as_str())).then_some(name)
 }
 
 fn is_operator(item: Item<'_>) -> bool {

@@ -397,19 +397,14 @@ fn parse_header(source: &SourceFile, header: &Token) -> Result<(String, Range<us
 
 /// Query names become Rust function names; they must be identifiers.
 fn validate_name(source: &SourceFile, name: &str, span: Range<usize>) -> Result<(), Diagnostic> {
-    let mut chars = name.chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name != "_";
-    if !valid {
+    if !crate::naming::is_ascii_ident(name) || name == "_" {
         return Err(
             Diagnostic::at(source, span, format!("query name `{name}` is not an identifier")).with_help(
                 "use ASCII letters, digits and `_`, starting with a letter (it becomes a Rust function name)",
             ),
         );
     }
-    let snake = crate::naming::snake(name);
-    if matches!(snake.as_str(), "self" | "super" | "crate") {
+    if !crate::naming::is_rust_name(&crate::naming::snake(name)) {
         return Err(Diagnostic::at(
             source,
             span,

@@ -90,11 +90,19 @@ fn emit(
     track: Option<TokenStream>,
 ) -> syn::Result<TokenStream> {
     let span = literal.span();
-    let sql = &query.sql;
-    let oids = query.params.iter().map(|p| p.oid);
-    let read_only = query.read_only;
-    let names = query.columns.iter().map(|c| &c.name);
-    let wires = query.columns.iter().map(|c| &c.wire_name);
+    let query_static = quarry_inline::tokens::QueryStatic {
+        name: "query!",
+        sql: &query.sql,
+        param_oids: query.params.iter().map(|p| p.oid).collect(),
+        read_only: query.read_only,
+        columns: query
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.wire_name.as_str()))
+            .collect(),
+        source: quote!(::core::concat!(::core::file!(), ":", ::core::line!())),
+    }
+    .to_tokens(&format_ident!("QUERY"));
     let mut params = Vec::new();
     for (param, arg) in query.params.iter().zip(&template.args) {
         let expr: syn::Expr = syn::parse_str(&arg.expr)
@@ -116,14 +124,7 @@ fn emit(
             #client,
             {
                 #track
-                static QUERY: ::quarry::Query = ::quarry::Query {
-                    name: "query!",
-                    sql: #sql,
-                    param_oids: &[#(#oids),*],
-                    read_only: #read_only,
-                    columns: &[#((#names, #wires)),*],
-                    source: ::core::concat!(::core::file!(), ":", ::core::line!()),
-                };
+                #query_static
                 &QUERY
             },
             &[#(#params),*],
@@ -153,7 +154,7 @@ fn row(query: &Query, span: Span) -> syn::Result<(TokenStream, TokenStream, Toke
             if column.nullable { "nullable" } else { "not null" },
             column.reason
         );
-        fields.push((format_ident!("{}", column.field, span = span), ty, doc));
+        fields.push((quarry_inline::tokens::ident(&column.field, span), ty, doc));
         values.push(quote!(::quarry::__private::get(row, #i)));
     }
     match fields.as_slice() {

@@ -160,9 +160,8 @@ fn module_names(paths: &[PathBuf]) -> Vec<String> {
 }
 
 fn check_module_name(source: &SourceFile, module: &str, taken: &HashMap<String, String>) -> Result<(), Diagnostic> {
-    let valid = module.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && module.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(module, "_" | "self" | "super" | "crate" | "mod");
+    // `mod` would be `mod.rs`, the generated index.
+    let valid = crate::naming::is_rust_name(module) && module != "mod";
     if !valid {
         return Err(Diagnostic::at(
             source,

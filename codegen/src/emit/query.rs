@@ -42,9 +42,6 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
     let sql = &query.sql;
     let name = &query.fn_name;
     let location = format!("{file}:{}", query.line);
-    let oids = query.params.iter().map(|p| Literal::u32_unsuffixed(p.ty.param_oid));
-    let column_names = query.columns.iter().map(|c| &c.pg_name);
-    let column_types = query.columns.iter().map(|c| &c.ty.wire_name);
     let oid_doc = query
         .params
         .iter()
@@ -85,19 +82,24 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
         single_fn(query, flavor, &call, &ret, &doc)
     };
     let zero_copy = zero_copy(query, flavor, &static_name);
-    let read_only = crate::route::read_only(&query.sql, &query.docs);
+    let query_static = quarry_inline::tokens::QueryStatic {
+        name,
+        sql,
+        param_oids: query.params.iter().map(|p| p.ty.param_oid).collect(),
+        read_only: query.read_only,
+        columns: query
+            .columns
+            .iter()
+            .map(|c| (c.pg_name.as_str(), c.ty.wire_name.as_str()))
+            .collect(),
+        source: quote!(#location),
+    }
+    .to_tokens(&static_name);
     quote! {
         #row_struct
 
         #(#[doc = #oid_doc])*
-        static #static_name: ::quarry::Query = ::quarry::Query {
-            name: #name,
-            sql: #sql,
-            param_oids: &[#(#oids),*],
-            read_only: #read_only,
-            columns: &[#((#column_names, #column_types)),*],
-            source: #location,
-        };
+        #query_static
 
         #function
 

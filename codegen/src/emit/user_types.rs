@@ -3,7 +3,7 @@
 //! their schema.
 
 use super::{extra_attributes, ident, optional, parse_type, EmitOptions};
-use crate::types::{field_name, variant_name};
+use crate::naming::{attribute as field_name, variant as variant_name};
 use crate::types::{RustType, UserType, UserTypeKind};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};

@@ -8,7 +8,6 @@
 
 mod builtin;
 mod user;
-pub use user::{field_name, variant_name};
 
 pub use builtin::TimeCrate;
 pub use user::{UserType, UserTypeKind};

@@ -32,8 +32,8 @@ impl UserType {
     /// Checks that every label or field has a distinct Rust name.
     pub(super) fn new(ty: &Type, kind: UserTypeKind) -> Result<Self, String> {
         let names: Vec<String> = match &kind {
-            UserTypeKind::Enum(labels) => labels.iter().map(|l| variant_name(l)).collect(),
-            UserTypeKind::Composite(fields) => fields.iter().map(|(f, _)| field_name(f)).collect(),
+            UserTypeKind::Enum(labels) => labels.iter().map(|l| crate::naming::variant(l)).collect(),
+            UserTypeKind::Composite(fields) => fields.iter().map(|(f, _)| crate::naming::attribute(f)).collect(),
         };
         let mut seen = HashSet::new();
         for name in &names {
@@ -63,36 +63,5 @@ impl UserType {
             Some(module) => format!("{module}::{}", self.rust_name),
             None => self.rust_name.clone(),
         }
-    }
-}
-
-/// The Rust variant for an enum label: UpperCamelCase, `V` in front of a leading digit,
-/// `Empty` for the empty label.
-pub fn variant_name(label: &str) -> String {
-    let name: String = label
-        .to_upper_camel_case()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    match name.chars().next() {
-        None => "Empty".into(),
-        Some(c) if c.is_ascii_digit() => format!("V{name}"),
-        Some(_) if name == "Self" => "Self_".into(),
-        Some(_) => name,
-    }
-}
-
-/// The Rust field for a composite attribute.
-pub fn field_name(name: &str) -> String {
-    let name: String = name
-        .to_snake_case()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    match name.chars().next() {
-        None => "field".into(),
-        Some(c) if c.is_ascii_digit() => format!("f{name}"),
-        Some(_) if matches!(name.as_str(), "self" | "super" | "crate" | "_") => format!("{name}_"),
-        Some(_) => name,
     }
 }

@@ -49,6 +49,10 @@ async fn main() {
     assert_eq!(quarry::query!(&tx, "SELECT count(*) FROM users").one().await.unwrap(), 1);
     tx.rollback().await.unwrap();
 
+    // Columns named like Rust keywords become raw identifiers.
+    let kw = quarry::query!(&client, "SELECT 1 AS type, 'x' AS match").one().await.unwrap();
+    assert_eq!((kw.r#type, kw.r#match.as_str()), (1, "x"));
+
     // Blocking code: the same inline query, on a blocking client's runtime (off this one).
     std::thread::spawn(move || {
         let blocking = quarry::sync::Client::connect(&url).unwrap();
