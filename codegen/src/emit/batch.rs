@@ -3,7 +3,7 @@
 //! bounded chunks, in both flavours) and `:copyfrom` (binary COPY). Both take an
 //! iterator of a generated parameter struct.
 
-use super::query::{ty, SingleCall};
+use super::call::{ty, SingleCall};
 use super::{ident, FlavorTokens};
 use crate::model::Query;
 use proc_macro2::TokenStream;

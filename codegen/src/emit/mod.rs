@@ -7,6 +7,7 @@
 //! `types` module of enums and composites.
 
 mod batch;
+mod call;
 mod query;
 mod stream;
 mod user_types;
@@ -110,8 +111,8 @@ fn models(tables: &[crate::model::TableModel], options: &EmitOptions) -> TokenSt
         );
         let fields = table.columns.iter().map(|c| {
             let field = ident(&c.field);
-            let ty = query::ty(&c.ty.owned, c.nullable);
-            let doc = query::column_doc(c);
+            let ty = call::ty(&c.ty.owned, c.nullable);
+            let doc = call::column_doc(c);
             quote! { #[doc = #doc] pub #field: #ty }
         });
         quote! {

@@ -5,14 +5,12 @@
 //! `<Row>Ref<'_>` that borrows `&str`, `&[u8]` and array iterators from the row buffer to a
 //! closure, so hot paths decode without allocating.
 
-use super::{extra_attributes, ident, optional, parse_type, EmitOptions, FlavorTokens};
+use super::call::{args, column_doc, ty, SingleCall};
+use super::{extra_attributes, ident, optional, EmitOptions, FlavorTokens};
 use crate::model::{Column, Embed, Module, Query};
 use crate::parse::QueryKind;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
-
-/// From a query module, the shared types module is a sibling.
-const TYPES_FROM_QUERIES: &str = "super::types";
 
 pub(super) fn emit_module(module: &Module, options: &EmitOptions) -> TokenStream {
     let flavor = FlavorTokens::of(options.flavor);
@@ -31,10 +29,6 @@ pub(super) fn emit_module(module: &Module, options: &EmitOptions) -> TokenStream
         #[doc(hidden)]
         pub static __QUERIES: &[&::quarry::Query] = &[#(&#statics),*];
     }
-}
-
-pub(super) fn ty(rust: &str, nullable: bool) -> TokenStream {
-    optional(parse_type(rust, TYPES_FROM_QUERIES), nullable)
 }
 
 fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOptions) -> TokenStream {
@@ -107,13 +101,6 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
     }
 }
 
-/// The runtime call that runs a query once: helper, query static and row decoder.
-pub(super) struct SingleCall {
-    pub helper: TokenStream,
-    pub static_name: proc_macro2::Ident,
-    pub decode_arg: Option<TokenStream>,
-}
-
 fn single_fn(
     query: &Query,
     flavor: &FlavorTokens,
@@ -167,24 +154,6 @@ fn single_fn(
     }
 }
 
-/// The parameters as `name: Type` and as the `&name` references passed to the runtime.
-pub(super) fn args(query: &Query) -> (Vec<TokenStream>, Vec<TokenStream>) {
-    query
-        .params
-        .iter()
-        .map(|p| {
-            let arg = ident(&p.name);
-            let ty = ty(&p.ty.param, p.nullable);
-            let value = if p.ty.via_domain {
-                quote! { &::quarry::__private::AsBase(&#arg) }
-            } else {
-                quote! { &#arg }
-            };
-            (quote! { #arg: #ty }, value)
-        })
-        .unzip()
-}
-
 /// The row struct (if several columns), the row type, and the closure decoding one row.
 fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStream, TokenStream) {
     if let ([column], true) = (query.columns.as_slice(), query.embeds.is_empty()) {
@@ -196,10 +165,24 @@ fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStrea
     }
     let row_name = format_ident!("{}", query.row_name);
     let decoders = decoders(query);
-    let decode = if query.columns.is_empty() {
-        quote!(|_row| ::core::result::Result::Ok(#row_name {}))
+    // One decoder per query: inline where it is used once; a function shared by the uses of an
+    // `:iter` query with companions (the stream, `_cursor` and `_copy_out` decode alike).
+    let shared = query.kind == QueryKind::Iter && !query.companion_fns.is_empty() && !query.columns.is_empty();
+    let decoder_fn = format_ident!("__decode_{}", query.fn_name);
+    let (decoder, decode) = if query.columns.is_empty() {
+        (None, quote!(|_row| ::core::result::Result::Ok(#row_name {})))
+    } else if shared {
+        let def = quote! {
+            fn #decoder_fn<R: ::quarry::__private::DecodeRow>(row: &R) -> ::core::result::Result<#row_name, ::quarry::Error> {
+                ::core::result::Result::Ok(#row_name { #(#decoders),* })
+            }
+        };
+        (Some(def), quote!(|row| #decoder_fn(row)))
     } else {
-        quote!(|row| ::core::result::Result::Ok(#row_name { #(#decoders),* }))
+        (
+            None,
+            quote!(|row| ::core::result::Result::Ok(#row_name { #(#decoders),* })),
+        )
     };
     if let Some(model) = &query.row_model {
         let doc = format!(
@@ -210,6 +193,7 @@ fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStrea
         let def = quote! {
             #[doc = #doc]
             pub type #row_name = super::models::#model;
+            #decoder
         };
         return (Some(def), quote!(#row_name), decode);
     }
@@ -238,6 +222,7 @@ fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStrea
         #[derive(Debug, Clone, PartialEq)]
         #extra
         pub struct #row_name { #(#fields),* }
+        #decoder
     };
     (Some(def), quote!(#row_name), decode)
 }
@@ -387,14 +372,6 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
             #body
         }
     })
-}
-
-pub(super) fn column_doc(column: &Column) -> String {
-    let null = if column.nullable { "nullable" } else { "not null" };
-    format!(
-        " `{}` ({}, {null}: {}).",
-        column.pg_name, column.ty.pg_name, column.nullability_reason
-    )
 }
 
 fn fn_doc(query: &Query, location: &str) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! plus `<name>_cursor` over a server-side cursor (portal) inside a transaction and
 //! `<name>_copy_out` through binary COPY, in both flavours.
 
-use super::query::{args, SingleCall};
+use super::call::{args, SingleCall};
 use super::{ident, FlavorTokens};
 use crate::model::Query;
 use proc_macro2::TokenStream;
