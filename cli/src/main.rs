@@ -269,7 +269,7 @@ fn main() -> ExitCode {
 fn exit_code(error: &quarry_codegen::Error) -> u8 {
     use quarry_codegen::Error;
     match error {
-        Error::Diagnostics(_) => 1,
+        Error::Diagnostics(_) | Error::Emit(_) => 1,
         Error::Config(_) => 2,
         _ => 3,
     }

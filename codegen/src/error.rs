@@ -32,6 +32,8 @@ pub enum Error {
     Embedded(EmbeddedError),
     /// The configuration is unusable.
     Config(String),
+    /// The model cannot be written as Rust: a damaged snapshot, or a bug in quarry.
+    Emit(String),
 }
 
 impl Error {
@@ -73,6 +75,11 @@ impl Error {
             Error::Database { message, hint } => format!("{error}: {message}\n  = help: {hint}"),
             Error::Embedded(e) => format!("{error}: {e}"),
             Error::Config(message) => format!("{error}: {message}"),
+            Error::Emit(message) => format!(
+                "{error}: cannot write the generated code: {message}\n  = help: regenerate the snapshot \
+                 (`cargo quarry regenerate`); if it came from a fresh run against the database, this is a \
+                 bug in quarry: please report it with the query"
+            ),
         }
     }
 }

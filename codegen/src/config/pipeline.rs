@@ -26,7 +26,7 @@ impl Config {
         model.warnings.splice(0..0, parse_warnings(&files));
         model.warnings.extend(stale.into_iter().map(Diagnostic::warning));
         model.warnings.extend(unused::warnings(&model, &self.setting_sites));
-        let files = emit(&model, &self.emit, layout);
+        let files = emit(&model, &self.emit, layout)?;
         Ok((Generated { files, model }, from_snapshot))
     }
 

@@ -74,7 +74,7 @@ pub(super) fn emit_copy(
     let copy_sql = query
         .copy_sql
         .as_deref()
-        .expect(":copyfrom queries carry their COPY statement");
+        .expect(":copyfrom queries carry their COPY statement (emit::check)");
     let ParamsStruct {
         definition,
         ty,

@@ -8,6 +8,7 @@
 
 mod batch;
 mod call;
+mod check;
 mod query;
 mod stream;
 mod user_types;
@@ -69,11 +70,13 @@ pub struct EmitOptions {
 pub const TYPES_MODULE: &str = "types";
 
 /// Emits `mod.rs`, `types.rs` when the queries use enums or composites, and one file per
-/// module, sorted by name.
-pub fn emit(model: &Model, options: &EmitOptions, layout: &Layout) -> Vec<OutputFile> {
+/// module, sorted by name. Fails, writing nothing, when the model holds what is not Rust (a
+/// damaged snapshot): see `check`.
+pub fn emit(model: &Model, options: &EmitOptions, layout: &Layout) -> Result<Vec<OutputFile>, crate::Error> {
+    check::check(model, options).map_err(crate::Error::Emit)?;
     let mut files = vec![OutputFile {
         name: "mod.rs".into(),
-        contents: render(mod_rs(model, layout, options.flavor), ""),
+        contents: render(mod_rs(model, layout, options.flavor), "")?,
     }];
     if !model.user_types.is_empty() {
         files.push(OutputFile {
@@ -81,7 +84,7 @@ pub fn emit(model: &Model, options: &EmitOptions, layout: &Layout) -> Vec<Output
             contents: render(
                 user_types::emit(&model.user_types, options),
                 "// PostgreSQL enums and composite types used by the queries.\n",
-            ),
+            )?,
         });
     }
     if !model.tables.is_empty() {
@@ -90,11 +93,11 @@ pub fn emit(model: &Model, options: &EmitOptions, layout: &Layout) -> Vec<Output
             contents: render(
                 models(&model.tables, options),
                 "// One struct per table, shared by the queries returning all its columns.\n",
-            ),
+            )?,
         });
     }
-    files.extend(emit_modules(&model.modules, options));
-    files
+    files.extend(emit_modules(&model.modules, options)?);
+    Ok(files)
 }
 
 /// The name of the shared module of per-table row structs.
@@ -127,13 +130,15 @@ fn models(tables: &[crate::model::TableModel], options: &EmitOptions) -> TokenSt
 
 /// One file per module. Formatting dominates generation time (prettyplease re-parses every
 /// token), and modules are independent, so they are spread over the available cores.
-fn emit_modules(modules: &[crate::model::Module], options: &EmitOptions) -> Vec<OutputFile> {
-    let one = |module: &crate::model::Module| OutputFile {
-        name: format!("{}.rs", module.name),
-        contents: render(
-            query::emit_module(module, options),
-            &format!("// Source: {}\n", module.file),
-        ),
+fn emit_modules(modules: &[crate::model::Module], options: &EmitOptions) -> Result<Vec<OutputFile>, crate::Error> {
+    let one = |module: &crate::model::Module| {
+        Ok(OutputFile {
+            name: format!("{}.rs", module.name),
+            contents: render(
+                query::emit_module(module, options),
+                &format!("// Source: {}\n", module.file),
+            )?,
+        })
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -145,18 +150,23 @@ fn emit_modules(modules: &[crate::model::Module], options: &EmitOptions) -> Vec<
     std::thread::scope(|scope| {
         let workers: Vec<_> = modules
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Result<Vec<_>, _>>()))
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("emitting a module does not panic"))
-            .collect()
+        let mut files = Vec::new();
+        for worker in workers {
+            let part = worker
+                .join()
+                .map_err(|_| crate::Error::Emit("emitting a module panicked".into()))??;
+            files.extend(part);
+        }
+        Ok(files)
     })
 }
 
-fn render(tokens: TokenStream, header: &str) -> String {
-    let file: syn::File = syn::parse2(tokens).expect("the emitter produces valid Rust");
-    format!("{STAMP}\n{header}\n{}", prettyplease::unparse(&file))
+fn render(tokens: TokenStream, header: &str) -> Result<String, crate::Error> {
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|e| crate::Error::Emit(format!("the emitter wrote invalid Rust ({e}){}", header.trim_end())))?;
+    Ok(format!("{STAMP}\n{header}\n{}", prettyplease::unparse(&file)))
 }
 
 fn mod_rs(model: &Model, layout: &Layout, flavor: Flavor) -> TokenStream {
@@ -239,7 +249,7 @@ fn mod_rs(model: &Model, layout: &Layout, flavor: Flavor) -> TokenStream {
 /// to the shared `types` module from where the type is used).
 fn parse_type(ty: &str, types_path: &str) -> TokenStream {
     let ty = ty.replace(TYPES_PATH, types_path);
-    let ty: syn::Type = syn::parse_str(&ty).expect("type names in the type table are valid Rust");
+    let ty: syn::Type = syn::parse_str(&ty).expect("types are valid Rust (emit::check)");
     quote!(#ty)
 }
 
@@ -256,11 +266,11 @@ fn optional(ty: TokenStream, nullable: bool) -> TokenStream {
 fn extra_attributes(derives: &[String], attributes: &[String]) -> TokenStream {
     let derives: Vec<syn::Path> = derives
         .iter()
-        .map(|d| syn::parse_str(d).expect("derive paths are validated by Config"))
+        .map(|d| syn::parse_str(d).expect("derive paths parse (emit::check)"))
         .collect();
     let derive = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
     let attributes = attributes.iter().map(|a| {
-        let tokens: TokenStream = a.parse().expect("attributes are validated by Config");
+        let tokens: TokenStream = a.parse().expect("attributes parse (emit::check)");
         tokens
     });
     quote! { #derive #(#attributes)* }
