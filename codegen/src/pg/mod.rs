@@ -11,9 +11,14 @@
 //! `sslmode=require` is refused with a message (see `database::connect`).
 
 mod config;
+mod error;
+mod stream;
 mod types;
 
 pub use config::{parse as parse_config, ConnectConfig, Host};
+use error::db_error;
+pub use error::{DbError, PgError};
+use stream::Stream;
 
 use bytes::{Bytes, BytesMut};
 use fallible_iterator::FallibleIterator;
@@ -22,131 +27,9 @@ use postgres_protocol::message::{backend, frontend};
 use postgres_types::{FromSql, Type};
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::os::unix::net::UnixStream;
+use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// An error from the server, with the fields generation reports.
-#[derive(Debug, Clone, Default)]
-pub struct DbError {
-    severity: String,
-    code: String,
-    message: String,
-    detail: Option<String>,
-    hint: Option<String>,
-    position: Option<u32>,
-}
-
-impl DbError {
-    fn parse(fields: &mut backend::ErrorFields<'_>) -> io::Result<DbError> {
-        let mut error = DbError::default();
-        while let Some(field) = fields.next()? {
-            let value = String::from_utf8_lossy(field.value_bytes()).into_owned();
-            match field.type_() {
-                b'S' if error.severity.is_empty() => error.severity = value,
-                b'V' => error.severity = value,
-                b'C' => error.code = value,
-                b'M' => error.message = value,
-                b'D' => error.detail = Some(value),
-                b'H' => error.hint = Some(value),
-                b'P' => error.position = value.parse().ok(),
-                _ => {}
-            }
-        }
-        Ok(error)
-    }
-
-    /// The SQLSTATE code, e.g. `42P01`.
-    pub fn code(&self) -> &str {
-        &self.code
-    }
-
-    /// The primary message.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// The optional detail.
-    pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
-    }
-
-    /// The optional hint.
-    pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
-    }
-
-    /// 1-based character position in the statement the server was sent, when it gives one.
-    pub fn position(&self) -> Option<u32> {
-        self.position
-    }
-}
-
-impl fmt::Display for DbError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.severity, self.message)?;
-        if let Some(detail) = &self.detail {
-            write!(f, " ({detail})")?;
-        }
-        Ok(())
-    }
-}
-
-/// Why a call on the connection failed.
-#[derive(Debug)]
-pub enum PgError {
-    /// The server refused a statement.
-    Db(Box<DbError>),
-    /// Reading or writing the socket failed.
-    Io(io::Error),
-    /// The server closed the connection.
-    Closed,
-    /// The deadline set with [`Connection::set_deadline`] passed.
-    Timeout,
-    /// The server sent something this client does not expect, or asked for an
-    /// authentication method it does not offer.
-    Protocol(String),
-}
-
-impl PgError {
-    /// The server's error, when it is one.
-    pub fn as_db_error(&self) -> Option<&DbError> {
-        match self {
-            PgError::Db(e) => Some(e),
-            _ => None,
-        }
-    }
-
-    /// The SQLSTATE code of a server error.
-    pub fn code(&self) -> Option<&str> {
-        self.as_db_error().map(DbError::code)
-    }
-}
-
-impl fmt::Display for PgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PgError::Db(e) => e.fmt(f),
-            PgError::Io(e) => e.fmt(f),
-            PgError::Closed => f.write_str("the server closed the connection"),
-            PgError::Timeout => f.write_str("the server did not answer in time"),
-            PgError::Protocol(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for PgError {}
-
-impl From<io::Error> for PgError {
-    fn from(e: io::Error) -> Self {
-        match e.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => PgError::Timeout,
-            _ => PgError::Io(e),
-        }
-    }
-}
 
 /// A result column of a prepared statement.
 #[derive(Debug, Clone)]
@@ -586,13 +469,6 @@ impl Drop for Connection {
     }
 }
 
-fn db_error(body: backend::ErrorResponseBody) -> PgError {
-    match DbError::parse(&mut body.fields()) {
-        Ok(e) => PgError::Db(Box::new(e)),
-        Err(e) => PgError::Io(e),
-    }
-}
-
 /// `15.19 (Debian …)` → 150019; `9.6.24` → 90624.
 fn version_number(text: &str) -> u32 {
     let numbers: Vec<u32> = text
@@ -606,77 +482,6 @@ fn version_number(text: &str) -> u32 {
         [major, minor, patch, ..] => major * 10_000 + minor * 100 + patch,
         [major] => major * 10_000,
         _ => 0,
-    }
-}
-
-/// A TCP or Unix-socket connection.
-enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
-
-impl Stream {
-    fn open(host: &Host, port: u16, until: Instant) -> Result<Stream, PgError> {
-        let left = || until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero());
-        match host {
-            Host::Unix(dir) => {
-                let path = dir.join(format!(".s.PGSQL.{port}"));
-                Ok(Stream::Unix(UnixStream::connect(path)?))
-            }
-            Host::Tcp(name) => {
-                let mut last = None;
-                for address in (name.as_str(), port).to_socket_addrs()? {
-                    let Some(timeout) = left() else { break };
-                    match TcpStream::connect_timeout(&address, timeout) {
-                        Ok(stream) => {
-                            stream.set_nodelay(true)?;
-                            return Ok(Stream::Tcp(stream));
-                        }
-                        Err(e) => last = Some(e),
-                    }
-                }
-                Err(last.map_or(PgError::Timeout, PgError::from))
-            }
-        }
-    }
-
-    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.set_read_timeout(timeout),
-            Stream::Unix(s) => s.set_read_timeout(timeout),
-        }
-    }
-
-    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.set_write_timeout(timeout),
-            Stream::Unix(s) => s.set_write_timeout(timeout),
-        }
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write(buf),
-            Stream::Unix(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.flush(),
-            Stream::Unix(s) => s.flush(),
-        }
     }
 }
 
