@@ -1,6 +1,9 @@
 //! `cargo quarry generate`, run as cargo runs it, against a throwaway server it starts itself.
 
 use quarry_codegen::emit::{Layout, STAMP};
+mod common;
+
+use common::generate_in;
 use std::process::Command;
 
 fn cargo_quarry(args: &[&str]) -> std::process::Output {
@@ -355,85 +358,6 @@ fn quiet_generation_prints_nothing_and_pipes_get_no_colour() {
 }
 
 #[test]
-fn generate_reads_an_sqlc_project_in_the_current_folder() {
-    let out = tempfile::tempdir().unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
-        .args(["quarry", "generate", "--out"])
-        .arg(out.path())
-        .current_dir("../tests/sqlc")
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("entry 2 uses engine `mysql`; quarry generates for PostgreSQL only, so it is skipped"),
-        "{stderr}"
-    );
-    let root = std::fs::read_to_string(out.path().join("mod.rs")).unwrap();
-    assert!(root.contains("pub mod library;"), "{root}");
-    for file in ["mod.rs", "types.rs", "models.rs", "authors.rs", "books.rs"] {
-        assert!(out.path().join("library").join(file).is_file(), "library/{file}");
-    }
-
-    // A broken sqlc.yaml: located error, exit 1, nothing written.
-    let project = tempfile::tempdir().unwrap();
-    std::fs::write(
-        project.path().join("sqlc.yaml"),
-        "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: [a\n",
-    )
-    .unwrap();
-    let broken_out = project.path().join("out");
-    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
-        .args(["quarry", "generate", "--out"])
-        .arg(&broken_out)
-        .current_dir(project.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("not a valid sqlc config"), "{stderr}");
-    assert!(stderr.contains("sqlc.yaml:5:1"), "{stderr}");
-    assert!(!broken_out.exists());
-}
-
-#[test]
-fn explain_reads_an_sqlc_project_in_the_current_folder() {
-    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
-        .args(["quarry", "explain", "library::authors::get_author"])
-        .current_dir("../tests/sqlc")
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        stdout.starts_with(
-            "library::authors::get_author (queries/authors.sql:1)\n  param  id               int8         not null\n"
-        ),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("column bio              text         nullable  public.authors.bio is nullable"),
-        "{stdout}"
-    );
-
-    // The snapshot's commands need a quarry.toml, and say so.
-    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
-        .args(["quarry", "regenerate"])
-        .current_dir("../tests/sqlc")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr
-            .contains("sqlc.yaml is read by `generate` and `explain` only: the snapshot's commands need a quarry.toml"),
-        "{stderr}"
-    );
-}
-
-#[test]
 fn type_settings_that_match_nothing_are_warned_about_where_they_were_made() {
     let dir = tempfile::tempdir().unwrap();
     let queries = std::fs::canonicalize("../queries").unwrap();
@@ -491,55 +415,6 @@ fn type_settings_that_match_nothing_are_warned_about_where_they_were_made() {
 }
 
 /// Runs `cargo quarry generate --out out` in `dir`; returns (exit code, stderr).
-fn generate_in(dir: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
-    let run = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
-        .args(["quarry", "generate", "--out", "out"])
-        .args(extra)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    (run.status.code(), String::from_utf8_lossy(&run.stderr).into_owned())
-}
-
-#[test]
-fn sqlc_projects_fail_as_sqlc_fails_and_report_every_entry() {
-    let project = tempfile::tempdir().unwrap();
-    let write = |name: &str, text: &str| {
-        let path = project.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("schema.sql", "CREATE TABLE t (id int PRIMARY KEY);\n");
-    // sqlc requires the final `;`; the second entry's query does not prepare.
-    write("a/q.sql", "-- name: A :many\nSELECT id FROM t\n");
-    write("b/q.sql", "-- name: B :many\nSELECT nope FROM t;\n");
-    write(
-        "other.yaml",
-        "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: schema.sql\n    queries: a\n    gen: {go: {package: a}}\n  - engine: postgresql\n    schema: schema.sql\n    queries: b\n    gen: {go: {package: b}}\n",
-    );
-    // The sqlc file under another name, via --config.
-    let (code, stderr) = generate_in(project.path(), &["--config", "other.yaml"]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("missing semicolon at the end of query `A`"), "{stderr}");
-    assert!(stderr.contains("a/q.sql:2:17"), "{stderr}");
-    assert!(
-        stderr.contains("column \"nope\" does not exist"),
-        "both entries' errors in one run: {stderr}"
-    );
-    assert!(!project.path().join("out").exists(), "nothing written");
-
-    // A path that does not exist is configuration (exit 2), with the entry named.
-    write(
-        "sqlc.yaml",
-        "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: nowhere.sql\n    queries: a\n",
-    );
-    let (code, stderr) = generate_in(project.path(), &[]);
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("entry 1, `schema`"), "{stderr}");
-    assert!(stderr.contains("nowhere.sql` does not exist"), "{stderr}");
-}
-
 #[test]
 fn quarry_files_warn_about_statements_without_a_header() {
     let project = tempfile::tempdir().unwrap();
@@ -564,41 +439,6 @@ fn quarry_files_warn_about_statements_without_a_header() {
     let generated = std::fs::read_to_string(project.path().join("out/t.rs")).unwrap();
     assert!(generated.contains("pub async fn ids"), "{generated}");
     assert!(!generated.contains("DELETE"), "the skipped statement is not generated");
-}
-
-#[test]
-fn regenerate_and_check_default_to_quarry_snapshot_json() {
-    let project = tempfile::tempdir().unwrap();
-    std::fs::write(
-        project.path().join("schema.sql"),
-        "CREATE TABLE t (id int PRIMARY KEY);\n",
-    )
-    .unwrap();
-    std::fs::create_dir(project.path().join("q")).unwrap();
-    std::fs::write(
-        project.path().join("q/t.sql"),
-        "-- name: ids :many\nSELECT id FROM t;\n",
-    )
-    .unwrap();
-    let run = |command: &str| {
-        Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
-            .args(["quarry", command, "--queries", "q", "--schema", "schema.sql"])
-            .current_dir(project.path())
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap()
-    };
-    let regenerate = run("regenerate");
-    let stderr = String::from_utf8_lossy(&regenerate.stderr);
-    assert!(regenerate.status.success(), "{stderr}");
-    assert!(stderr.contains("snapshot quarry.snapshot.json written"), "{stderr}");
-    assert!(
-        !stderr.contains(".snapshot("),
-        "no build.rs method named to a CLI user: {stderr}"
-    );
-    assert!(project.path().join("quarry.snapshot.json").is_file());
-    let check = run("check");
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 }
 
 #[test]
@@ -648,60 +488,4 @@ fn generation_against_a_server_that_never_answers_fails_at_the_deadline() {
         "the setting is named: {stderr}"
     );
     assert!(!out.path().join("db").exists(), "nothing written");
-}
-
-#[test]
-fn a_damaged_snapshot_is_reported_and_nothing_is_written() {
-    let project = tempfile::tempdir().unwrap();
-    std::fs::write(
-        project.path().join("schema.sql"),
-        "CREATE TABLE t (id int PRIMARY KEY);\n",
-    )
-    .unwrap();
-    std::fs::create_dir(project.path().join("q")).unwrap();
-    std::fs::write(
-        project.path().join("q/t.sql"),
-        "-- name: ids :many\nSELECT id FROM t;\n",
-    )
-    .unwrap();
-    std::fs::write(
-        project.path().join("quarry.toml"),
-        "queries = [\"q\"]\nschema = [\"schema.sql\"]\nsnapshot = \"quarry.snapshot.json\"\n",
-    )
-    .unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
-            .arg("quarry")
-            .args(args)
-            .current_dir(project.path())
-            .env_remove("DATABASE_URL")
-            .env("QUARRY_OFFLINE", "true")
-            .output()
-            .unwrap()
-    };
-    let regenerate = Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
-        .args(["quarry", "regenerate"])
-        .current_dir(project.path())
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        regenerate.status.success(),
-        "{}",
-        String::from_utf8_lossy(&regenerate.stderr)
-    );
-    // An edited snapshot whose column type is no Rust type: the emitter refuses it.
-    let snapshot = project.path().join("quarry.snapshot.json");
-    let text = std::fs::read_to_string(&snapshot).unwrap();
-    assert!(text.contains("\"owned\": \"i32\""), "{text}");
-    std::fs::write(&snapshot, text.replace("\"owned\": \"i32\"", "\"owned\": \"i32 <\"")).unwrap();
-    let generate = run(&["generate", "--out", "out"]);
-    let stderr = String::from_utf8_lossy(&generate.stderr);
-    assert_eq!(generate.status.code(), Some(1), "an input problem: {stderr}");
-    assert!(
-        stderr.contains("cannot write the generated code: `i32 <` (for PostgreSQL `int4`) is not a Rust type"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("cargo quarry regenerate"), "the fix is named: {stderr}");
-    assert!(!project.path().join("out").exists(), "nothing written");
 }

@@ -1,5 +1,8 @@
 //! The type catalogue (`queries/all_types.sql`): every mapped type is written through one
 //! generated function and read back through another, with extremes and NULLs, on a real server.
+//!
+//! Over 600 lines on purpose: the `low`/`high`/`nulls` rows below are the catalogue's values,
+//! shared by every test here; split, each file would need them again.
 
 use quarry::bit_vec::BitVec;
 use quarry::chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
