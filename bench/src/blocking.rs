@@ -125,10 +125,10 @@ fn pooled(url: &str, runs: usize) {
             }
         });
     });
-    let settings = quarry::PoolConfig {
+    let settings = quarry::PoolOptions {
         max_size: THREADS as usize,
         min_size: THREADS as usize,
-        ..quarry::PoolConfig::default()
+        ..quarry::PoolOptions::default()
     };
     let pool = quarry::sync::Pool::connect(url, settings).unwrap();
     let generated = median(runs, || {

@@ -89,10 +89,10 @@ pub async fn run(bench: &Bench) {
     ] {
         let pool = quarry::Pool::connect(
             &bench.url,
-            quarry::PoolConfig {
+            quarry::PoolOptions {
                 max_size: CONNECTIONS,
                 recycling,
-                ..quarry::PoolConfig::default()
+                ..quarry::PoolOptions::default()
             },
         )
         .await

@@ -72,7 +72,7 @@ pub struct Query {
     pub row_name: String,
     /// What it returns.
     pub kind: QueryKind,
-    /// Whether a replica may run it (`quarry::Routed`): a statement that cannot write, unless
+    /// Whether a replica may run it (`quarry::RoutedClient`): a statement that cannot write, unless
     /// the query says `-- route: primary` (`route::read_only`).
     pub read_only: bool,
     /// Rustdoc lines.

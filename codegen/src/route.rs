@@ -1,5 +1,5 @@
 //! Which queries may run on a read replica: the `read_only` flag of each generated
-//! `quarry::Query`, which `quarry::Replicated` routes by.
+//! `quarry::Query`, which `quarry::ReplicatedPool` routes by.
 //!
 //! Decided from the SQL, conservatively — a query is read-only when it is a plain `SELECT`
 //! (or `WITH … SELECT`, `VALUES`, `TABLE`) that neither writes (`INSERT`, `UPDATE`, `DELETE`,

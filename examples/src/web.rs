@@ -26,7 +26,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use quarry::serde_json;
-use quarry::{ErrorKind, Pool, PoolConfig};
+use quarry::{ErrorKind, Pool, PoolOptions};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -60,11 +60,11 @@ pub fn metrics() -> PrometheusHandle {
 /// checks every generated query against the database's schema, so a drifted schema fails
 /// start-up instead of the first request.
 pub async fn open_pool(url: &str, max_size: usize, wait: Duration) -> Result<Pool, Box<dyn std::error::Error>> {
-    let config = PoolConfig {
+    let config = PoolOptions {
         name: "app".into(),
         max_size,
         wait_timeout: Some(wait),
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     };
     let pool = Pool::connect(url, config).await?;
     let checked = crate::verify(&pool.get().await?).await?;

@@ -25,7 +25,7 @@ pub struct ClientOptions {
     /// `connect_timeout` bounds each host's attempt; the URL's `connect_timeout` still does
     /// that here, and this bounds the whole handshake, so a server that accepts the connection
     /// and never answers cannot hang the caller. A [`crate::Pool`] uses
-    /// [`PoolConfig::connect_timeout`](crate::PoolConfig::connect_timeout) instead.
+    /// [`PoolOptions::connect_timeout`](crate::PoolOptions::connect_timeout) instead.
     pub connect_timeout: Option<Duration>,
 }
 

@@ -12,7 +12,7 @@ pub(crate) mod sealed {
 }
 
 /// Anything a generated async function can run on: [`crate::Client`],
-/// [`crate::Transaction`], a pooled [`crate::pool::Connection`], a [`crate::Routed`]
+/// [`crate::Transaction`], a pooled [`crate::PooledClient`], a [`crate::RoutedClient`]
 /// (primary and replica), and plain `tokio_postgres::Client` / `tokio_postgres::Transaction`.
 ///
 /// The quarry clients keep a per-connection statement cache: a call prepares its statement
@@ -25,7 +25,7 @@ pub(crate) mod sealed {
 /// This trait is sealed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run quarry queries",
-    note = "pass a `quarry::Client`, a `quarry::Transaction`, a pooled `quarry::pool::Connection`, a `quarry::Routed`, or a `tokio_postgres::Client` / `Transaction`"
+    note = "pass a `quarry::Client`, a `quarry::Transaction`, a pooled `quarry::PooledClient`, a `quarry::RoutedClient`, or a `tokio_postgres::Client` / `Transaction`"
 )]
 pub trait GenericClient: sealed::Sealed + Sync {
     #[doc(hidden)]

@@ -57,11 +57,26 @@ pub use execute::StatementMode;
 pub use generic::GenericClient;
 pub use inline::Inline;
 pub use listen::{notify, notify_json, ListenEvent, Listener, Notification};
-pub use pool::{Pool, PoolConfig, PoolStats};
+pub use pool::{Pool, PoolOptions, PoolStats, PooledClient, Recycling};
 pub use query::Query;
-pub use replica::{Replicated, Routed};
+pub use replica::{ReplicatedPool, RoutedClient};
 pub use stream::{Cursor, RowStream};
-pub use transaction::{retry, IsolationLevel, RetryPolicy, Transaction, TransactionBuilder, Transient};
+pub use transaction::{retry, IsolationLevel, RetryOptions, Transaction, TransactionBuilder, Transient};
+pub use verify::VerifyError;
+
+// The names before the runtime's naming scheme (docs/runtime.md, "Names"): kept, deprecated.
+/// Renamed [`PoolOptions`].
+#[deprecated(note = "renamed `quarry::PoolOptions`")]
+pub type PoolConfig = PoolOptions;
+/// Renamed [`RetryOptions`].
+#[deprecated(note = "renamed `quarry::RetryOptions`")]
+pub type RetryPolicy = RetryOptions;
+/// Renamed [`RoutedClient`].
+#[deprecated(note = "renamed `quarry::RoutedClient`")]
+pub type Routed = RoutedClient;
+/// Renamed [`ReplicatedPool`].
+#[deprecated(note = "renamed `quarry::ReplicatedPool`")]
+pub type Replicated = ReplicatedPool;
 
 /// Runs several generated calls on one connection at once and returns their results as a
 /// tuple, each its own `Result`. Use it in async code; it awaits the calls together:

@@ -25,7 +25,7 @@
 //!
 //! Label values: `query` is the generated function's name, `file` the query file it came
 //! from (both fixed at build time, so the number of series is bounded by the number of
-//! queries); `pool` is [`crate::PoolConfig::name`].
+//! queries); `pool` is [`crate::PoolOptions::name`].
 
 use crate::query::Query;
 use std::time::Duration;

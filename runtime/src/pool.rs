@@ -10,9 +10,9 @@
 //! #     pub async fn list_tasks<C: quarry::GenericClient + ?Sized>(_: &C) -> Result<Vec<String>, quarry::Error> { Ok(vec![]) }
 //! # }
 //! # async fn run() -> Result<(), quarry::Error> {
-//! use quarry::{Pool, PoolConfig};
-//! let pool = Pool::connect("host=/run/postgresql dbname=app", PoolConfig::default()).await?;
-//! let conn = pool.get().await?;                       // a pool::Connection
+//! use quarry::{Pool, PoolOptions};
+//! let pool = Pool::connect("host=/run/postgresql dbname=app", PoolOptions::default()).await?;
+//! let conn = pool.get().await?;                       // a PooledClient
 //! let tasks = tasks::list_tasks(&conn).await?;       // generated functions take it directly
 //! # Ok(()) }
 //! ```
@@ -52,7 +52,7 @@ pub enum Recycling {
 
 /// Pool settings. `Default` gives 10 connections, no minimum, 30 s waits and connects.
 #[derive(Debug, Clone)]
-pub struct PoolConfig {
+pub struct PoolOptions {
     /// The pool's name in metrics (the `pool` label, feature `metrics`); `"default"`.
     pub name: String,
     /// Most connections open at once.
@@ -80,9 +80,9 @@ pub struct PoolConfig {
     pub tls: Option<crate::tls::TlsMode>,
 }
 
-impl Default for PoolConfig {
+impl Default for PoolOptions {
     fn default() -> Self {
-        PoolConfig {
+        PoolOptions {
             name: "default".into(),
             max_size: 10,
             min_size: 0,
@@ -160,7 +160,7 @@ pub(crate) struct Pooled {
 #[derive(Debug)]
 pub(crate) struct Manager {
     config: tokio_postgres::Config,
-    settings: PoolConfig,
+    settings: PoolOptions,
     counters: Arc<Counters>,
     /// Whether connections get a runtime of their own (a blocking pool).
     #[cfg(feature = "sync")]
@@ -170,7 +170,7 @@ pub(crate) struct Manager {
 impl Manager {
     /// Opens one connection (over TLS when configured) and drives it on a spawned task of
     /// the current runtime.
-    async fn connect(config: &tokio_postgres::Config, settings: &PoolConfig) -> Result<Client, Error> {
+    async fn connect(config: &tokio_postgres::Config, settings: &PoolOptions) -> Result<Client, Error> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &settings.tls {
             let (client, connection) = config.connect(tls.connector()).await?;
@@ -308,18 +308,18 @@ pub struct Pool {
 impl Pool {
     /// Creates the pool and opens `min_size` connections. `config` is a libpq-style string or
     /// a `postgres://` URL.
-    pub async fn connect(config: &str, settings: PoolConfig) -> Result<Pool, Error> {
+    pub async fn connect(config: &str, settings: PoolOptions) -> Result<Pool, Error> {
         Pool::build(config, settings, false).await
     }
 
     /// A pool whose connections each run on a current-thread runtime of their own, driven by
     /// the thread blocking on a call (`quarry::sync::Pool`).
     #[cfg(feature = "sync")]
-    pub(crate) async fn connect_blocking(config: &str, settings: PoolConfig) -> Result<Pool, Error> {
+    pub(crate) async fn connect_blocking(config: &str, settings: PoolOptions) -> Result<Pool, Error> {
         Pool::build(config, settings, true).await
     }
 
-    async fn build(config: &str, settings: PoolConfig, #[allow(unused)] blocking: bool) -> Result<Pool, Error> {
+    async fn build(config: &str, settings: PoolOptions, #[allow(unused)] blocking: bool) -> Result<Pool, Error> {
         let mut pg: tokio_postgres::Config = config.parse()?;
         if let Some(timeout) = settings.connect_timeout {
             pg.connect_timeout(timeout);
@@ -361,7 +361,7 @@ impl Pool {
     }
 
     /// Takes a connection, waiting up to `wait_timeout`; it returns to the pool when dropped.
-    pub async fn get(&self) -> Result<Connection, Error> {
+    pub async fn get(&self) -> Result<PooledClient, Error> {
         self.counters.bump(&self.counters.requests, names::CHECKOUTS);
         let status = self.inner.status();
         let waits = status.available == 0 && status.size >= status.max_size;
@@ -379,7 +379,7 @@ impl Pool {
             "quarry.pool checkout"
         );
         match result {
-            Ok(object) => Ok(Connection { object: Some(object) }),
+            Ok(object) => Ok(PooledClient { object: Some(object) }),
             Err(managed::PoolError::Timeout(managed::TimeoutType::Wait)) => {
                 tracing::warn!(
                     size = status.size,
@@ -430,7 +430,7 @@ impl Pool {
 
 /// Every second: closes connections idle longer than `max_idle_time` or older than
 /// `max_lifetime` (keeping `min_size`), then reopens up to `min_size`. Stops with the pool.
-async fn maintain(pool: managed::WeakPool<Manager>, settings: PoolConfig) {
+async fn maintain(pool: managed::WeakPool<Manager>, settings: PoolOptions) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
@@ -462,14 +462,18 @@ fn publish_gauges(pool: &managed::Pool<Manager>, name: &str) {
     }
 }
 
+/// Renamed [`PooledClient`].
+#[deprecated(note = "renamed `quarry::PooledClient`")]
+pub type Connection = PooledClient;
+
 /// A connection taken from a [`Pool`]: use it like a [`Client`] (it derefs to one), and pass
 /// it to generated functions directly. Dropping it returns it to the pool.
-pub struct Connection {
+pub struct PooledClient {
     /// `Some` until dropped (taken out so the gauges can be set once it is back).
     object: Option<managed::Object<Manager>>,
 }
 
-impl Connection {
+impl PooledClient {
     fn pooled(&self) -> &Pooled {
         self.object.as_ref().expect("the object lives until drop")
     }
@@ -481,20 +485,20 @@ impl Connection {
     }
 }
 
-impl Deref for Connection {
+impl Deref for PooledClient {
     type Target = Client;
     fn deref(&self) -> &Client {
         &self.pooled().client
     }
 }
 
-impl DerefMut for Connection {
+impl DerefMut for PooledClient {
     fn deref_mut(&mut self) -> &mut Client {
         &mut self.object.as_mut().expect("the object lives until drop").client
     }
 }
 
-impl Drop for Connection {
+impl Drop for PooledClient {
     fn drop(&mut self) {
         if let Some(mut object) = self.object.take() {
             object.returned = Instant::now();
@@ -510,17 +514,17 @@ impl Drop for Connection {
     }
 }
 
-impl std::fmt::Debug for Connection {
+impl std::fmt::Debug for PooledClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection")
+        f.debug_struct("PooledClient")
             .field("client", &self.pooled().client)
             .finish()
     }
 }
 
-impl sealed::Sealed for Connection {}
+impl sealed::Sealed for PooledClient {}
 
-impl GenericClient for Connection {
+impl GenericClient for PooledClient {
     fn __query(
         &self,
         query: &'static Query,

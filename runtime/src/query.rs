@@ -18,7 +18,7 @@ pub struct Query {
     /// a built-in type is sent as its base type and converted (and checked) by the server.
     pub param_oids: &'static [u32],
     /// Whether the query may run on a read replica: a plain `SELECT` (no writes, row locks or
-    /// side-effecting built-ins), or marked `-- route: replica`. [`crate::Replicated`] routes
+    /// side-effecting built-ins), or marked `-- route: replica`. [`crate::ReplicatedPool`] routes
     /// by it; see the generator's `route` module for the exact rule.
     pub read_only: bool,
     /// Each result column's name and type name as the server reported them at generation

@@ -1,4 +1,4 @@
-//! [`Replicated`]: a primary pool and a read-replica pool, and [`Routed`] connections that
+//! [`ReplicatedPool`]: a primary pool and a read-replica pool, and [`RoutedClient`] connections that
 //! send each generated call to one or the other.
 //!
 //! Routing is by [`crate::Query::read_only`], which the generator sets for plain `SELECT`s
@@ -11,11 +11,11 @@
 //! #     pub async fn list_tasks<C: quarry::GenericClient + ?Sized>(_: &C) -> Result<Vec<String>, quarry::Error> { Ok(vec![]) }
 //! # }
 //! # async fn run() -> Result<(), quarry::Error> {
-//! use quarry::{PoolConfig, Replicated};
-//! let db = Replicated::connect(
+//! use quarry::{PoolOptions, ReplicatedPool};
+//! let db = ReplicatedPool::connect(
 //!     "host=primary.internal dbname=app",
 //!     "host=replica.internal dbname=app",
-//!     PoolConfig::default(),
+//!     PoolOptions::default(),
 //! ).await?;
 //! let conn = db.get().await?;
 //! tasks::add_task(&conn, "write", "").await?;      // primary
@@ -24,33 +24,33 @@
 //! ```
 //!
 //! A replica is behind the primary by its replication lag: a read that must see a write just
-//! made goes to the primary — run it on [`Routed::primary`], or in a transaction (which is
+//! made goes to the primary — run it on [`RoutedClient::primary`], or in a transaction (which is
 //! always on the primary).
 
 use crate::error::Error;
 use crate::generic::{sealed, GenericClient};
-use crate::pool::{Connection, Pool, PoolConfig};
+use crate::pool::{Pool, PoolOptions, PooledClient};
 use crate::query::Query;
 use postgres_types::ToSql;
 use tokio_postgres::RowStream;
 
 /// A primary pool and a replica pool. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Replicated {
+pub struct ReplicatedPool {
     primary: Pool,
     replica: Pool,
 }
 
-impl Replicated {
+impl ReplicatedPool {
     /// Routes between two existing pools.
     pub fn new(primary: Pool, replica: Pool) -> Self {
-        Replicated { primary, replica }
+        ReplicatedPool { primary, replica }
     }
 
     /// Opens a pool to each server, with the same settings. A replica string may list several
     /// hosts (`host=r1,r2`): tokio-postgres takes the first that answers.
-    pub async fn connect(primary: &str, replica: &str, config: PoolConfig) -> Result<Self, Error> {
-        Ok(Replicated {
+    pub async fn connect(primary: &str, replica: &str, config: PoolOptions) -> Result<Self, Error> {
+        Ok(ReplicatedPool {
             primary: Pool::connect(primary, config.clone()).await?,
             replica: Pool::connect(replica, config).await?,
         })
@@ -68,9 +68,9 @@ impl Replicated {
 
     /// A connection from each pool, routed call by call. For a stretch of reads only, take
     /// `replica().get()` instead: it leaves the primary's connections free.
-    pub async fn get(&self) -> Result<Routed, Error> {
+    pub async fn get(&self) -> Result<RoutedClient, Error> {
         let (primary, replica) = futures_util::try_join!(self.primary.get(), self.replica.get())?;
-        Ok(Routed { primary, replica })
+        Ok(RoutedClient { primary, replica })
     }
 }
 
@@ -78,19 +78,19 @@ impl Replicated {
 /// [`read_only`](crate::Query::read_only) run on the replica, all others on the primary.
 /// COPY, cancellation, notifications and `verify` use the primary.
 #[derive(Debug)]
-pub struct Routed {
-    primary: Connection,
-    replica: Connection,
+pub struct RoutedClient {
+    primary: PooledClient,
+    replica: PooledClient,
 }
 
-impl Routed {
+impl RoutedClient {
     /// The primary connection (transactions: `routed.primary_mut().transaction()`).
-    pub fn primary(&self) -> &Connection {
+    pub fn primary(&self) -> &PooledClient {
         &self.primary
     }
 
     /// The primary connection, mutably (to start a transaction on it).
-    pub fn primary_mut(&mut self) -> &mut Connection {
+    pub fn primary_mut(&mut self) -> &mut PooledClient {
         &mut self.primary
     }
 
@@ -105,11 +105,11 @@ impl Routed {
     }
 
     /// The replica connection.
-    pub fn replica(&self) -> &Connection {
+    pub fn replica(&self) -> &PooledClient {
         &self.replica
     }
 
-    fn route(&self, query: &Query) -> &Connection {
+    fn route(&self, query: &Query) -> &PooledClient {
         if query.read_only {
             &self.replica
         } else {
@@ -118,9 +118,9 @@ impl Routed {
     }
 }
 
-impl sealed::Sealed for Routed {}
+impl sealed::Sealed for RoutedClient {}
 
-impl GenericClient for Routed {
+impl GenericClient for RoutedClient {
     fn __query(
         &self,
         query: &'static Query,

@@ -213,7 +213,7 @@ impl Transient for Error {
 
 /// How [`retry`] re-runs a transaction.
 #[derive(Debug, Clone)]
-pub struct RetryPolicy {
+pub struct RetryOptions {
     /// Attempts in all, the first included.
     pub max_attempts: u32,
     /// Delay before the second attempt; doubled each time, with ±50 % jitter.
@@ -224,9 +224,9 @@ pub struct RetryPolicy {
     pub isolation: IsolationLevel,
 }
 
-impl Default for RetryPolicy {
+impl Default for RetryOptions {
     fn default() -> Self {
-        RetryPolicy {
+        RetryOptions {
             max_attempts: 5,
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_secs(1),
@@ -242,7 +242,7 @@ impl Default for RetryPolicy {
 /// re-run: everything it does in the database is rolled back between attempts.
 pub async fn retry<T, E>(
     client: &mut crate::Client,
-    policy: &RetryPolicy,
+    policy: &RetryOptions,
     mut work: impl AsyncFnMut(&mut Transaction<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
@@ -263,7 +263,7 @@ where
 }
 
 /// `base × 2^(attempt-1)`, capped, times a jitter factor in [0.5, 1.5).
-pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
+pub(crate) fn backoff(policy: &RetryOptions, attempt: u32) -> Duration {
     let exponential = policy.base_delay.saturating_mul(1 << (attempt - 1).min(16));
     let capped = exponential.min(policy.max_delay);
     capped.mul_f64(0.5 + jitter())

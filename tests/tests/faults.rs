@@ -2,7 +2,7 @@
 //! panic, every error the tasks see is the typed connection error, no acknowledged write is
 //! lost, and afterwards the pool is back to full health with no connection leaked.
 
-use quarry::{ErrorKind, Pool, PoolConfig};
+use quarry::{ErrorKind, Pool, PoolOptions};
 use quarry_tests::asynchronous::tasks;
 use quarry_tests::db::fresh_database;
 use std::collections::BTreeSet;
@@ -30,10 +30,10 @@ async fn killing_every_pooled_backend_under_load_loses_no_acknowledged_write() {
     let url = fresh_database();
     let pool = Pool::connect(
         &url,
-        PoolConfig {
+        PoolOptions {
             max_size: POOL,
             wait_timeout: Some(Duration::from_secs(10)),
-            ..PoolConfig::default()
+            ..PoolOptions::default()
         },
     )
     .await

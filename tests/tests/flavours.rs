@@ -3,7 +3,7 @@
 //! (see `quarry_tests::flavours`), each on its own database. A capability the blocking
 //! flavour lacked would not compile here.
 
-use quarry::{ClientOptions, ErrorKind, IsolationLevel, ListenEvent, PoolConfig, RetryPolicy, StatementMode};
+use quarry::{ClientOptions, ErrorKind, IsolationLevel, ListenEvent, PoolOptions, RetryOptions, StatementMode};
 use quarry_tests::both_flavours;
 use std::time::Duration;
 
@@ -103,7 +103,7 @@ both_flavours! {
     fn retry_reruns_transient_failures(db) {
         let mut client = run!(rt::Client::connect(&db)).unwrap();
         let mut attempts = 0;
-        let policy = RetryPolicy { base_delay: Duration::from_millis(1), ..RetryPolicy::default() };
+        let policy = RetryOptions { base_delay: Duration::from_millis(1), ..RetryOptions::default() };
         let id: Result<i32, Flaky> = retry!(&mut client, &policy, |tx| {
             attempts += 1;
             let id = run!(q::tasks::add_task(&*tx, "once", ""))?;
@@ -240,7 +240,7 @@ both_flavours! {
 
     /// A pool hands out connections that run generated calls and transactions, and come back.
     fn pools(db) {
-        let settings = PoolConfig { max_size: 2, ..PoolConfig::default() };
+        let settings = PoolOptions { max_size: 2, ..PoolOptions::default() };
         let pool = run!(rt::Pool::connect(&db, settings)).unwrap();
         {
             let mut first = run!(pool.get()).unwrap();
@@ -263,7 +263,7 @@ both_flavours! {
     fn replicas(db) {
         let address = quarry_tests::db::tcp_address();
         let tcp = format!("host={} port={} user=postgres dbname={}", address.ip(), address.port(), quarry_tests::db::dbname(&db));
-        let pair = run!(rt::Replicated::connect(&db, &tcp, PoolConfig::default())).unwrap();
+        let pair = run!(rt::ReplicatedPool::connect(&db, &tcp, PoolOptions::default())).unwrap();
         let mut routed = run!(pair.get()).unwrap();
         assert_eq!(run!(q::ops::in_recovery(&routed)).unwrap().port, i32::from(address.port()));
         let id = run!(q::tasks::add_task(&routed, "routed", "")).unwrap();

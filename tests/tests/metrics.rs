@@ -4,7 +4,7 @@
 
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use metrics_util::{CompositeKey, MetricKind};
-use quarry::{Pool, PoolConfig};
+use quarry::{Pool, PoolOptions};
 use quarry_tests::asynchronous::tasks;
 use quarry_tests::db::fresh_database;
 use std::time::Duration;
@@ -75,11 +75,11 @@ async fn calls_and_pools_are_measured_under_their_names() {
     recorder.install().expect("the only recorder in this test binary");
 
     let url = fresh_database();
-    let config = PoolConfig {
+    let config = PoolOptions {
         name: "orders".into(),
         max_size: 2,
         wait_timeout: Some(Duration::from_millis(200)),
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     };
     let pool = Pool::connect(&url, config).await.unwrap();
     for i in 0..5 {

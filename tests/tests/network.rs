@@ -6,7 +6,7 @@
 //! lost.
 
 use futures_util::StreamExt;
-use quarry::{ClientOptions, ErrorKind, ListenEvent, Pool, PoolConfig};
+use quarry::{ClientOptions, ErrorKind, ListenEvent, Pool, PoolOptions};
 use quarry_tests::asynchronous::{ops, tasks};
 use quarry_tests::db::{dbname, fresh_database, tcp_address};
 use quarry_tests::proxy::Proxy;
@@ -28,13 +28,13 @@ fn setup() -> (String, Proxy) {
     (direct, proxy)
 }
 
-fn pool_config(max_size: usize) -> PoolConfig {
-    PoolConfig {
+fn pool_config(max_size: usize) -> PoolOptions {
+    PoolOptions {
         max_size,
         wait_timeout: Some(Duration::from_secs(5)),
         connect_timeout: Some(Duration::from_secs(2)),
         check_timeout: Duration::from_millis(500),
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     }
 }
 
@@ -211,7 +211,7 @@ async fn a_half_open_server_fails_connects_at_their_deadline_and_the_pool_recove
 
     let pool = Pool::connect(
         &url,
-        PoolConfig {
+        PoolOptions {
             connect_timeout: Some(Duration::from_millis(500)),
             ..pool_config(2)
         },

@@ -77,7 +77,7 @@ async fn health_checks_answer_within_their_deadline() {
     let took = quarry::health_check(&client, Duration::from_secs(5)).await.unwrap();
     assert!(took < Duration::from_secs(5));
 
-    let pool = quarry::Pool::connect(&url, quarry::PoolConfig::default())
+    let pool = quarry::Pool::connect(&url, quarry::PoolOptions::default())
         .await
         .unwrap();
     pool.health_check(Duration::from_secs(5)).await.unwrap();
@@ -85,9 +85,9 @@ async fn health_checks_answer_within_their_deadline() {
     // A pool that cannot connect fails its probe with a typed error instead of hanging.
     let dead = quarry::Pool::connect(
         "host=/nonexistent/quarry user=postgres",
-        quarry::PoolConfig {
+        quarry::PoolOptions {
             connect_timeout: Some(Duration::from_millis(200)),
-            ..quarry::PoolConfig::default()
+            ..quarry::PoolOptions::default()
         },
     )
     .await

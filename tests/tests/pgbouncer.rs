@@ -6,7 +6,7 @@
 //! as soon as the next statement lands on another server connection.
 
 use futures_util::TryStreamExt;
-use quarry::{ClientOptions, Pool, PoolConfig, StatementMode};
+use quarry::{ClientOptions, Pool, PoolOptions, StatementMode};
 use quarry_tests::asynchronous::all_types::{self, CopyUserTypesParams};
 use quarry_tests::asynchronous::tasks::{self, AddTasksParams, CompleteTasksParams, TasksWithPrefixParams};
 use quarry_tests::asynchronous::types::{billing, Contact, Mood};
@@ -151,11 +151,11 @@ async fn generated_code_runs_through_pgbouncer_in_transaction_mode() {
     let url = bouncer.connection_string_for(&direct);
     let pool = Pool::connect(
         &url,
-        PoolConfig {
+        PoolOptions {
             max_size: CLIENTS,
             wait_timeout: Some(Duration::from_secs(30)),
             client: unnamed(),
-            ..PoolConfig::default()
+            ..PoolOptions::default()
         },
     )
     .await
@@ -248,10 +248,10 @@ fn the_blocking_flavour_runs_through_pgbouncer_too() {
     let bouncer = PgBouncer::start(server(), SERVER_CONNECTIONS);
     let direct = fresh_database();
     let url = bouncer.connection_string_for(&direct);
-    let settings = PoolConfig {
+    let settings = PoolOptions {
         max_size: CLIENTS,
         client: unnamed(),
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     };
     let pool = quarry::sync::Pool::connect(&url, settings).unwrap();
     std::thread::scope(|scope| {

@@ -3,12 +3,12 @@
 //! and `stats()`.
 
 use quarry::pool::Recycling;
-use quarry::{ErrorKind, Pool, PoolConfig};
+use quarry::{ErrorKind, Pool, PoolOptions};
 use quarry_tests::asynchronous::tasks;
 use quarry_tests::db::fresh_database;
 use std::time::Duration;
 
-async fn pool(config: PoolConfig) -> (Pool, String) {
+async fn pool(config: PoolOptions) -> (Pool, String) {
     let url = fresh_database();
     (Pool::connect(&url, config).await.unwrap(), url)
 }
@@ -19,9 +19,9 @@ async fn backend_pid(conn: &quarry::tokio_postgres::Client) -> i32 {
 
 #[tokio::test]
 async fn generated_functions_take_pooled_connections_and_the_cache_survives_checkouts() {
-    let (pool, _) = pool(PoolConfig {
+    let (pool, _) = pool(PoolOptions {
         max_size: 1,
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     })
     .await;
     let conn = pool.get().await.unwrap();
@@ -41,10 +41,10 @@ async fn generated_functions_take_pooled_connections_and_the_cache_survives_chec
 
 #[tokio::test]
 async fn a_full_pool_times_out_with_a_typed_error_and_counts_it() {
-    let (pool, _) = pool(PoolConfig {
+    let (pool, _) = pool(PoolOptions {
         max_size: 2,
         wait_timeout: Some(Duration::from_millis(200)),
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     })
     .await;
     let a = pool.get().await.unwrap();
@@ -67,9 +67,9 @@ async fn a_full_pool_times_out_with_a_typed_error_and_counts_it() {
 
 #[tokio::test]
 async fn transactions_left_open_are_rolled_back_on_checkout() {
-    let (pool, _) = pool(PoolConfig {
+    let (pool, _) = pool(PoolOptions {
         max_size: 1,
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     })
     .await;
     let conn = pool.get().await.unwrap();
@@ -93,9 +93,9 @@ async fn transactions_left_open_are_rolled_back_on_checkout() {
 
 #[tokio::test]
 async fn a_killed_connection_is_replaced_and_counted() {
-    let (pool, url) = pool(PoolConfig {
+    let (pool, url) = pool(PoolOptions {
         max_size: 1,
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     })
     .await;
     let conn = pool.get().await.unwrap();
@@ -111,11 +111,11 @@ async fn a_killed_connection_is_replaced_and_counted() {
 
 #[tokio::test]
 async fn min_size_idle_time_and_lifetime() {
-    let (pool, _) = pool(PoolConfig {
+    let (pool, _) = pool(PoolOptions {
         max_size: 4,
         min_size: 2,
         max_idle_time: Some(Duration::from_millis(300)),
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     })
     .await;
     assert_eq!(pool.stats().size, 2, "min_size connections are opened up front");
@@ -139,15 +139,15 @@ async fn min_size_idle_time_and_lifetime() {
 }
 
 async fn pool_with_lifetime() -> (Pool, String) {
-    pool(PoolConfig {
+    pool(PoolOptions {
         max_size: 1,
         max_lifetime: Some(Duration::from_millis(300)),
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     })
     .await
 }
 
-async fn take(pool: &Pool, n: usize) -> Vec<quarry::pool::Connection> {
+async fn take(pool: &Pool, n: usize) -> Vec<quarry::PooledClient> {
     let mut conns = Vec::new();
     for _ in 0..n {
         conns.push(pool.get().await.unwrap());
@@ -157,10 +157,10 @@ async fn take(pool: &Pool, n: usize) -> Vec<quarry::pool::Connection> {
 
 #[tokio::test]
 async fn clean_recycling_discards_session_state_but_keeps_the_statements() {
-    let (pool, _) = pool(PoolConfig {
+    let (pool, _) = pool(PoolOptions {
         max_size: 1,
         recycling: Recycling::Clean,
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     })
     .await;
     let conn = pool.get().await.unwrap();

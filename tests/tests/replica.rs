@@ -1,10 +1,10 @@
 //! A primary and a streaming-replication standby (`pg_basebackup -R`) on loopback, each a
-//! server this test starts: `quarry::Replicated` sends plain SELECTs to the replica and
+//! server this test starts: `quarry::ReplicatedPool` sends plain SELECTs to the replica and
 //! everything else to the primary; a multi-host connection string with
 //! `target_session_attrs=read-write` never writes to the standby, and fails over to it once it
 //! is promoted after the primary stops.
 
-use quarry::{ErrorKind, Pool, PoolConfig, Replicated};
+use quarry::{ErrorKind, Pool, PoolOptions, ReplicatedPool};
 use quarry_codegen::embedded::{EmbeddedServer, ServerOptions};
 use quarry_tests::asynchronous::{ops, tasks};
 use quarry_tests::db::{free_port, SCHEMA};
@@ -86,11 +86,11 @@ fn is_connection_class(kind: ErrorKind) -> bool {
 #[tokio::test]
 async fn reads_go_to_the_replica_and_writes_to_the_primary() {
     let pair = pair();
-    let config = PoolConfig {
+    let config = PoolOptions {
         max_size: 4,
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     };
-    let db = Replicated::connect(&url(pair.primary_port), &url(pair.standby_port), config)
+    let db = ReplicatedPool::connect(&url(pair.primary_port), &url(pair.standby_port), config)
         .await
         .unwrap();
     let conn = db.get().await.unwrap();
@@ -132,10 +132,10 @@ async fn multi_host_read_write_strings_fail_over_to_a_promoted_standby() {
     );
     let pool = Pool::connect(
         &failover,
-        PoolConfig {
+        PoolOptions {
             max_size: 4,
             wait_timeout: Some(Duration::from_secs(5)),
-            ..PoolConfig::default()
+            ..PoolOptions::default()
         },
     )
     .await

@@ -4,7 +4,7 @@
 //!
 //! This test owns its server (the shared per-binary one must not go down under other tests).
 
-use quarry::{ErrorKind, Pool, PoolConfig};
+use quarry::{ErrorKind, Pool, PoolOptions};
 use quarry_codegen::embedded::EmbeddedServer;
 use quarry_tests::asynchronous::all_types::{self, CopyScalarsParams};
 use quarry_tests::asynchronous::tasks;
@@ -62,10 +62,10 @@ async fn a_restart_under_load_loses_nothing_acknowledged() {
     }
     let pool = Pool::connect(
         &url,
-        PoolConfig {
+        PoolOptions {
             max_size: POOL,
             wait_timeout: Some(Duration::from_secs(20)),
-            ..PoolConfig::default()
+            ..PoolOptions::default()
         },
     )
     .await

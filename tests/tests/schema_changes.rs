@@ -7,7 +7,7 @@
 //! replaces the connection. Either way the pool heals without a restart.
 
 use quarry::rust_decimal::Decimal;
-use quarry::{ClientOptions, Pool, PoolConfig, StatementMode};
+use quarry::{ClientOptions, Pool, PoolOptions, StatementMode};
 use quarry_tests::asynchronous::forecasts;
 use quarry_tests::asynchronous::types::{Reading, Weather};
 use quarry_tests::db::fresh_database;
@@ -36,7 +36,7 @@ impl Recreated {
     }
 
     /// Writes a value of the type and reads it back.
-    async fn round_trip(self, conn: &quarry::pool::Connection) -> Result<(), quarry::Error> {
+    async fn round_trip(self, conn: &quarry::PooledClient) -> Result<(), quarry::Error> {
         match self {
             Recreated::Enum => {
                 let id = forecasts::add_forecast(conn, Weather::Rain).await?;
@@ -58,13 +58,13 @@ impl Recreated {
 /// A fresh database and a pool of two connections to it in `mode`.
 async fn two_connection_pool(mode: StatementMode) -> (String, Pool) {
     let url = fresh_database();
-    let config = PoolConfig {
+    let config = PoolOptions {
         max_size: 2,
         client: ClientOptions {
             mode,
             ..ClientOptions::default()
         },
-        ..PoolConfig::default()
+        ..PoolOptions::default()
     };
     let pool = Pool::connect(&url, config).await.unwrap();
     (url, pool)

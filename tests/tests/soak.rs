@@ -5,7 +5,7 @@
 //! `QUARRY_SOAK_SECS` sets the duration (CI: the default 20 s; longer by hand, e.g.
 //! `QUARRY_SOAK_SECS=600 cargo test -p quarry-tests --test soak -- --nocapture`).
 
-use quarry::{Pool, PoolConfig};
+use quarry::{Pool, PoolOptions};
 use quarry_tests::asynchronous::tasks;
 use quarry_tests::db::fresh_database;
 use std::time::{Duration, Instant};
@@ -75,9 +75,9 @@ async fn sixty_four_tasks_through_the_pool_without_one_unexpected_error() {
     let url = fresh_database();
     let pool = Pool::connect(
         &url,
-        PoolConfig {
+        PoolOptions {
             max_size: POOL,
-            ..PoolConfig::default()
+            ..PoolOptions::default()
         },
     )
     .await

@@ -91,9 +91,9 @@ async fn verify_full_require_and_their_failures() {
 
     let pool = quarry::Pool::connect(
         &url("localhost"),
-        quarry::PoolConfig {
+        quarry::PoolOptions {
             tls: Some(verify),
-            ..quarry::PoolConfig::default()
+            ..quarry::PoolOptions::default()
         },
     )
     .await

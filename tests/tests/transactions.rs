@@ -2,7 +2,7 @@
 //! with two real conflicting SERIALIZABLE transactions.
 
 use futures_util::FutureExt;
-use quarry::{ErrorKind, IsolationLevel, RetryPolicy};
+use quarry::{ErrorKind, IsolationLevel, RetryOptions};
 use quarry_tests::asynchronous::tasks;
 use quarry_tests::db::fresh_database;
 use std::time::Duration;
@@ -108,9 +108,9 @@ async fn retry_reruns_conflicting_serializable_transactions() {
     let url = fresh_database();
     let (mut a, mut b) = (client(&url).await, client(&url).await);
     let barrier = tokio::sync::Barrier::new(2);
-    let policy = RetryPolicy {
+    let policy = RetryOptions {
         base_delay: Duration::from_millis(5),
-        ..RetryPolicy::default()
+        ..RetryOptions::default()
     };
     // Write skew: each reads the table, then inserts into it. Under SERIALIZABLE one of the
     // two must fail (40001) and, retried, sees the other's row.
@@ -141,7 +141,7 @@ async fn retry_reruns_conflicting_serializable_transactions() {
 async fn retry_never_retries_permanent_errors() {
     let mut client = client(&fresh_database()).await;
     let mut attempts = 0;
-    let error = quarry::retry(&mut client, &RetryPolicy::default(), async |tx| {
+    let error = quarry::retry(&mut client, &RetryOptions::default(), async |tx| {
         attempts += 1;
         tasks::task_title(tx, -1).await
     })

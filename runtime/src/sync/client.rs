@@ -14,7 +14,7 @@ enum Connection {
     /// Its own.
     Own(crate::Client),
     /// Taken from a [`super::Pool`]; dropping the client returns it.
-    Pooled(crate::pool::Connection),
+    Pooled(crate::PooledClient),
 }
 
 /// The runtime that drives a [`Client`]'s connection, and for an own connection the task
@@ -77,7 +77,7 @@ impl Client {
         }
     }
 
-    pub(super) fn pooled(connection: crate::pool::Connection, runtime: Blocker) -> Client {
+    pub(super) fn pooled(connection: crate::PooledClient, runtime: Blocker) -> Client {
         Client {
             connection: Connection::Pooled(connection),
             driver: Driver { task: None, runtime },

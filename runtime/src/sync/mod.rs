@@ -11,7 +11,7 @@
 //! Which runtime drives what (decided by measurement, see BENCHMARKS.md):
 //! - a [`Client`] owns a current-thread runtime: the connection is driven by the thread that
 //!   blocks on a call, so a call costs no thread hand-off (as with the `postgres` crate);
-//! - a [`Pool`], a [`Replicated`] pair and a [`Listener`] own a multi-thread runtime with one
+//! - a [`Pool`], a [`ReplicatedPool`] pair and a [`Listener`] own a multi-thread runtime with one
 //!   worker: many threads share them, the pool's upkeep runs between calls, and a listener
 //!   keeps draining notifications while the caller is busy.
 //!
@@ -37,12 +37,13 @@ mod runtime;
 
 pub use client::{CancelToken, Client, Transaction, TransactionBuilder};
 pub use iter::{CopyOutIter, Cursor, Listener, RowIter};
-pub use pool::{Pool, Replicated, Routed};
+pub use pool::{Pool, PooledClient, ReplicatedPool, RoutedClient};
 pub use runtime::Blocker;
 
 // The settings and values both flavours share, so blocking code can name them from here.
 pub use crate::{
-    ClientOptions, IsolationLevel, ListenEvent, Notification, PoolConfig, PoolStats, RetryPolicy, StatementMode,
+    ClientOptions, IsolationLevel, ListenEvent, Notification, PoolOptions, PoolStats, Recycling, RetryOptions,
+    StatementMode,
 };
 
 /// Runs several generated blocking calls on one connection at once — their messages written
@@ -65,10 +66,10 @@ use crate::generic::sealed;
 use std::time::{Duration, Instant};
 
 /// Anything a generated blocking function can run on: a [`Client`] (own or pooled), a
-/// [`Transaction`] or a [`Routed`] pair. Sealed.
+/// [`Transaction`] or a [`RoutedClient`] pair. Sealed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run blocking quarry queries",
-    note = "pass a `quarry::sync::Client`, a `quarry::sync::Transaction` or a `quarry::sync::Routed`; async clients go to the async flavour's functions"
+    note = "pass a `quarry::sync::Client`, a `quarry::sync::Transaction` or a `quarry::sync::RoutedClient`; async clients go to the async flavour's functions"
 )]
 pub trait GenericClient: sealed::Sealed {
     /// The async client underneath, which the generated call runs on.
@@ -141,7 +142,7 @@ where
 /// (serialization failure, deadlock, lost connection) as [`crate::retry`] does.
 pub fn retry<T, E>(
     client: &mut Client,
-    policy: &crate::RetryPolicy,
+    policy: &crate::RetryOptions,
     mut work: impl FnMut(&mut Transaction<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where

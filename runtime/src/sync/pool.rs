@@ -1,4 +1,4 @@
-//! The blocking [`Pool`] and the primary/replica pair [`Replicated`] → [`Routed`], over the
+//! The blocking [`Pool`] and the primary/replica pair [`ReplicatedPool`] → [`RoutedClient`], over the
 //! async pools.
 //!
 //! A [`Pool`]'s connections each run on a current-thread runtime of their own, which the
@@ -7,7 +7,7 @@
 //! with the connections on one shared worker thread instead, four threads reached 0.27–0.38×
 //! of four plain `postgres` connections). The pool's own upkeep (waiting for a free
 //! connection, timeouts, `min_size`, idle and lifetime limits) runs on one worker thread.
-//! A [`Routed`] pair sends each call to either of two connections, so its connections stay
+//! A [`RoutedClient`] pair sends each call to either of two connections, so its connections stay
 //! on that shared worker.
 
 use super::client::{Client, Transaction, TransactionBuilder};
@@ -15,7 +15,7 @@ use super::runtime::Blocker;
 use super::GenericClient;
 use crate::error::Error;
 use crate::generic::sealed;
-use crate::{PoolConfig, PoolStats};
+use crate::{PoolOptions, PoolStats};
 use std::time::Duration;
 
 /// A blocking pool of connections. Cheap to clone; share it between threads. [`get`](Pool::get)
@@ -28,14 +28,14 @@ pub struct Pool {
 
 impl Pool {
     /// Creates the pool and opens `settings.min_size` connections (see [`crate::Pool::connect`]).
-    pub fn connect(config: &str, settings: PoolConfig) -> Result<Pool, Error> {
+    pub fn connect(config: &str, settings: PoolOptions) -> Result<Pool, Error> {
         let runtime = Blocker::one_worker("quarry-pool")?;
         let inner = runtime.block_on(crate::Pool::connect_blocking(config, settings))?;
         Ok(Pool { inner, runtime })
     }
 
-    /// Takes a connection, waiting up to `wait_timeout`.
-    pub fn get(&self) -> Result<Client, Error> {
+    /// Takes a connection, waiting up to `wait_timeout`; dropped, it goes back to the pool.
+    pub fn get(&self) -> Result<PooledClient, Error> {
         Ok(lend(self.runtime.block_on(self.inner.get())?))
     }
 
@@ -66,8 +66,13 @@ impl Pool {
     }
 }
 
+/// A blocking client taken from a [`Pool`]: the same type as an own [`Client`] (one set of
+/// methods), which returns its connection to the pool when dropped. The name follows the
+/// async flavour's [`crate::PooledClient`].
+pub type PooledClient = Client;
+
 /// A pooled connection as a blocking client on the connection's own runtime.
-fn lend(connection: crate::pool::Connection) -> Client {
+fn lend(connection: crate::PooledClient) -> Client {
     let runtime = connection
         .runtime()
         .cloned()
@@ -75,31 +80,31 @@ fn lend(connection: crate::pool::Connection) -> Client {
     Client::pooled(connection, runtime)
 }
 
-/// A blocking primary pool and replica pool (see [`crate::Replicated`]). Cheap to clone.
+/// A blocking primary pool and replica pool (see [`crate::ReplicatedPool`]). Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Replicated {
-    inner: crate::Replicated,
+pub struct ReplicatedPool {
+    inner: crate::ReplicatedPool,
     runtime: Blocker,
 }
 
-impl Replicated {
+impl ReplicatedPool {
     /// Opens a pool to each server, with the same settings.
-    pub fn connect(primary: &str, replica: &str, config: PoolConfig) -> Result<Replicated, Error> {
+    pub fn connect(primary: &str, replica: &str, config: PoolOptions) -> Result<ReplicatedPool, Error> {
         let runtime = Blocker::one_worker("quarry-pool")?;
-        let inner = runtime.block_on(crate::Replicated::connect(primary, replica, config))?;
-        Ok(Replicated { inner, runtime })
+        let inner = runtime.block_on(crate::ReplicatedPool::connect(primary, replica, config))?;
+        Ok(ReplicatedPool { inner, runtime })
     }
 
     /// A connection from each pool, routed call by call.
-    pub fn get(&self) -> Result<Routed, Error> {
-        Ok(Routed {
+    pub fn get(&self) -> Result<RoutedClient, Error> {
+        Ok(RoutedClient {
             inner: self.runtime.block_on(self.inner.get())?,
             runtime: self.runtime.clone(),
         })
     }
 
     /// The async pair underneath (its `primary()` and `replica()` pools).
-    pub fn as_async(&self) -> &crate::Replicated {
+    pub fn as_async(&self) -> &crate::ReplicatedPool {
         &self.inner
     }
 }
@@ -108,12 +113,12 @@ impl Replicated {
 /// [`read_only`](crate::Query::read_only) queries run on the replica, all others on the
 /// primary. Transactions run on the primary.
 #[derive(Debug)]
-pub struct Routed {
-    inner: crate::Routed,
+pub struct RoutedClient {
+    inner: crate::RoutedClient,
     runtime: Blocker,
 }
 
-impl Routed {
+impl RoutedClient {
     /// Starts a transaction on the primary.
     pub fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
         self.build_transaction().start()
@@ -125,17 +130,17 @@ impl Routed {
     }
 
     /// The async pair of connections underneath.
-    pub fn as_async(&self) -> &crate::Routed {
+    pub fn as_async(&self) -> &crate::RoutedClient {
         &self.inner
     }
 }
 
-impl sealed::Sealed for Routed {}
+impl sealed::Sealed for RoutedClient {}
 
-impl GenericClient for Routed {
-    type Async = crate::Routed;
+impl GenericClient for RoutedClient {
+    type Async = crate::RoutedClient;
 
-    fn __split(&self) -> (&crate::Routed, &Blocker) {
+    fn __split(&self) -> (&crate::RoutedClient, &Blocker) {
         (&self.inner, &self.runtime)
     }
 }
