@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-#[test]
-fn regenerate_and_check_default_to_quarry_snapshot_json() {
+/// A project folder with `schema.sql` (one table) and `q/t.sql` (one query).
+fn one_query_project() -> tempfile::TempDir {
     let project = tempfile::tempdir().unwrap();
     std::fs::write(
         project.path().join("schema.sql"),
@@ -16,6 +16,12 @@ fn regenerate_and_check_default_to_quarry_snapshot_json() {
         "-- name: ids :many\nSELECT id FROM t;\n",
     )
     .unwrap();
+    project
+}
+
+#[test]
+fn regenerate_and_check_default_to_quarry_snapshot_json() {
+    let project = one_query_project();
     let run = |command: &str| {
         Command::new(env!("CARGO_BIN_EXE_cargo-quarry"))
             .args(["quarry", command, "--queries", "q", "--schema", "schema.sql"])
@@ -39,18 +45,7 @@ fn regenerate_and_check_default_to_quarry_snapshot_json() {
 
 #[test]
 fn a_damaged_snapshot_is_reported_and_nothing_is_written() {
-    let project = tempfile::tempdir().unwrap();
-    std::fs::write(
-        project.path().join("schema.sql"),
-        "CREATE TABLE t (id int PRIMARY KEY);\n",
-    )
-    .unwrap();
-    std::fs::create_dir(project.path().join("q")).unwrap();
-    std::fs::write(
-        project.path().join("q/t.sql"),
-        "-- name: ids :many\nSELECT id FROM t;\n",
-    )
-    .unwrap();
+    let project = one_query_project();
     std::fs::write(
         project.path().join("quarry.toml"),
         "queries = [\"q\"]\nschema = [\"schema.sql\"]\nsnapshot = \"quarry.snapshot.json\"\n",

@@ -13,9 +13,34 @@ use tokio_postgres::RowStream;
 
 pub use tokio_postgres::IsolationLevel;
 
+/// The settings of a transaction builder — isolation, read-only, deferrable — written once for
+/// the async builder and the blocking one; `$($field).+` leads to the tokio-postgres builder.
+macro_rules! transaction_settings {
+    ($($field:ident).+) => {
+        /// READ COMMITTED (PostgreSQL's default), REPEATABLE READ or SERIALIZABLE.
+        pub fn isolation(mut self, level: $crate::IsolationLevel) -> Self {
+            self.$($field).+ = self.$($field).+.isolation_level(level);
+            self
+        }
+
+        /// A read-only transaction: writes fail with SQLSTATE 25006.
+        pub fn read_only(mut self, read_only: bool) -> Self {
+            self.$($field).+ = self.$($field).+.read_only(read_only);
+            self
+        }
+
+        /// DEFERRABLE: with SERIALIZABLE and read-only, waits for a snapshot that cannot fail.
+        pub fn deferrable(mut self, deferrable: bool) -> Self {
+            self.$($field).+ = self.$($field).+.deferrable(deferrable);
+            self
+        }
+    };
+}
+pub(crate) use transaction_settings;
+
 /// Options of a transaction about to start; see [`crate::Client::build_transaction`].
 pub struct TransactionBuilder<'a> {
-    inner: tokio_postgres::TransactionBuilder<'a>,
+    pub(crate) inner: tokio_postgres::TransactionBuilder<'a>,
     cache: &'a StatementCache,
     mode: StatementMode,
 }
@@ -37,23 +62,7 @@ impl<'a> TransactionBuilder<'a> {
         }
     }
 
-    /// READ COMMITTED (PostgreSQL's default), REPEATABLE READ or SERIALIZABLE.
-    pub fn isolation(mut self, level: IsolationLevel) -> Self {
-        self.inner = self.inner.isolation_level(level);
-        self
-    }
-
-    /// A read-only transaction: writes fail with SQLSTATE 25006.
-    pub fn read_only(mut self, read_only: bool) -> Self {
-        self.inner = self.inner.read_only(read_only);
-        self
-    }
-
-    /// DEFERRABLE: with SERIALIZABLE and read-only, waits for a snapshot that cannot fail.
-    pub fn deferrable(mut self, deferrable: bool) -> Self {
-        self.inner = self.inner.deferrable(deferrable);
-        self
-    }
+    transaction_settings!(inner);
 
     /// Sends `BEGIN …`.
     pub async fn start(self) -> Result<Transaction<'a>, Error> {

@@ -70,45 +70,52 @@ pub(super) fn emit_copy(
     static_name: &proc_macro2::Ident,
     doc: &[String],
 ) -> TokenStream {
-    let fn_name = ident(&query.fn_name);
     let copy_sql = query
         .copy_sql
         .as_deref()
         .expect(":copyfrom queries carry their COPY statement (emit::check)");
-    let ParamsStruct {
-        definition,
-        ty,
-        fn_lifetime,
-        values,
-    } = params_struct(query);
-    let FlavorTokens { asyncness, runtime, .. } = flavor;
-    let body = flavor.body(quote! {
-        let mut copy = ::quarry::__private::copy_in(client, &#static_name, #copy_sql).await?;
-        for item in items {
-            copy.write(&[#(#values),*]).await?;
-        }
-        copy.finish().await
-    });
-    quote! {
-        #definition
-
-        #(#[doc = #doc])*
-        pub #asyncness fn #fn_name<#fn_lifetime C, I>(client: &C, items: I) -> ::core::result::Result<u64, ::quarry::Error>
-        where
-            C: #runtime::GenericClient + ?Sized,
-            I: ::core::iter::IntoIterator<Item = #ty>,
-        {
-            #body
-        }
-    }
+    items_fn(query, flavor, doc, quote!(u64), |values| {
+        flavor.body(quote! {
+            let mut copy = ::quarry::__private::copy_in(client, &#static_name, #copy_sql).await?;
+            for item in items {
+                copy.write(&[#(#values),*]).await?;
+            }
+            copy.finish().await
+        })
+    })
 }
 
+/// `:batch*`: the query's single call for each item, pipelined by the runtime.
 pub(super) fn emit(
     query: &Query,
     flavor: &FlavorTokens,
     call: &SingleCall,
     ret: &TokenStream,
     doc: &[String],
+) -> TokenStream {
+    let SingleCall {
+        helper,
+        static_name,
+        decode_arg,
+    } = call;
+    let ty = params_struct(query).ty;
+    items_fn(query, flavor, doc, quote!(::std::vec::Vec<#ret>), |values| {
+        flavor.finish(quote! {
+            ::quarry::__private::batch(items, |item: #ty| async move {
+                ::quarry::__private::#helper(client, &#static_name, &[#(#values),*] #decode_arg).await
+            })
+        })
+    })
+}
+
+/// The parameter struct, then `pub [async] fn <name>(client, items) -> Result<ret>` around the
+/// body `body` makes from an `item`'s `&dyn ToSql` values.
+fn items_fn(
+    query: &Query,
+    flavor: &FlavorTokens,
+    doc: &[String],
+    ret: TokenStream,
+    body: impl FnOnce(&[TokenStream]) -> TokenStream,
 ) -> TokenStream {
     let fn_name = ident(&query.fn_name);
     let ParamsStruct {
@@ -117,22 +124,13 @@ pub(super) fn emit(
         fn_lifetime,
         values,
     } = params_struct(query);
+    let body = body(&values);
     let FlavorTokens { asyncness, runtime, .. } = flavor;
-    let SingleCall {
-        helper,
-        static_name,
-        decode_arg,
-    } = call;
-    let body = flavor.finish(quote! {
-        ::quarry::__private::batch(items, |item: #ty| async move {
-            ::quarry::__private::#helper(client, &#static_name, &[#(#values),*] #decode_arg).await
-        })
-    });
     quote! {
         #definition
 
         #(#[doc = #doc])*
-        pub #asyncness fn #fn_name<#fn_lifetime C, I>(client: &C, items: I) -> ::core::result::Result<::std::vec::Vec<#ret>, ::quarry::Error>
+        pub #asyncness fn #fn_name<#fn_lifetime C, I>(client: &C, items: I) -> ::core::result::Result<#ret, ::quarry::Error>
         where
             C: #runtime::GenericClient + ?Sized,
             I: ::core::iter::IntoIterator<Item = #ty>,

@@ -5,7 +5,7 @@ use super::runtime::Blocker;
 use super::GenericClient;
 use crate::error::Error;
 use crate::generic::sealed;
-use crate::{ClientOptions, IsolationLevel, StatementCache, StatementMode};
+use crate::{ClientOptions, StatementCache, StatementMode};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -199,23 +199,7 @@ impl<'a> TransactionBuilder<'a> {
         TransactionBuilder { inner, runtime }
     }
 
-    /// READ COMMITTED (PostgreSQL's default), REPEATABLE READ or SERIALIZABLE.
-    pub fn isolation(mut self, level: IsolationLevel) -> Self {
-        self.inner = self.inner.isolation(level);
-        self
-    }
-
-    /// A read-only transaction: writes fail with SQLSTATE 25006.
-    pub fn read_only(mut self, read_only: bool) -> Self {
-        self.inner = self.inner.read_only(read_only);
-        self
-    }
-
-    /// DEFERRABLE: with SERIALIZABLE and read-only, waits for a snapshot that cannot fail.
-    pub fn deferrable(mut self, deferrable: bool) -> Self {
-        self.inner = self.inner.deferrable(deferrable);
-        self
-    }
+    crate::transaction::transaction_settings!(inner.inner);
 
     /// Sends `BEGIN …`.
     pub fn start(self) -> Result<Transaction<'a>, Error> {

@@ -11,9 +11,11 @@
 //! Which runtime drives what (decided by measurement, see BENCHMARKS.md):
 //! - a [`Client`] owns a current-thread runtime: the connection is driven by the thread that
 //!   blocks on a call, so a call costs no thread hand-off (as with the `postgres` crate);
-//! - a [`Pool`], a [`ReplicatedPool`] pair and a [`Listener`] own a multi-thread runtime with one
-//!   worker: many threads share them, the pool's upkeep runs between calls, and a listener
-//!   keeps draining notifications while the caller is busy.
+//! - a [`Pool`] gives each connection a current-thread runtime of its own, driven the same way
+//!   by the thread holding the connection; the pool's upkeep (waits, timeouts, `min_size`)
+//!   runs on one worker thread;
+//! - a [`ReplicatedPool`] pair (whose calls go to either of two connections) and a [`Listener`]
+//!   (which keeps receiving while the caller is busy) run on one worker thread.
 //!
 //! Calling a blocking function from inside an async runtime panics (tokio refuses to block
 //! its workers); use the async flavour there, or `tokio::task::spawn_blocking`.
