@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    queries_config().compile()?;
-    queries_config().sync(true).include_dir("quarry_sync").compile()?;
+    queries_config()?.compile()?;
+    queries_config()?.sync(true).include_dir("quarry_sync").compile()?;
 
     println!("cargo:rerun-if-changed=time_and_geo");
     quarry_codegen::Config::new()
@@ -61,23 +61,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// `../queries` with the column overrides `queries/all_types.sql` documents (the same as the
-/// examples' build.rs).
-fn queries_config() -> quarry_codegen::Config {
-    let mut config = quarry_codegen::Config::new();
-    config
-        .queries("../queries")
-        .schema("../queries/schema.sql")
-        .query_column_type("get_maybe_texts.maybe_texts", "Vec<Option<String>>")
-        .query_column_type("insert_arrays.maybe_texts", "Vec<Option<String>>")
-        .query_column_type(
-            "get_infinite.ts",
-            "quarry::types::Timestamp<quarry::chrono::NaiveDateTime>",
-        )
-        .query_column_type("get_infinite.d", "quarry::types::Date<quarry::chrono::NaiveDate>")
-        .query_column_type("get_grid.grid", "quarry::types::Array<i32>")
-        .query_column_type("set_grid.grid", "quarry::types::Array<i32>");
-    config
+/// `../queries` with its settings (`queries/quarry.toml`, shared with the examples' build.rs).
+fn queries_config() -> Result<quarry_codegen::Config, quarry_codegen::Error> {
+    quarry_codegen::Config::from_file("../queries/quarry.toml")
 }
 
 /// `pub async fn call_all(client) -> Vec<(name, Result<rows, Error>)>` over every corpus query,

@@ -99,13 +99,13 @@ impl Config {
         // `query!` calls are looked for in `src/` unless the file says where.
         let inline = file.inline.clone().unwrap_or_else(|| vec![PathBuf::from("src")]);
         for source in inline.iter().filter(|p| base.join(p).exists()) {
-            config.inline_sources(base.join(source));
+            config.inline_sources(relative_to(base, source));
         }
         for query in &file.queries {
-            config.queries(base.join(query));
+            config.queries(relative_to(base, query));
         }
         for schema in &file.schema {
-            config.schema(base.join(schema));
+            config.schema(relative_to(base, schema));
         }
         match file.database_url_env.as_deref() {
             Some("") => {
@@ -178,7 +178,7 @@ impl Config {
             });
         }
         if let Some(snapshot) = &file.snapshot {
-            config.snapshot(base.join(snapshot));
+            config.snapshot(relative_to(base, snapshot));
         }
         config.offline(file.offline);
         if problems.is_empty() {
@@ -199,5 +199,41 @@ impl Config {
         } else {
             Ok(Config::new())
         }
+    }
+}
+
+/// `path` from the file's folder `base`, without `.` components: `queries = ["."]` in
+/// `queries/quarry.toml` names files `queries/tasks.sql` in messages and `file:line`s, not
+/// `queries/./tasks.sql`.
+fn relative_to(base: &Path, path: &Path) -> PathBuf {
+    let joined: PathBuf = base
+        .join(path)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if joined.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_to;
+    use std::path::Path;
+
+    #[test]
+    fn paths_in_quarry_toml_lose_their_dot_components() {
+        assert_eq!(
+            relative_to(Path::new("../queries"), Path::new(".")),
+            Path::new("../queries")
+        );
+        assert_eq!(
+            relative_to(Path::new("../queries"), Path::new("./a.sql")),
+            Path::new("../queries/a.sql")
+        );
+        assert_eq!(relative_to(Path::new(""), Path::new(".")), Path::new("."));
+        assert_eq!(relative_to(Path::new(""), Path::new("./q")), Path::new("q"));
     }
 }
