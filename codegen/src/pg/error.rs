@@ -81,7 +81,7 @@ pub enum PgError {
     Io(io::Error),
     /// The server closed the connection.
     Closed,
-    /// The deadline set with [`Connection::set_deadline`] passed.
+    /// The deadline set with [`super::Connection::set_deadline`] passed.
     Timeout,
     /// The server sent something this client does not expect, or asked for an
     /// authentication method it does not offer.
