@@ -1,6 +1,7 @@
 //! Generates, from the same model code:
 //! - the async and the sync flavour of `../queries`;
 //! - `time_and_geo/` with the `time` crate and geo-types;
+//! - `dynamic/`: optional lines and sort choices (a ticket search), both flavours;
 //! - `limits/`: million-item batches, huge values and long streams;
 //! - the nullability corpus (`nullability/`), plus `corpus_calls.rs`: one call of every corpus
 //!   function, so the soundness test runs each through its generated decoder;
@@ -25,6 +26,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .include_dir("time_and_geo")
         .read_database_url_from_env(false)
         .compile()?;
+
+    // Dynamic queries (tests/dynamic.rs): optional lines and sort choices, both flavours.
+    println!("cargo:rerun-if-changed=dynamic");
+    for (sync, dir) in [(false, "dynamic"), (true, "dynamic_sync")] {
+        quarry_codegen::Config::new()
+            .queries("dynamic")
+            .schema("dynamic/schema.sql")
+            .sync(sync)
+            .include_dir(dir)
+            .compile()?;
+    }
 
     // How far one call can go (tests/limits.rs, tests/stream_memory.rs): its own tables.
     println!("cargo:rerun-if-changed=limits");

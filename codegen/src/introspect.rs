@@ -6,6 +6,7 @@
 //! whether they are `NOT NULL`.
 
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::dynamic::prove::{self, Variant};
 use crate::error::Error;
 use crate::model::{Column, Model, Module, Param, Query};
 use crate::nullability::{infer, Catalog, Context, Verdict};
@@ -31,10 +32,26 @@ pub fn introspect(
         .flat_map(|f| f.queries.iter().map(move |q| (f, q)))
         .collect();
     let total = all.len();
-    let sqls: Vec<&str> = all.iter().map(|(_, q)| q.sql.as_str()).collect();
-    let prepared = client
+    let mut sqls: Vec<&str> = all.iter().map(|(_, q)| q.sql.as_str()).collect();
+    // Dynamic queries' variants go in the same pipeline, after every statement as written.
+    let mut variants: Vec<Vec<Variant>> = all
+        .iter()
+        .map(|(_, q)| q.dynamic.as_ref().map(prove::variants).unwrap_or_default())
+        .collect();
+    sqls.extend(variants.iter().flatten().map(|v| v.sql.as_str()));
+    let mut prepared = client
         .prepare_all(&sqls, |done| progress.report(Progress::Preparing { done, total }))
         .map_err(crate::database::lost)?;
+    let mut variant_results = prepared.split_off(all.len()).into_iter();
+    let mut proofs: Vec<Vec<(Variant, _)>> = variants
+        .iter_mut()
+        .map(|vs| {
+            std::mem::take(vs)
+                .into_iter()
+                .map(|v| (v, variant_results.next().expect("one result per variant")))
+                .collect()
+        })
+        .collect();
     let mut errors = Vec::new();
     let mut statements = Vec::with_capacity(all.len());
     for ((file, query), result) in all.iter().zip(prepared) {
@@ -48,6 +65,7 @@ pub fn introspect(
     }
     let catalog = Catalog::load(client).map_err(crate::database::lost)?;
     let mut statements = statements.into_iter();
+    let mut proofs = proofs.iter_mut();
     let mut resolver = Resolver::new(settings);
     let mut models = TableModels::default();
     let mut modules = Vec::new();
@@ -56,11 +74,23 @@ pub fn introspect(
         let mut queries = Vec::new();
         for query in &file.queries {
             let statement = statements.next().expect("one statement per query");
+            let proof = std::mem::take(proofs.next().expect("one proof list per query"));
+            let base = match &query.dynamic {
+                Some(dynamic) => match prove::prove(&file.source, query, dynamic, &statement, proof) {
+                    Ok((def, base)) => Some(infer_nullability(&file.source, &def, &base, &catalog)),
+                    Err(mut problems) => {
+                        errors.append(&mut problems);
+                        continue;
+                    }
+                },
+                None => None,
+            };
             let input = QueryInput {
                 source: &file.source,
                 query,
                 statement: &statement,
                 catalog: &catalog,
+                base_verdicts: base,
             };
             match resolve_query(&input, &mut resolver, &mut models) {
                 Ok((q, mut w)) => {
@@ -195,6 +225,9 @@ struct QueryInput<'a> {
     query: &'a QueryDef,
     statement: &'a Statement,
     catalog: &'a Catalog,
+    /// A dynamic query's nullability with no optional line on: a column nullable there is
+    /// nullable (an optional line may filter rows, so it never makes a column non-null).
+    base_verdicts: Option<Vec<Verdict>>,
 }
 
 impl QueryInput<'_> {
@@ -223,9 +256,15 @@ fn resolve_query(
         query,
         statement,
         catalog,
+        ..
     } = *input;
     let params = resolve_params(input, resolver)?;
-    let verdicts = infer_nullability(source, query, statement, catalog);
+    let mut verdicts = infer_nullability(source, query, statement, catalog);
+    for (verdict, base) in verdicts.iter_mut().zip(input.base_verdicts.iter().flatten()) {
+        if base.nullable && !verdict.nullable {
+            *verdict = Verdict::nullable(format!("nullable with no optional line: {}", base.reason));
+        }
+    }
     let (verdicts, warnings) = apply_overrides(source, query, statement, verdicts);
     let mut columns = Vec::new();
     let mut fields: HashMap<String, String> = HashMap::new();
@@ -343,12 +382,18 @@ fn resolve_query(
     let fn_name = crate::naming::snake(&query.name);
     Ok((
         Query {
-            companion_fns: companion_fns(&fn_name, query, &columns),
+            // A dynamic query has no zero-copy or streaming companions (docs/dynamic.md).
+            companion_fns: if query.dynamic.is_some() {
+                Vec::new()
+            } else {
+                companion_fns(&fn_name, query, &columns)
+            },
             copy_sql,
             fn_name,
             row_name: format!("{}Row", crate::naming::camel(&query.name)),
             kind: query.kind,
             read_only: crate::route::read_only(&query.sql, &query.docs),
+            dynamic: query.dynamic.clone(),
             docs: query.docs.clone(),
             sql_written: source.text[query.sql_span.clone()].to_string(),
             sql: query.sql.clone(),

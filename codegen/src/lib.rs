@@ -52,6 +52,8 @@ pub mod copy;
 #[doc(hidden)]
 pub mod database;
 #[doc(hidden)]
+pub mod dynamic;
+#[doc(hidden)]
 pub mod emit;
 mod hash;
 #[doc(hidden)]

@@ -72,6 +72,9 @@ pub struct Query {
     pub row_name: String,
     /// What it returns.
     pub kind: QueryKind,
+    /// Optional lines and sort choices (docs/dynamic.md), if it has any.
+    #[serde(default)]
+    pub dynamic: Option<crate::dynamic::Dynamic>,
     /// Whether a replica may run it (`quarry::RoutedClient`): a statement that cannot write, unless
     /// the query says `-- route: primary` (`route::read_only`).
     pub read_only: bool,

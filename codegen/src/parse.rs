@@ -82,6 +82,8 @@ pub struct QueryDef {
     pub inline: bool,
     /// The rules of the file it came from.
     pub syntax: Syntax,
+    /// Optional lines and sort choices, if it has any (docs/dynamic.md).
+    pub dynamic: Option<crate::dynamic::Dynamic>,
 }
 
 /// One `sqlc.embed(table)`: the table's columns as one nested field of the row.
@@ -252,7 +254,7 @@ fn parse_section(
         )
         .with_help("pass a collection as one array parameter (`WHERE id = ANY(:ids)`), or split the statement"));
     }
-    Ok(QueryDef {
+    let mut def = QueryDef {
         name,
         name_span,
         kind,
@@ -265,7 +267,12 @@ fn parse_section(
         embeds,
         inline: false,
         syntax,
-    })
+        dynamic: None,
+    };
+    if syntax == Syntax::Quarry {
+        def.dynamic = crate::dynamic::parse(source, &def)?;
+    }
+    Ok(def)
 }
 
 /// The most parameters one statement may have (the protocol's 16-bit count).

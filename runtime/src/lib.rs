@@ -24,6 +24,7 @@ mod cache;
 mod cancel;
 mod client;
 pub mod copy;
+mod dynamic;
 mod error;
 mod execute;
 mod generic;

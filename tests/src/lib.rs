@@ -48,6 +48,20 @@ pub mod time_and_geo {
     quarry::include_queries!("time_and_geo");
 }
 
+/// `dynamic/` (own tables, `dynamic/schema.sql`): a ticket search with optional filters and
+/// sort choices, async.
+pub mod dynamic {
+    quarry::include_queries!("dynamic");
+
+    /// The tables these queries use, for `db::fresh_database_with`.
+    pub const SCHEMA: &str = include_str!("../dynamic/schema.sql");
+}
+
+/// The same, blocking.
+pub mod dynamic_blocking {
+    quarry::include_queries!("dynamic_sync");
+}
+
 /// `limits/` (own tables, `limits/schema.sql`): million-item batches, huge values, long streams.
 pub mod limits {
     quarry::include_queries!("limits");

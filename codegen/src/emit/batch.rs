@@ -11,7 +11,7 @@ use quote::{format_ident, quote};
 
 /// The parameter type as a struct field: borrowed types take the struct's lifetime `'a`;
 /// text arrays (`&[impl Str]` in plain functions) become `&'a [&'a str]`.
-fn field_type(param: &str) -> String {
+pub(super) fn field_type(param: &str) -> String {
     let param = param.replace("impl ::quarry::types::Str", "&'a str");
     match param.strip_prefix('&') {
         Some(rest) => format!("&'a {rest}"),

@@ -9,6 +9,7 @@
 mod batch;
 mod call;
 mod check;
+mod dynamic;
 mod query;
 mod stream;
 mod user_types;

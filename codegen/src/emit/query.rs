@@ -70,6 +70,8 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
         super::batch::emit(query, flavor, &call, &ret, &doc)
     } else if query.kind == QueryKind::CopyFrom {
         super::batch::emit_copy(query, flavor, &static_name, &doc)
+    } else if let Some(dynamic) = &query.dynamic {
+        super::dynamic::emit(query, dynamic, flavor, &call, &ret, &doc)
     } else if query.kind == QueryKind::Iter {
         super::stream::emit(query, flavor, &call, &ret, &doc)
     } else {

@@ -1,0 +1,121 @@
+//! At introspection: the variants of a dynamic query that `Dynamic::checks` names are prepared
+//! beside the statement as written, and each must prepare, take the same parameter types and
+//! return the same columns; the variant with no optional line also has its nullability
+//! inferred, since a column may be nullable there and not with every line on.
+
+use super::{Check, Dynamic};
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::parse::QueryDef;
+use crate::pg::{DbError, Statement};
+
+/// One variant to prepare: what it is, its SQL, the parameters it keeps.
+#[derive(Debug)]
+pub struct Variant {
+    /// Which variant.
+    pub check: Check,
+    /// Its SQL.
+    pub sql: String,
+    /// The statement's parameters it keeps (indexes).
+    pub kept: Vec<usize>,
+}
+
+/// The variants to prepare for `dynamic`.
+pub fn variants(dynamic: &Dynamic) -> Vec<Variant> {
+    dynamic
+        .checks()
+        .into_iter()
+        .map(|check| {
+            let (sql, kept) = dynamic.sql(&check.on, check.sort);
+            Variant { check, sql, kept }
+        })
+        .collect()
+}
+
+/// Checks each prepared variant against `main` (the statement as written); returns the
+/// variant with no optional line as a query definition of its own with its statement, for
+/// nullability inference.
+pub fn prove(
+    source: &SourceFile,
+    def: &QueryDef,
+    dynamic: &Dynamic,
+    main: &Statement,
+    prepared: Vec<(Variant, Result<Statement, Box<DbError>>)>,
+) -> Result<(QueryDef, Statement), Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let mut base = None;
+    for (variant, result) in prepared {
+        let at = match variant.check.condition {
+            Some(c) => line_span(source, def, &dynamic.conditions[c].line),
+            None => def.name_span.clone(),
+        };
+        let label = &variant.check.label;
+        let statement = match result {
+            Ok(statement) => statement,
+            Err(e) => {
+                problems.push(
+                    Diagnostic::at(
+                        source,
+                        at,
+                        format!("query `{}` {label} does not prepare: {}", def.name, e.message()),
+                    )
+                    .with_postgres(&e)
+                    .with_help("every combination of optional lines must be valid SQL: see docs/dynamic.md"),
+                );
+                continue;
+            }
+        };
+        let expected: Vec<_> = variant.kept.iter().map(|&n| main.params()[n].clone()).collect();
+        if statement.params() != expected.as_slice() {
+            problems.push(
+                Diagnostic::at(
+                    source,
+                    at.clone(),
+                    format!(
+                        "query `{}` {label}: the server infers other parameter types than with every line on",
+                        def.name
+                    ),
+                )
+                .with_help("give the parameter a cast (`:status::text`) so every variant types it alike"),
+            );
+        }
+        let columns = |s: &Statement| {
+            s.columns()
+                .iter()
+                .map(|c| (c.name().to_string(), c.type_().clone()))
+                .collect::<Vec<_>>()
+        };
+        if columns(&statement) != columns(main) {
+            problems.push(
+                Diagnostic::at(
+                    source,
+                    at,
+                    format!(
+                        "query `{}` {label} returns other columns than with every line on",
+                        def.name
+                    ),
+                )
+                .with_help("optional lines may filter, join or limit rows, not change the result columns"),
+            );
+        }
+        if base.is_none() && variant.check.on.iter().all(|on| !on) && variant.check.sort == 0 {
+            let mut base_def = def.clone();
+            base_def.sql = variant.sql.clone();
+            base_def.params = variant.kept.iter().map(|&n| def.params[n].clone()).collect();
+            base_def.offset_map = vec![(0, def.sql_span.start)];
+            base = Some((base_def, statement));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(base.expect("the first check is the base variant"))
+}
+
+/// Where a condition's first line is in the file.
+fn line_span(source: &SourceFile, def: &QueryDef, line: &str) -> std::ops::Range<usize> {
+    let sql = &source.text[def.sql_span.clone()];
+    match sql.find(line) {
+        Some(at) if !line.is_empty() => def.sql_span.start + at..def.sql_span.start + at + line.len(),
+        _ => def.name_span.clone(),
+    }
+}
