@@ -235,6 +235,7 @@ pub fn parse(source: &SourceFile, def: &QueryDef) -> Result<Option<Dynamic>, Dia
         param_conditions: vec![None; def.params.len()],
     };
     let mut sort_slots = 0;
+    let mut lines_params = Vec::new();
     for line in lines(&def.sql) {
         let marker = markers.iter().find(|(span, _)| line.contains(&span.start));
         let params: Vec<(Range<usize>, usize)> = tokens
@@ -302,6 +303,7 @@ pub fn parse(source: &SourceFile, def: &QueryDef) -> Result<Option<Dynamic>, Dia
                     .segments
                     .push(Segment::Text(def.sql[span.start..line.end].to_string()));
                 dynamic.pieces.push(piece);
+                lines_params.push(params);
                 continue;
             }
             Some((span, Marker::Optional(name))) => {
@@ -362,22 +364,25 @@ pub fn parse(source: &SourceFile, def: &QueryDef) -> Result<Option<Dynamic>, Dia
                 piece.when = Some(condition);
             }
         }
-        for (_, n) in &params {
-            match (dynamic.param_conditions[*n], piece.when) {
-                (Some(c), Some(w)) if c == w => {}
-                (None, None) => {}
-                _ => {
-                    let param = &def.params[*n];
-                    return Err(Diagnostic::at(source, param.span.clone(), format!(
-                        "`:{}` is both optional and required: it is in an optional line and in a line every variant has",
-                        param.name
-                    ))
-                    .with_help("use it in optional lines only, or rename one use"));
-                }
+        piece.segments = segments(&def.sql, line.clone(), &params);
+        dynamic.pieces.push(piece);
+        lines_params.push(params);
+    }
+    // Each parameter is required (in lines every variant has) or belongs to one condition.
+    for (piece, params) in dynamic.pieces.iter().zip(&lines_params) {
+        for (span, n) in params {
+            if dynamic.param_conditions[*n] != piece.when {
+                return Err(Diagnostic::at(
+                    source,
+                    at(span.clone()),
+                    format!(
+                    "`:{}` is both optional and required: it is in an optional line and in a line every variant has",
+                    def.params[*n].name
+                ),
+                )
+                .with_help("use it in optional lines only, or give the required use another name"));
             }
         }
-        piece.segments = segments(&def.sql, line, &params);
-        dynamic.pieces.push(piece);
     }
     if !dynamic.sorts.is_empty() && sort_slots != 1 {
         return Err(Diagnostic::at(

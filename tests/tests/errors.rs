@@ -413,3 +413,63 @@ fn unanalysable_sql_falls_back_to_plain_not_null_columns() {
         ]
     );
 }
+
+// Dynamic queries (docs/dynamic.md): shapes refused, and variants that do not prepare.
+
+#[test]
+fn dynamic_or_line_cannot_be_optional() {
+    insta::assert_snapshot!(error(
+        "-- name: q :many\nSELECT id FROM tasks\nWHERE owner_id = 1\n   OR title = :title -- optional\n;\n"
+    ));
+}
+
+#[test]
+fn dynamic_right_join_cannot_be_optional() {
+    insta::assert_snapshot!(error(
+        "-- name: q :many\nSELECT t.id FROM tasks t\nRIGHT JOIN users u ON u.id = t.owner_id -- optional: with_users\nWHERE true\n;\n"
+    ));
+}
+
+#[test]
+fn dynamic_optional_parameter_cannot_be_nullable() {
+    insta::assert_snapshot!(error(
+        "-- name: q :many\nSELECT id FROM tasks\nWHERE true\n  AND title = :title? -- optional\n;\n"
+    ));
+}
+
+#[test]
+fn dynamic_optional_line_needs_one_parameter() {
+    insta::assert_snapshot!(error(
+        "-- name: q :many\nSELECT id FROM tasks\nWHERE true\n  AND created_at BETWEEN :from AND :to -- optional\n;\n"
+    ));
+}
+
+#[test]
+fn dynamic_parameter_both_required_and_optional() {
+    insta::assert_snapshot!(error(
+        "-- name: q :many\nSELECT id FROM tasks\nWHERE title <> :title\n  AND title = :title -- optional\n;\n"
+    ));
+}
+
+#[test]
+fn dynamic_sort_choices_without_a_sort_line() {
+    insta::assert_snapshot!(error(
+        "-- name: q :many\n-- sort newest: id DESC\nSELECT id FROM tasks ORDER BY id\n;\n"
+    ));
+}
+
+#[test]
+fn dynamic_filter_on_a_table_only_its_join_brings_needs_the_join_tied_to_it() {
+    // The join line is turned on by a flag, the filter by its parameter: with only the
+    // filter on, `u` is not there, and the error points at the filter's line.
+    insta::assert_snapshot!(error(
+        "-- name: q :many\nSELECT t.id FROM tasks t\nJOIN users u ON u.id = t.owner_id -- optional: with_owner\nWHERE true\n  AND u.email = :email -- optional\n;\n"
+    ));
+}
+
+#[test]
+fn dynamic_sort_choice_that_does_not_prepare() {
+    insta::assert_snapshot!(error(
+        "-- name: q :many\n-- sort newest: created_at DESC\n-- sort broken: no_such_column\nSELECT id FROM tasks\nORDER BY created_at DESC -- sort\n;\n"
+    ));
+}

@@ -124,3 +124,25 @@ fn sqlc_compat_project() {
         }
     }
 }
+
+/// A dynamic query's generated code (tests/dynamic): the options struct, the sort enum, the
+/// static pieces and the call, in both flavours.
+#[test]
+fn dynamic_queries() {
+    let url = quarry_tests::db::fresh_database_with(&[quarry_tests::dynamic::SCHEMA]);
+    for (flavour, sync) in [("async", false), ("sync", true)] {
+        let files = Config::new()
+            .queries("dynamic")
+            .schema("dynamic/schema.sql")
+            .database_url(&url)
+            .sync(sync)
+            .generate(&Layout::Files)
+            .unwrap();
+        let tickets = files.iter().find(|f| f.name == "tickets.rs").expect("tickets.rs");
+        insta::assert_snapshot!(format!("dynamic_{flavour}_tickets.rs"), tickets.contents);
+    }
+    no_stale_snapshots(
+        "dynamic_",
+        ["async_tickets.rs".to_string(), "sync_tickets.rs".to_string()],
+    );
+}

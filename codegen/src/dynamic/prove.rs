@@ -43,15 +43,21 @@ pub fn prove(
 ) -> Result<(QueryDef, Statement), Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut base = None;
+    let mut failed_sorts = Vec::new();
     for (variant, result) in prepared {
+        let sort = variant.check.sort;
         let at = match variant.check.condition {
             Some(c) => line_span(source, def, &dynamic.conditions[c].line),
+            None if sort > 0 => line_span(source, def, &format!("sort {}:", dynamic.sorts[sort].name)),
             None => def.name_span.clone(),
         };
         let label = &variant.check.label;
         let statement = match result {
+            // A sort choice that fails on the base fails with every line on too: once is enough.
+            Err(_) if sort > 0 && failed_sorts.contains(&sort) => continue,
             Ok(statement) => statement,
             Err(e) => {
+                failed_sorts.push(sort);
                 problems.push(
                     Diagnostic::at(
                         source,
@@ -59,7 +65,11 @@ pub fn prove(
                         format!("query `{}` {label} does not prepare: {}", def.name, e.message()),
                     )
                     .with_postgres(&e)
-                    .with_help("every combination of optional lines must be valid SQL: see docs/dynamic.md"),
+                    .with_help(if sort > 0 {
+                        "a sort choice must be valid with and without the optional lines: see docs/dynamic.md"
+                    } else {
+                        "every combination of optional lines must be valid SQL: see docs/dynamic.md"
+                    }),
                 );
                 continue;
             }
@@ -111,11 +121,12 @@ pub fn prove(
     Ok(base.expect("the first check is the base variant"))
 }
 
-/// Where a condition's first line is in the file.
-fn line_span(source: &SourceFile, def: &QueryDef, line: &str) -> std::ops::Range<usize> {
-    let sql = &source.text[def.sql_span.clone()];
-    match sql.find(line) {
-        Some(at) if !line.is_empty() => def.sql_span.start + at..def.sql_span.start + at + line.len(),
+/// Where `text` (a condition's first line, or a sort declaration) is in the query, from its
+/// header on.
+fn line_span(source: &SourceFile, def: &QueryDef, text: &str) -> std::ops::Range<usize> {
+    let from = def.name_span.start;
+    match source.text[from..def.sql_span.end].find(text) {
+        Some(at) if !text.is_empty() => from + at..from + at + text.len(),
         _ => def.name_span.clone(),
     }
 }
