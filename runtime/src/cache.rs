@@ -27,6 +27,10 @@ pub struct StatementCache {
     statements: Mutex<LruCache<Key, Statement>>,
     /// What the unnamed mode learned about user-defined types on this connection.
     pub(crate) unnamed: UnnamedTypes,
+    /// Where the connection's server is, when quarry opened it: a cancel request then waits
+    /// until the server has acted on it (`cancel::cancel`). Per-connection state, like the
+    /// rest of this struct, which the connection's transactions share.
+    pub(crate) server: std::sync::OnceLock<tokio_postgres::Config>,
 }
 
 impl Default for StatementCache {
@@ -46,6 +50,7 @@ impl StatementCache {
         StatementCache {
             statements: Mutex::new(LruCache::new(capacity)),
             unnamed: UnnamedTypes::default(),
+            server: std::sync::OnceLock::new(),
         }
     }
 

@@ -27,8 +27,127 @@ where
         Err(_) => {
             // The call's future is dropped; cancel what it left running so the connection is
             // free for the next call.
-            let _ = token.cancel_query(NoTls).await;
+            cancel(client, &token).await;
             Err(Error::timeout(deadline))
+        }
+    }
+}
+
+/// Cancels what runs on `client`'s connection, so that the cancel cannot land on the caller's
+/// next statement instead.
+///
+/// PostgreSQL acts on a cancel request in a process of its own, after tokio-postgres'
+/// `cancel_query` has already returned (it writes the request and closes; libpq waits for the
+/// server to close first). A call that finished meanwhile — or whose statement never ran,
+/// dropped during its prepare — leaves the signal to hit whatever runs next. So, when quarry
+/// knows the server's address, the request waits for the server to close the cancel
+/// connection (the signal is then sent), and then a barrier statement gives a signal that
+/// arrived late, or was held off, somewhere to land.
+pub(crate) async fn cancel<C>(client: &C, token: &CancelToken)
+where
+    C: GenericClient + ?Sized,
+{
+    send_cancel(token, server_of(client)).await;
+    // Bounded: on a stalled or dead connection the barrier would wait as long as the network.
+    let _ = tokio::time::timeout(BARRIER_WAIT, absorb_cancel(client.__raw())).await;
+}
+
+/// How long the cancel request and the barrier after it may take each: on a healthy server
+/// milliseconds; past this the connection is the problem, which the next call will report.
+pub(crate) const BARRIER_WAIT: Duration = Duration::from_secs(1);
+
+/// Where `client`'s server is, if quarry opened the connection.
+pub(crate) fn server_of<C>(client: &C) -> Option<&tokio_postgres::Config>
+where
+    C: GenericClient + ?Sized,
+{
+    let cache = client.__cache().or_else(|| client.__unnamed().map(|(cache, _)| cache));
+    cache.and_then(|c| c.server.get())
+}
+
+/// The cancel request, waiting for the server to act on it when its address is known.
+pub(crate) async fn send_cancel(token: &CancelToken, server: Option<&tokio_postgres::Config>) {
+    if let Some(server) = server {
+        let sent = tokio::time::timeout(BARRIER_WAIT, cancel_and_wait(token, server)).await;
+        if matches!(sent, Ok(true)) {
+            return;
+        }
+    }
+    let _ = token.cancel_query(NoTls).await;
+}
+
+/// Sends the cancel request to the first of `server`'s hosts that answers and waits for the
+/// server to close the connection; `false` when no host could be reached.
+async fn cancel_and_wait(token: &CancelToken, server: &tokio_postgres::Config) -> bool {
+    use tokio_postgres::config::Host;
+    let ports = server.get_ports();
+    for (i, host) in server.get_hosts().iter().enumerate() {
+        let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+        let sent = match host {
+            Host::Tcp(name) => match tokio::net::TcpStream::connect((name.as_str(), port)).await {
+                Ok(stream) => token.cancel_query_raw(WaitForClose(stream), NoTls).await.is_ok(),
+                Err(_) => continue,
+            },
+            #[cfg(unix)]
+            Host::Unix(dir) => match tokio::net::UnixStream::connect(dir.join(format!(".s.PGSQL.{port}"))).await {
+                Ok(stream) => token.cancel_query_raw(WaitForClose(stream), NoTls).await.is_ok(),
+                Err(_) => continue,
+            },
+        };
+        if sent {
+            return true;
+        }
+    }
+    false
+}
+
+/// A stream whose shutdown also waits for the other side to close: for a cancel connection,
+/// the server closes once it has acted on the request.
+struct WaitForClose<S>(S);
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WaitForClose<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WaitForClose<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        std::task::ready!(Pin::new(&mut self.0).poll_shutdown(cx))?;
+        // Read to the end: the server sends nothing and closes when done.
+        let mut byte = [0u8; 1];
+        loop {
+            let mut buf = tokio::io::ReadBuf::new(&mut byte);
+            std::task::ready!(Pin::new(&mut self.0).poll_read(cx, &mut buf))?;
+            if buf.filled().is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+        }
+    }
+}
+
+/// After a cancel request: a statement of its own for the cancel to land on, should it arrive
+/// when the canceled call had already finished (or not yet started its query, a prepare still
+/// under way) — else it would cancel the caller's next statement. One canceled barrier
+/// consumes it; errors other than a cancel (an aborted transaction's, a closed connection's)
+/// are the next call's to see.
+pub(crate) async fn absorb_cancel(client: &tokio_postgres::Client) {
+    for _ in 0..2 {
+        match client.simple_query("SELECT 1").await {
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED) => continue,
+            _ => return,
         }
     }
 }

@@ -98,8 +98,15 @@ impl Client {
     /// the client is dropped and the connection closed (the blocking client waits for it so
     /// the server sees a clean Terminate).
     pub(crate) async fn open(config: &str, options: ClientOptions) -> Result<(Self, JoinHandle<()>), Error> {
-        let (client, connection) = within(options.connect_timeout, tokio_postgres::connect(config, NoTls)).await?;
-        Ok((Client::with_options(client, options), drive(connection)))
+        let parsed: tokio_postgres::Config = config.parse()?;
+        let (client, connection) = within(options.connect_timeout, parsed.connect(NoTls)).await?;
+        Ok((Client::with_options(client, options).at(parsed), drive(connection)))
+    }
+
+    /// Records where the server is (for cancel requests that wait for it).
+    pub(crate) fn at(self, server: tokio_postgres::Config) -> Self {
+        let _ = self.cache.server.set(server);
+        self
     }
 
     /// [`open`](Client::open) over TLS.
@@ -109,12 +116,9 @@ impl Client {
         tls: &crate::tls::TlsMode,
         options: ClientOptions,
     ) -> Result<(Self, JoinHandle<()>), Error> {
-        let (client, connection) = within(
-            options.connect_timeout,
-            tokio_postgres::connect(config, tls.connector()),
-        )
-        .await?;
-        Ok((Client::with_options(client, options), drive(connection)))
+        let parsed: tokio_postgres::Config = config.parse()?;
+        let (client, connection) = within(options.connect_timeout, parsed.connect(tls.connector())).await?;
+        Ok((Client::with_options(client, options).at(parsed), drive(connection)))
     }
 
     /// Wraps a connected tokio-postgres client (prepared mode, default cache size).

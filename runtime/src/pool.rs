@@ -177,13 +177,13 @@ impl Manager {
             tokio::spawn(async move {
                 let _ = connection.await;
             });
-            return Ok(Client::with_options(client, settings.client));
+            return Ok(Client::with_options(client, settings.client).at(config.clone()));
         }
         let (client, connection) = config.connect(NoTls).await?;
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok(Client::with_options(client, settings.client))
+        Ok(Client::with_options(client, settings.client).at(config.clone()))
     }
 
     /// A new pooled connection, on a runtime of its own in a blocking pool.

@@ -93,18 +93,31 @@ where
     use crate::GenericClient as _;
     let (inner, runtime) = client.__split();
     let token = inner.__raw().cancel_token();
+    let server = crate::cancel::server_of(inner).cloned();
     let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = fired.clone();
     // The timer runs on the client's runtime, which the blocked call drives.
     let timer = runtime.spawn(async move {
         tokio::time::sleep(deadline).await;
         flag.store(true, std::sync::atomic::Ordering::SeqCst);
-        let _ = token.cancel_query(tokio_postgres::NoTls).await;
+        crate::cancel::send_cancel(&token, server.as_ref()).await;
     });
     let result = work();
-    timer.abort();
+    // Once fired, the timer is let finish sending its cancel, which then gets a statement to
+    // land on (see `crate::cancel::absorb_cancel`) rather than the caller's next one.
+    if !fired.load(std::sync::atomic::Ordering::SeqCst) {
+        timer.abort();
+    }
+    let _ = runtime.block_on(timer);
+    if !fired.load(std::sync::atomic::Ordering::SeqCst) {
+        return result;
+    }
+    runtime.block_on(async {
+        let barrier = crate::cancel::absorb_cancel(inner.__raw());
+        let _ = tokio::time::timeout(crate::cancel::BARRIER_WAIT, barrier).await;
+    });
     match result {
-        Err(_) if fired.load(std::sync::atomic::Ordering::SeqCst) => Err(Error::timeout(deadline)),
+        Err(_) => Err(Error::timeout(deadline)),
         result => result,
     }
 }
