@@ -22,3 +22,17 @@ CREATE UNLOGGED TABLE people_load (
     age        integer,
     created_at timestamptz
 );
+
+-- Figure 9 (dynamic queries): a million tickets, an index per filtered or sorted column.
+CREATE TABLE tickets (
+    id         integer PRIMARY KEY,
+    status     text NOT NULL,
+    assignee   integer NOT NULL,
+    priority   integer NOT NULL,
+    created_at timestamptz NOT NULL,
+    title      text NOT NULL
+);
+CREATE INDEX tickets_status ON tickets (status);
+CREATE INDEX tickets_assignee ON tickets (assignee);
+CREATE INDEX tickets_created_at ON tickets (created_at, id);
+CREATE INDEX tickets_priority ON tickets (priority, id);

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cd bench && cargo run --release                    # every figure
-//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking
+//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking dynamic
 //! QUARRY_BENCH_RUNS=9 cargo run --release            # runs per variant (default 5; decode uses ≥ 15)
 //! QUARRY_BENCH_PIN=1 cargo run --release -- select   # client and server on CPU 0 (per-query cost)
 //! ```
@@ -15,6 +15,7 @@ mod blocking;
 mod common;
 mod counting;
 mod decode;
+mod dynamic;
 mod insert;
 mod pool;
 mod select;
@@ -49,8 +50,8 @@ pub fn port(url: &str) -> u16 {
         .expect("the connection string names a port")
 }
 
-const FIGURES: [&str; 8] = [
-    "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking",
+const FIGURES: [&str; 9] = [
+    "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking", "dynamic",
 ];
 
 #[tokio::main(flavor = "current_thread")]
@@ -108,6 +109,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if run("blocking") {
         blocking::run(&bench);
+    }
+    if run("dynamic") {
+        dynamic::run(&bench).await;
     }
     Ok(())
 }

@@ -125,8 +125,12 @@ async fn resets_under_load_lose_no_acknowledged_write_and_the_pool_recovers() {
     let pool = Pool::connect(&proxy.url(dbname(&direct)), pool_config(4))
         .await
         .unwrap();
+    // Resets are paced by the writers' progress, not by the clock, so each one lands while
+    // writes go on (on a fast machine the writers would otherwise finish first).
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let writers = (0..8).map(|w| {
         let pool = pool.clone();
+        let progress = progress.clone();
         tokio::spawn(async move {
             let (mut acknowledged, mut failures) = (Vec::new(), Vec::new());
             for i in 0..40 {
@@ -139,6 +143,7 @@ async fn resets_under_load_lose_no_acknowledged_write_and_the_pool_recovers() {
                     Ok(_) => acknowledged.push(title),
                     Err(e) => failures.push(e.kind()),
                 }
+                progress.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             (acknowledged, failures)
@@ -146,8 +151,10 @@ async fn resets_under_load_lose_no_acknowledged_write_and_the_pool_recovers() {
     });
     let load = futures_util::future::join_all(writers);
     let resets = async {
-        for _ in 0..3 {
-            tokio::time::sleep(Duration::from_millis(150)).await;
+        for round in 1..=3 {
+            while progress.load(std::sync::atomic::Ordering::SeqCst) < round * 60 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
             proxy.reset();
         }
     };
@@ -165,7 +172,14 @@ async fn resets_under_load_lose_no_acknowledged_write_and_the_pool_recovers() {
             .all(|k| matches!(k, ErrorKind::Connection | ErrorKind::Pool | ErrorKind::PoolTimeout)),
         "only connection-class errors: {failures:?}"
     );
-    assert!(!failures.is_empty(), "the resets were felt by some call");
+    // The resets were felt: calls in flight failed, or idle connections were found broken at
+    // checkout and replaced — more connections accepted than the pool holds (which of the two
+    // depends on timing; one of them must happen).
+    assert!(
+        !failures.is_empty() || proxy.accepted() > 4,
+        "the resets were felt: {failures:?}, {} connections accepted",
+        proxy.accepted()
+    );
     println!(
         "3 resets: {} writes acknowledged, {} calls failed ({failures:?}), {} connections accepted",
         acknowledged.len(),
