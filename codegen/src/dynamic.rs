@@ -64,6 +64,8 @@ pub enum Segment {
     Param(usize),
     /// The sort choice's column list.
     Sort,
+    /// The keyset condition (`AND (keys) < (values)`), when the call passes the last row's keys.
+    After,
 }
 
 /// A condition: an optional parameter (given or not) or a flag (set or not).
@@ -84,6 +86,24 @@ pub struct SortChoice {
     pub name: String,
     /// The `ORDER BY` column list.
     pub sql: String,
+    /// With an `-- after` line: the sort's key expressions, in order.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// Whether the keys sort descending (one direction for all: a row comparison).
+    #[serde(default)]
+    pub descending: bool,
+    /// The Rust types of the keys, resolved at introspection (what a row's key values are).
+    #[serde(default)]
+    pub key_types: Vec<crate::types::RustType>,
+}
+
+impl SortChoice {
+    /// The keyset condition: rows after the key values `$first`, `$first + 1`, … in this order.
+    pub fn after_sql(&self, first: usize) -> String {
+        let values: Vec<String> = (0..self.keys.len()).map(|i| format!("${}", first + i)).collect();
+        let op = if self.descending { "<" } else { ">" };
+        format!("AND ({}) {op} ({})", self.keys.join(", "), values.join(", "))
+    }
 }
 
 /// A variant introspection prepares: which conditions are on, which sort.
@@ -97,11 +117,13 @@ pub struct Check {
     pub on: Vec<bool>,
     /// The sort choice.
     pub sort: usize,
+    /// With the keyset condition.
+    pub after: bool,
 }
 
 impl Dynamic {
     /// The SQL of a variant, and the parameters it keeps (indexes into the statement's).
-    pub fn sql(&self, on: &[bool], sort: usize) -> (String, Vec<usize>) {
+    pub fn sql(&self, on: &[bool], sort: usize, after: bool) -> (String, Vec<usize>) {
         let included = |when: Option<usize>| when.is_none_or(|c| on[c]);
         let kept: Vec<usize> = (0..self.param_conditions.len())
             .filter(|&n| included(self.param_conditions[n]))
@@ -119,6 +141,8 @@ impl Dynamic {
                         sql.push_str(&format!("${}", k + 1));
                     }
                     Segment::Sort => sql.push_str(&self.sorts[sort].sql),
+                    Segment::After if after => sql.push_str(&self.sorts[sort].after_sql(kept.len() + 1)),
+                    Segment::After => {}
                 }
             }
         }
@@ -135,6 +159,7 @@ impl Dynamic {
             condition: None,
             on: vec![false; n],
             sort: 0,
+            after: false,
         }];
         for (c, condition) in self.conditions.iter().enumerate() {
             let mut on = vec![false; n];
@@ -144,6 +169,7 @@ impl Dynamic {
                 condition: Some(c),
                 on,
                 sort: 0,
+                after: false,
             });
         }
         checks.push(Check {
@@ -151,6 +177,7 @@ impl Dynamic {
             condition: None,
             on: vec![true; n],
             sort: 0,
+            after: false,
         });
         for (s, sort) in self.sorts.iter().enumerate().skip(1) {
             for all in [false, true] {
@@ -163,15 +190,35 @@ impl Dynamic {
                     condition: None,
                     on: vec![all; n],
                     sort: s,
+                    after: false,
                 });
+            }
+        }
+        // The keyset condition of every sort, on the base and with every line on: its key
+        // parameters' types come from these.
+        if self.has_after() {
+            for (s, sort) in self.sorts.iter().enumerate() {
+                for all in [false, true] {
+                    checks.push(Check {
+                        label: format!(
+                            "after a row, sorted by `{}`{}",
+                            sort.name,
+                            if all { ", every optional line on" } else { "" }
+                        ),
+                        condition: None,
+                        on: vec![all; n],
+                        sort: s,
+                        after: true,
+                    });
+                }
             }
         }
         checks
     }
 
-    /// Whether every condition is on in `on` (the statement as the static describes it).
-    pub fn all_on(&self) -> Vec<bool> {
-        vec![true; self.conditions.len()]
+    /// Whether the query has an `-- after` line (keyset pagination).
+    pub fn has_after(&self) -> bool {
+        self.pieces.iter().any(|p| p.segments.contains(&Segment::After))
     }
 }
 
@@ -204,6 +251,8 @@ pub fn parse(source: &SourceFile, def: &QueryDef) -> Result<Option<Dynamic>, Dia
             Marker::Optional(Some(name.trim().to_string()))
         } else if text == "sort" {
             Marker::Sort
+        } else if text == "after" {
+            Marker::After
         } else {
             continue;
         };
@@ -235,6 +284,7 @@ pub fn parse(source: &SourceFile, def: &QueryDef) -> Result<Option<Dynamic>, Dia
         param_conditions: vec![None; def.params.len()],
     };
     let mut sort_slots = 0;
+    let mut after_slots = 0;
     let mut lines_params = Vec::new();
     for line in lines(&def.sql) {
         let marker = markers.iter().find(|(span, _)| line.contains(&span.start));
@@ -302,6 +352,29 @@ pub fn parse(source: &SourceFile, def: &QueryDef) -> Result<Option<Dynamic>, Dia
                 piece
                     .segments
                     .push(Segment::Text(def.sql[span.start..line.end].to_string()));
+                dynamic.pieces.push(piece);
+                lines_params.push(params);
+                continue;
+            }
+            Some((span, Marker::After)) => {
+                if !def.sql[line.start..span.start].trim().is_empty() {
+                    return Err(Diagnostic::at(
+                        source,
+                        at(line.start..span.start),
+                        "an `-- after` line holds nothing else",
+                    )
+                    .with_help(
+                        "put `-- after` alone on a line of the WHERE: quarry writes the keyset condition there",
+                    ));
+                }
+                after_slots += 1;
+                piece
+                    .segments
+                    .push(Segment::Text(def.sql[line.start..span.start].to_string()));
+                piece.segments.push(Segment::After);
+                piece
+                    .segments
+                    .push(Segment::Text(def.sql[span.end..line.end].to_string()));
                 dynamic.pieces.push(piece);
                 lines_params.push(params);
                 continue;
@@ -395,6 +468,9 @@ pub fn parse(source: &SourceFile, def: &QueryDef) -> Result<Option<Dynamic>, Dia
         )
         .with_help("mark exactly one `ORDER BY` line with `-- sort`"));
     }
+    if after_slots > 0 {
+        keyset_sorts(source, def, &mut dynamic.sorts, after_slots)?;
+    }
     if let Some(c) = dynamic
         .conditions
         .iter()
@@ -436,6 +512,7 @@ pub fn parse(source: &SourceFile, def: &QueryDef) -> Result<Option<Dynamic>, Dia
 enum Marker {
     Optional(Option<String>),
     Sort,
+    After,
 }
 
 fn condition_for_param(dynamic: &mut Dynamic, def: &QueryDef, n: usize, line: &str) -> usize {
@@ -538,7 +615,83 @@ fn sort_choices(source: &SourceFile, def: &QueryDef) -> Result<Vec<SortChoice>, 
         sorts.push(SortChoice {
             name: name.to_string(),
             sql: list.trim().to_string(),
+            keys: Vec::new(),
+            descending: false,
+            key_types: Vec::new(),
         });
     }
     Ok(sorts)
+}
+
+/// With an `-- after` line: every sort must be a keyset order — its columns all in one
+/// direction, without `NULLS FIRST/LAST` (a row comparison `(a, b) < ($1, $2)` follows exactly
+/// that order) — and its keys are recorded.
+fn keyset_sorts(source: &SourceFile, def: &QueryDef, sorts: &mut [SortChoice], slots: usize) -> Result<(), Diagnostic> {
+    let at_name = || def.name_span.clone();
+    if slots > 1 || sorts.is_empty() {
+        return Err(Diagnostic::at(source, at_name(), format!(
+            "query `{}`: keyset pagination needs sort choices and one `-- after` line",
+            def.name
+        ))
+        .with_help("declare the orders (`-- sort newest: created_at DESC, id DESC`) and put `-- after` alone on one line of the WHERE"));
+    }
+    for sort in sorts.iter_mut() {
+        // Errors point at the sort's declaration.
+        let header = &source.text[def.name_span.end..def.sql_span.start];
+        let decl = format!("sort {}:", sort.name);
+        let at_name = || match header.find(&decl) {
+            Some(at) => def.name_span.end + at..def.name_span.end + at + decl.len(),
+            None => def.name_span.clone(),
+        };
+        let mut keys = Vec::new();
+        let mut directions = Vec::new();
+        for item in split_top_level(&sort.sql) {
+            let words: Vec<&str> = item.split_whitespace().collect();
+            let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+            if upper.iter().any(|w| w == "NULLS") {
+                return Err(Diagnostic::at(
+                    source,
+                    at_name(),
+                    format!("sort `{}`: `NULLS FIRST/LAST` cannot be paged by keyset", sort.name),
+                )
+                .with_help("page by NOT NULL columns, in one direction"));
+            }
+            let (expr, descending) = match upper.last().map(String::as_str) {
+                Some("DESC") => (words[..words.len() - 1].join(" "), true),
+                Some("ASC") => (words[..words.len() - 1].join(" "), false),
+                _ => (words.join(" "), false),
+            };
+            keys.push(expr);
+            directions.push(descending);
+        }
+        if directions.iter().any(|d| *d != directions[0]) {
+            return Err(Diagnostic::at(source, at_name(), format!(
+                "sort `{}` mixes ASC and DESC, which one row comparison cannot page",
+                sort.name
+            ))
+            .with_help("give every column of a keyset order the same direction (the tie-breaker too: `created_at DESC, id DESC`)"));
+        }
+        sort.descending = directions[0];
+        sort.keys = keys;
+    }
+    Ok(())
+}
+
+/// `a, f(b, c) DESC` → `["a", "f(b, c) DESC"]`: commas outside parentheses.
+fn split_top_level(list: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in list.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(list[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(list[start..].trim().to_string());
+    items
 }

@@ -75,15 +75,15 @@ pub fn introspect(
         for query in &file.queries {
             let statement = statements.next().expect("one statement per query");
             let proof = std::mem::take(proofs.next().expect("one proof list per query"));
-            let base = match &query.dynamic {
+            let (base, key_types) = match &query.dynamic {
                 Some(dynamic) => match prove::prove(&file.source, query, dynamic, &statement, proof) {
-                    Ok((def, base)) => Some(infer_nullability(&file.source, &def, &base, &catalog)),
+                    Ok((def, base, keys)) => (Some(infer_nullability(&file.source, &def, &base, &catalog)), keys),
                     Err(mut problems) => {
                         errors.append(&mut problems);
                         continue;
                     }
                 },
-                None => None,
+                None => (None, Vec::new()),
             };
             let input = QueryInput {
                 source: &file.source,
@@ -91,6 +91,7 @@ pub fn introspect(
                 statement: &statement,
                 catalog: &catalog,
                 base_verdicts: base,
+                key_types,
             };
             match resolve_query(&input, &mut resolver, &mut models) {
                 Ok((q, mut w)) => {
@@ -228,6 +229,8 @@ struct QueryInput<'a> {
     /// A dynamic query's nullability with no optional line on: a column nullable there is
     /// nullable (an optional line may filter rows, so it never makes a column non-null).
     base_verdicts: Option<Vec<Verdict>>,
+    /// A dynamic query's keyset parameter types, per sort (empty without `-- after`).
+    key_types: Vec<Vec<postgres_types::Type>>,
 }
 
 impl QueryInput<'_> {
@@ -393,7 +396,7 @@ fn resolve_query(
             row_name: format!("{}Row", crate::naming::camel(&query.name)),
             kind: query.kind,
             read_only: crate::route::read_only(&query.sql, &query.docs),
-            dynamic: query.dynamic.clone(),
+            dynamic: resolve_keys(input, resolver)?,
             docs: query.docs.clone(),
             sql_written: source.text[query.sql_span.clone()].to_string(),
             sql: query.sql.clone(),
@@ -405,6 +408,24 @@ fn resolve_query(
         },
         warnings,
     ))
+}
+
+/// The dynamic part of the model, with each sort's key types mapped to Rust.
+fn resolve_keys(
+    input: &QueryInput<'_>,
+    resolver: &mut Resolver<'_>,
+) -> Result<Option<crate::dynamic::Dynamic>, Diagnostic> {
+    let Some(mut dynamic) = input.query.dynamic.clone() else {
+        return Ok(None);
+    };
+    for (sort, types) in dynamic.sorts.iter_mut().zip(&input.key_types) {
+        sort.key_types = types
+            .iter()
+            .map(|ty| resolver.resolve(ty))
+            .collect::<Result<_, _>>()
+            .map_err(|e| input.unsupported(format!("the keys of sort `{}`", sort.name), e))?;
+    }
+    Ok(Some(dynamic))
 }
 
 fn resolve_params(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<Vec<Param>, Diagnostic> {

@@ -25,6 +25,21 @@ pub enum Segment {
     Param(u16),
     /// Where the chosen sort's column list goes.
     Sort,
+    /// Where the keyset condition goes when the call passes the last row's keys.
+    After,
+}
+
+/// One sort choice.
+#[derive(Debug)]
+pub struct Sort {
+    /// The `ORDER BY` column list.
+    pub sql: &'static str,
+    /// The keys a keyset page compares (`t.created_at, t.id`); empty without `-- after`.
+    pub keys: &'static str,
+    /// Whether the keys sort descending (`(keys) < (values)`; else `>`).
+    pub descending: bool,
+    /// The key parameters' type OIDs, in order.
+    pub key_oids: &'static [u32],
 }
 
 /// A dynamic query: its pieces, its sort choices, and the variants built so far.
@@ -32,10 +47,10 @@ pub enum Segment {
 pub struct Dynamic {
     query: &'static Query,
     pieces: &'static [Piece],
-    sorts: &'static [&'static str],
+    sorts: &'static [Sort],
     /// For each parameter (all-on order), the condition it belongs to; `None`: required.
     params: &'static [Option<u8>],
-    variants: Mutex<Vec<(u64, u8, &'static Query)>>,
+    variants: Mutex<Vec<(u64, u8, bool, &'static Query)>>,
 }
 
 impl Dynamic {
@@ -45,7 +60,7 @@ impl Dynamic {
     pub const fn new(
         query: &'static Query,
         pieces: &'static [Piece],
-        sorts: &'static [&'static str],
+        sorts: &'static [Sort],
         params: &'static [Option<u8>],
     ) -> Dynamic {
         Dynamic {
@@ -57,20 +72,21 @@ impl Dynamic {
         }
     }
 
-    /// The variant with the conditions of bit mask `on` and sort choice `sort`: built once,
-    /// then the same `&'static Query` every time. There are at most 2^conditions × sorts of
-    /// them, each built from the pieces alone.
-    pub fn variant(&'static self, on: u64, sort: u8) -> &'static Query {
+    /// The variant with the conditions of bit mask `on`, sort choice `sort` and, when `after`,
+    /// the keyset condition: built once, then the same `&'static Query` every time. There are
+    /// at most 2^conditions × sorts × 2 of them, each built from the pieces alone.
+    pub fn variant(&'static self, on: u64, sort: u8, after: bool) -> &'static Query {
         let mut variants = self.variants.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(&(_, _, query)) = variants.iter().find(|(o, s, _)| (*o, *s) == (on, sort)) {
+        let key = (on, sort, after);
+        if let Some(&(_, _, _, query)) = variants.iter().find(|(o, s, a, _)| (*o, *s, *a) == key) {
             return query;
         }
-        let query: &'static Query = Box::leak(Box::new(self.build(on, sort)));
-        variants.push((on, sort, query));
+        let query: &'static Query = Box::leak(Box::new(self.build(on, sort, after)));
+        variants.push((on, sort, after, query));
         query
     }
 
-    fn build(&self, on: u64, sort: u8) -> Query {
+    fn build(&self, on: u64, sort: u8, after: bool) -> Query {
         let included = |when: Option<u8>| when.is_none_or(|c| on & (1 << c) != 0);
         // The variant's `$k` of each all-on parameter that it keeps.
         let mut numbers = vec![0usize; self.params.len()];
@@ -90,9 +106,21 @@ impl Dynamic {
                         sql.push('$');
                         sql.push_str(&numbers[usize::from(*n)].to_string());
                     }
-                    Segment::Sort => sql.push_str(self.sorts[usize::from(sort)]),
+                    Segment::Sort => sql.push_str(self.sorts[usize::from(sort)].sql),
+                    Segment::After if after => {
+                        let sort = &self.sorts[usize::from(sort)];
+                        let values: Vec<String> = (0..sort.key_oids.len())
+                            .map(|i| format!("${}", oids.len() + 1 + i))
+                            .collect();
+                        let op = if sort.descending { "<" } else { ">" };
+                        sql.push_str(&format!("AND ({}) {op} ({})", sort.keys, values.join(", ")));
+                    }
+                    Segment::After => {}
                 }
             }
+        }
+        if after {
+            oids.extend_from_slice(self.sorts[usize::from(sort)].key_oids);
         }
         Query {
             name: self.query.name,

@@ -36,6 +36,7 @@ macro_rules! transaction_settings {
         }
     };
 }
+#[cfg(feature = "sync")]
 pub(crate) use transaction_settings;
 
 /// Options of a transaction about to start; see [`crate::Client::build_transaction`].

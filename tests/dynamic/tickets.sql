@@ -32,3 +32,17 @@ WHERE t.project = :project
   AND t.status = :status                       -- optional
   AND t.closed_at IS NULL                      -- optional: open_only
 ;
+
+-- name: page_tickets :many
+-- A project's tickets a page at a time, each page continuing after the last row shown
+-- (keyset pagination: no OFFSET to scan past).
+-- sort newest: t.created_at DESC, t.id DESC
+-- sort title: t.title ASC, t.id ASC
+SELECT t.id, t.title, t.created_at
+FROM tickets t
+WHERE t.project = :project
+  AND t.status = :status                       -- optional
+  -- after
+ORDER BY t.created_at DESC, t.id DESC          -- sort
+LIMIT :limit
+;

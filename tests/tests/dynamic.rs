@@ -352,3 +352,55 @@ fn the_blocking_flavour_runs_the_same_variants() {
         assert_eq!(ids, expected(1, &oracle), "{name}");
     }
 }
+
+/// Keyset pagination: pages of 7 rows, each continuing after the last row of the one before
+/// (its keys in the sort choice), add up to the whole sorted result, in both orders and with a
+/// filter on.
+#[tokio::test]
+async fn keyset_pages_continue_after_the_last_row_and_cover_everything_once() {
+    use quarry_tests::dynamic::tickets::{PageTicketsOptions, PageTicketsSort};
+    let url = fresh_database_with(&[SCHEMA]);
+    seed(&url);
+    let client = quarry::Client::connect(&url).await.unwrap();
+    for status in [None, Some("open")] {
+        for title_order in [false, true] {
+            let first = if title_order {
+                PageTicketsSort::Title { after: None }
+            } else {
+                PageTicketsSort::Newest { after: None }
+            };
+            let mut options = PageTicketsOptions { status, sort: first };
+            let mut seen = Vec::new();
+            loop {
+                let page = tickets::page_tickets(&client, 1, 7, &options).await.unwrap();
+                let Some(last) = page.last() else { break };
+                options.sort = if title_order {
+                    PageTicketsSort::Title {
+                        after: Some((last.title.clone(), last.id)),
+                    }
+                } else {
+                    PageTicketsSort::Newest {
+                        after: Some((last.created_at, last.id)),
+                    }
+                };
+                seen.extend(page.iter().map(|r| r.id));
+            }
+            let all = expected(
+                1,
+                &SearchTicketsOptions {
+                    status,
+                    sort: if title_order {
+                        SearchTicketsSort::Title
+                    } else {
+                        SearchTicketsSort::Newest
+                    },
+                    ..Default::default()
+                },
+            );
+            assert_eq!(seen, all, "status {status:?}, by title {title_order}");
+        }
+    }
+    // First pages and continuations are variants of their own: two orders × with and without
+    // a filter × first page or continuation.
+    assert_eq!(client.statement_cache().len(), 8);
+}

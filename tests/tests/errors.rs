@@ -473,3 +473,10 @@ fn dynamic_sort_choice_that_does_not_prepare() {
         "-- name: q :many\n-- sort newest: created_at DESC\n-- sort broken: no_such_column\nSELECT id FROM tasks\nORDER BY created_at DESC -- sort\n;\n"
     ));
 }
+
+#[test]
+fn dynamic_keyset_sort_mixing_directions() {
+    insta::assert_snapshot!(error(
+        "-- name: q :many\n-- sort newest: created_at DESC, id ASC\nSELECT id FROM tasks\nWHERE true\n  -- after\nORDER BY created_at DESC -- sort\n;\n"
+    ));
+}

@@ -25,24 +25,28 @@ pub fn variants(dynamic: &Dynamic) -> Vec<Variant> {
         .checks()
         .into_iter()
         .map(|check| {
-            let (sql, kept) = dynamic.sql(&check.on, check.sort);
+            let (sql, kept) = dynamic.sql(&check.on, check.sort, check.after);
             Variant { check, sql, kept }
         })
         .collect()
 }
 
-/// Checks each prepared variant against `main` (the statement as written); returns the
-/// variant with no optional line as a query definition of its own with its statement, for
-/// nullability inference.
+/// What proving a dynamic query yields: the variant with no optional line as a query
+/// definition of its own with its statement (for nullability inference), and each sort's key
+/// parameter types (with an `-- after` line).
+pub type Proven = (QueryDef, Statement, Vec<Vec<postgres_types::Type>>);
+
+/// Checks each prepared variant against `main` (the statement as written).
 pub fn prove(
     source: &SourceFile,
     def: &QueryDef,
     dynamic: &Dynamic,
     main: &Statement,
     prepared: Vec<(Variant, Result<Statement, Box<DbError>>)>,
-) -> Result<(QueryDef, Statement), Vec<Diagnostic>> {
+) -> Result<Proven, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut base = None;
+    let mut key_types: Vec<Option<Vec<postgres_types::Type>>> = vec![None; dynamic.sorts.len()];
     let mut failed_sorts = Vec::new();
     for (variant, result) in prepared {
         let sort = variant.check.sort;
@@ -75,7 +79,24 @@ pub fn prove(
             }
         };
         let expected: Vec<_> = variant.kept.iter().map(|&n| main.params()[n].clone()).collect();
-        if statement.params() != expected.as_slice() {
+        let (own, keys) = statement
+            .params()
+            .split_at(expected.len().min(statement.params().len()));
+        if variant.check.after {
+            match &key_types[sort] {
+                Some(seen) if seen.as_slice() != keys => problems.push(Diagnostic::at(
+                    source,
+                    at.clone(),
+                    format!(
+                        "query `{}` {label}: the server infers other key types than on the base",
+                        def.name
+                    ),
+                )),
+                Some(_) => {}
+                None => key_types[sort] = Some(keys.to_vec()),
+            }
+        }
+        if own != expected.as_slice() || (!variant.check.after && !keys.is_empty()) {
             problems.push(
                 Diagnostic::at(
                     source,
@@ -118,7 +139,12 @@ pub fn prove(
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(base.expect("the first check is the base variant"))
+    let (def, statement) = base.expect("the first check is the base variant");
+    Ok((
+        def,
+        statement,
+        key_types.into_iter().map(Option::unwrap_or_default).collect(),
+    ))
 }
 
 /// Where `text` (a condition's first line, or a sort declaration) is in the query, from its

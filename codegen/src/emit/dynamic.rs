@@ -45,10 +45,17 @@ pub(super) fn emit(
                 quote!(::quarry::__private::Segment::Param(#n))
             }
             Segment::Sort => quote!(::quarry::__private::Segment::Sort),
+            Segment::After => quote!(::quarry::__private::Segment::After),
         });
         quote!(::quarry::__private::Piece { when: #when, segments: &[#(#segments),*] })
     });
-    let sorts = dynamic.sorts.iter().map(|s| &s.sql);
+    let sorts = dynamic.sorts.iter().map(|s| {
+        let sql = &s.sql;
+        let keys = s.keys.join(", ");
+        let descending = s.descending;
+        let oids = s.key_types.iter().map(|t| Literal::u32_unsuffixed(t.param_oid));
+        quote!(::quarry::__private::Sort { sql: #sql, keys: #keys, descending: #descending, key_oids: &[#(#oids),*] })
+    });
     let param_conditions = dynamic.param_conditions.iter().map(|c| match c {
         Some(c) => {
             let c = Literal::u8_unsuffixed(*c as u8);
@@ -89,18 +96,51 @@ pub(super) fn emit(
         };
         quote!((u64::from(#on) << #shift))
     });
+    let keyset = dynamic.has_after();
+    let variant_names: Vec<_> = dynamic
+        .sorts
+        .iter()
+        .map(|s| format_ident!("{}", crate::naming::camel(&s.name)))
+        .collect();
     let sort_index = if dynamic.sorts.is_empty() {
         quote!(0)
+    } else if keyset {
+        let arms = variant_names.iter().enumerate().map(|(i, v)| {
+            let i = Literal::u8_unsuffixed(i as u8);
+            quote!(#sort_enum::#v { .. } => #i)
+        });
+        quote!(match &options.sort { #(#arms),* })
     } else {
         quote!(options.sort as u8)
     };
+    let after_on = if keyset {
+        quote!(match &options.sort { #(#sort_enum::#variant_names { after } => after.is_some()),* })
+    } else {
+        quote!(false)
+    };
+    // The keys go last: the runtime numbers them after the variant's other parameters.
+    let key_pushes = keyset.then(|| {
+        let arms = dynamic.sorts.iter().zip(&variant_names).map(|(sort, v)| {
+            let keys: Vec<_> = (0..sort.keys.len()).map(|i| format_ident!("key{i}")).collect();
+            quote! {
+                #sort_enum::#v { after: ::core::option::Option::Some((#(#keys),*,)) } => { #(params.push(#keys);)* }
+            }
+        });
+        quote! {
+            match &options.sort {
+                #(#arms)*
+                _ => {}
+            }
+        }
+    });
     let capacity = query.params.len();
     let body = quote! {
         let on: u64 = 0 #(| #bits)*;
-        let query = #dynamic_static.variant(on, #sort_index);
+        let query = #dynamic_static.variant(on, #sort_index, #after_on);
         let mut params: ::std::vec::Vec<&(dyn ::quarry::__private::ToSql + ::core::marker::Sync)> =
             ::std::vec::Vec::with_capacity(#capacity);
         #(#pushes)*
+        #key_pushes
         ::quarry::__private::#helper(client, query, &params #decode_arg).await
     };
     let fn_name = ident(&query.fn_name);
@@ -207,16 +247,58 @@ fn sort_enum_def(query: &Query, dynamic: &Dynamic, name: &proc_macro2::Ident) ->
     if dynamic.sorts.is_empty() {
         return None;
     }
+    let doc = format!(" The orders [`{}`] can sort by.", query.fn_name);
+    if dynamic.has_after() {
+        return Some(keyset_sort_enum(dynamic, name, &doc));
+    }
     let variants = dynamic.sorts.iter().enumerate().map(|(i, sort)| {
         let variant = format_ident!("{}", crate::naming::camel(&sort.name));
         let doc = format!(" `ORDER BY {}`", sort.sql);
         let default = (i == 0).then(|| quote!(#[default]));
         quote! { #[doc = #doc] #default #variant }
     });
-    let doc = format!(" The orders [`{}`] can sort by.", query.fn_name);
     Some(quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub enum #name { #(#variants),* }
     })
+}
+
+/// With keyset pagination: each order carries the last row's keys (`after`), so a page can
+/// only continue the order it was sorted by.
+fn keyset_sort_enum(dynamic: &Dynamic, name: &proc_macro2::Ident, doc: &str) -> TokenStream {
+    let variants: Vec<_> = dynamic
+        .sorts
+        .iter()
+        .map(|sort| {
+            let variant = format_ident!("{}", crate::naming::camel(&sort.name));
+            let doc = format!(
+                " `ORDER BY {}`; with `after`, the rows after that row's `({})`.",
+                sort.sql,
+                sort.keys.join(", ")
+            );
+            let types = sort.key_types.iter().map(|t| ty(&t.owned, false));
+            quote! {
+                #[doc = #doc]
+                #variant {
+                    /// The last row's keys, to continue after it (keyset pagination).
+                    after: ::core::option::Option<(#(#types),*,)>,
+                }
+            }
+        })
+        .collect();
+    let first = format_ident!("{}", crate::naming::camel(&dynamic.sorts[0].name));
+    let default_doc = format!(" [`{name}::{first}`] from the first row.");
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name { #(#variants),* }
+
+        impl ::core::default::Default for #name {
+            #[doc = #default_doc]
+            fn default() -> Self {
+                #name::#first { after: ::core::option::Option::None }
+            }
+        }
+    }
 }
