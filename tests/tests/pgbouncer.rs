@@ -301,3 +301,54 @@ fn the_blocking_flavour_runs_through_pgbouncer_too() {
         .unwrap();
     assert_eq!(exported.len() as i64, rounds * 22);
 }
+
+/// Dynamic queries through PgBouncer in the unnamed mode: every variant (filters, orders,
+/// keyset continuations) runs on whichever server connection PgBouncer hands out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamic_query_variants_run_through_pgbouncer() {
+    use quarry_tests::dynamic::tickets::{self, PageTicketsOptions, PageTicketsSort, SearchTicketsOptions};
+    let bouncer = PgBouncer::start(server(), SERVER_CONNECTIONS);
+    let direct = quarry_tests::db::fresh_database_with(&[quarry_tests::dynamic::SCHEMA]);
+    let setup = quarry::Client::connect(&direct).await.unwrap();
+    setup
+        .batch_execute(
+            "INSERT INTO tickets SELECT g, 1, 'ticket ' || g, (ARRAY['open','closed'])[1 + g % 2], g % 4, NULL, \
+             '2026-01-01'::timestamptz + g * interval '1 hour', NULL FROM generate_series(1, 50) g",
+        )
+        .await
+        .unwrap();
+    let url = bouncer.connection_string_for(&direct);
+    let pool = Pool::connect(
+        &url,
+        PoolOptions {
+            max_size: 4,
+            client: unnamed(),
+            ..PoolOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let conn = pool.get().await.unwrap();
+    let open = SearchTicketsOptions {
+        status: Some("open"),
+        priorities: Some(&[1, 2]),
+        ..Default::default()
+    };
+    let rows = tickets::search_tickets(&*conn, 1, &open).await.unwrap();
+    assert_eq!(
+        rows.len(),
+        13,
+        "open = even ids; of those, priority 1 or 2 = ids 2, 6, …, 50"
+    );
+    let mut options = PageTicketsOptions::default();
+    let mut seen = 0;
+    loop {
+        let page = tickets::page_tickets(&*conn, 1, 8, &options).await.unwrap();
+        let Some(last) = page.last() else { break };
+        seen += page.len();
+        options.sort = PageTicketsSort::Newest {
+            after: Some((last.created_at, last.id)),
+        };
+    }
+    assert_eq!(seen, 50);
+}
