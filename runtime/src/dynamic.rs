@@ -4,6 +4,7 @@
 //! `verify` and the tracing spans treat it as any other query.
 
 use crate::query::Query;
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// One line of a dynamic query: always there, or only when condition `when` is on.
@@ -50,7 +51,8 @@ pub struct Dynamic {
     sorts: &'static [Sort],
     /// For each parameter (all-on order), the condition it belongs to; `None`: required.
     params: &'static [Option<u8>],
-    variants: Mutex<Vec<(u64, u8, bool, &'static Query)>>,
+    /// The variants built so far, by (conditions on, sort, keyset).
+    variants: Mutex<Option<HashMap<(u64, u8, bool), &'static Query>>>,
 }
 
 impl Dynamic {
@@ -68,7 +70,7 @@ impl Dynamic {
             pieces,
             sorts,
             params,
-            variants: Mutex::new(Vec::new()),
+            variants: Mutex::new(None),
         }
     }
 
@@ -77,13 +79,10 @@ impl Dynamic {
     /// at most 2^conditions × sorts × 2 of them, each built from the pieces alone.
     pub fn variant(&'static self, on: u64, sort: u8, after: bool) -> &'static Query {
         let mut variants = self.variants.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (on, sort, after);
-        if let Some(&(_, _, _, query)) = variants.iter().find(|(o, s, a, _)| (*o, *s, *a) == key) {
-            return query;
-        }
-        let query: &'static Query = Box::leak(Box::new(self.build(on, sort, after)));
-        variants.push((on, sort, after, query));
-        query
+        *variants
+            .get_or_insert_with(HashMap::new)
+            .entry((on, sort, after))
+            .or_insert_with(|| Box::leak(Box::new(self.build(on, sort, after))))
     }
 
     fn build(&self, on: u64, sort: u8, after: bool) -> Query {
