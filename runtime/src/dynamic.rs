@@ -43,6 +43,9 @@ pub struct Sort {
     pub key_oids: &'static [u32],
 }
 
+/// The variants of a dynamic query built so far, by (conditions on, sort, keyset).
+type Variants = HashMap<(u64, u8, bool), &'static Query>;
+
 /// A dynamic query: its pieces, its sort choices, and the variants built so far.
 #[derive(Debug)]
 pub struct Dynamic {
@@ -52,7 +55,7 @@ pub struct Dynamic {
     /// For each parameter (all-on order), the condition it belongs to; `None`: required.
     params: &'static [Option<u8>],
     /// The variants built so far, by (conditions on, sort, keyset).
-    variants: Mutex<Option<HashMap<(u64, u8, bool), &'static Query>>>,
+    variants: Mutex<Option<Variants>>,
 }
 
 impl Dynamic {
@@ -79,10 +82,11 @@ impl Dynamic {
     /// at most 2^conditions × sorts × 2 of them, each built from the pieces alone.
     pub fn variant(&'static self, on: u64, sort: u8, after: bool) -> &'static Query {
         let mut variants = self.variants.lock().unwrap_or_else(|e| e.into_inner());
-        *variants
+        let query: &mut &'static Query = variants
             .get_or_insert_with(HashMap::new)
             .entry((on, sort, after))
-            .or_insert_with(|| Box::leak(Box::new(self.build(on, sort, after))))
+            .or_insert_with(|| Box::leak(Box::new(self.build(on, sort, after))));
+        query
     }
 
     fn build(&self, on: u64, sort: u8, after: bool) -> Query {
