@@ -326,3 +326,35 @@ fn a_blocking_pipeline_refuses_calls_on_two_clients() {
         quarry_tests::blocking::tasks::count_tasks(&b, None),
     );
 }
+
+/// Blocking only: a blocking client dropped inside async code does not try to block there
+/// (tokio would panic); its connection closes with its runtime.
+#[tokio::test]
+async fn a_blocking_client_dropped_in_async_code_closes_without_panicking() {
+    let db = quarry_tests::db::fresh_database();
+    let url = db.clone();
+    let (client, pid) = tokio::task::spawn_blocking(move || {
+        let client = quarry::sync::Client::connect(&url).unwrap();
+        let pid: i32 = client
+            .block_on(client.as_async().query_one("SELECT pg_backend_pid()", &[]))
+            .unwrap()
+            .get(0);
+        (client, pid)
+    })
+    .await
+    .unwrap();
+    drop(client);
+    let observer = quarry::Client::connect(&db).await.unwrap();
+    for _ in 0..500 {
+        let open: i64 = observer
+            .query_one("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", &[&pid])
+            .await
+            .unwrap()
+            .get(0);
+        if open == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("backend {pid} still open 10 s after its blocking client was dropped");
+}
