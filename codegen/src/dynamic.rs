@@ -589,21 +589,20 @@ fn sort_choices(source: &SourceFile, def: &QueryDef) -> Result<Vec<SortChoice>, 
             continue;
         };
         let span = here..here + line.trim_end().len();
+        // Only `sort <identifier>: …` declares an order; other doc lines starting with "sort"
+        // ("sort by date") stay documentation.
         let Some((name, list)) = rest.split_once(':') else {
-            return Err(Diagnostic::at(
-                source,
-                span,
-                "a sort choice reads `-- sort <name>: <columns>`",
-            ));
+            continue;
         };
         let name = name.trim();
-        if !crate::naming::is_ascii_ident(name) || list.trim().is_empty() {
-            return Err(Diagnostic::at(
-                source,
-                span,
-                format!("sort choice `{name}`: a name (letters, digits, `_`) and a column list"),
-            )
-            .with_help("e.g. `-- sort newest: created_at DESC, id DESC`"));
+        if !crate::naming::is_ascii_ident(name) {
+            continue;
+        }
+        if list.trim().is_empty() {
+            return Err(
+                Diagnostic::at(source, span, format!("sort choice `{name}` has no columns"))
+                    .with_help("e.g. `-- sort newest: created_at DESC, id DESC`"),
+            );
         }
         if sorts.iter().any(|s| s.name == name) {
             return Err(Diagnostic::at(

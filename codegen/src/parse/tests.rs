@@ -262,3 +262,40 @@ fn every_error_of_a_file_is_reported() {
         2
     );
 }
+
+#[test]
+fn doc_lines_that_merely_start_with_sort_or_mention_optional_stay_docs() {
+    let file =
+        parse("-- name: q :many\n-- sort by newest first\n-- Sort: see below.\nSELECT 1 AS a -- optional later\n;\n")
+            .unwrap();
+    let q = &file.queries[0];
+    assert!(q.dynamic.is_none(), "{:?}", q.dynamic);
+    assert_eq!(q.docs, vec!["sort by newest first", "Sort: see below."]);
+}
+
+#[test]
+fn optional_lines_and_sorts_make_a_dynamic_query() {
+    let file = parse(
+        "-- name: q :many\n-- sort newest: id DESC\nSELECT id FROM t\nWHERE true\n  AND a = :a -- optional\n  AND b IS NULL -- optional: only_b\nORDER BY id DESC -- sort\n;\n",
+    )
+    .unwrap();
+    let dynamic = file.queries[0].dynamic.as_ref().expect("dynamic");
+    let names: Vec<_> = dynamic
+        .conditions
+        .iter()
+        .map(|c| (c.name.as_str(), c.param.is_some()))
+        .collect();
+    assert_eq!(names, [("a", true), ("only_b", false)]);
+    assert_eq!(dynamic.sorts[0].name, "newest");
+    let (all_on, kept) = dynamic.sql(&[true, true], 0, false);
+    assert_eq!(kept, [0]);
+    assert!(
+        all_on.contains("AND a = $1") && all_on.contains("AND b IS NULL"),
+        "{all_on}"
+    );
+    let (base, kept) = dynamic.sql(&[false, false], 0, false);
+    assert!(
+        kept.is_empty() && !base.contains("AND a") && base.contains("ORDER BY id DESC"),
+        "{base}"
+    );
+}
