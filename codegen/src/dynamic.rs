@@ -351,7 +351,7 @@ pub fn parse(source: &SourceFile, def: &QueryDef) -> Result<Option<Dynamic>, Dia
                 piece.segments.push(Segment::Sort);
                 piece
                     .segments
-                    .push(Segment::Text(def.sql[span.start..line.end].to_string()));
+                    .push(Segment::Text(format!(" {}", &def.sql[span.start..line.end])));
                 dynamic.pieces.push(piece);
                 lines_params.push(params);
                 continue;
