@@ -30,7 +30,7 @@ pub struct StatementCache {
     /// Where the connection's server is, when quarry opened it: a cancel request then waits
     /// until the server has acted on it (`cancel::cancel`). Per-connection state, like the
     /// rest of this struct, which the connection's transactions share.
-    pub(crate) server: std::sync::OnceLock<tokio_postgres::Config>,
+    pub(crate) server: std::sync::OnceLock<std::sync::Arc<tokio_postgres::Config>>,
 }
 
 impl Default for StatementCache {

@@ -47,7 +47,7 @@ pub(crate) async fn cancel<C>(client: &C, token: &CancelToken)
 where
     C: GenericClient + ?Sized,
 {
-    send_cancel(token, server_of(client)).await;
+    send_cancel(token, server_of(client).map(|server| &**server)).await;
     // Bounded: on a stalled or dead connection the barrier would wait as long as the network.
     let _ = tokio::time::timeout(BARRIER_WAIT, absorb_cancel(client.__raw())).await;
 }
@@ -57,7 +57,7 @@ where
 pub(crate) const BARRIER_WAIT: Duration = Duration::from_secs(1);
 
 /// Where `client`'s server is, if quarry opened the connection.
-pub(crate) fn server_of<C>(client: &C) -> Option<&tokio_postgres::Config>
+pub(crate) fn server_of<C>(client: &C) -> Option<&std::sync::Arc<tokio_postgres::Config>>
 where
     C: GenericClient + ?Sized,
 {

@@ -100,11 +100,14 @@ impl Client {
     pub(crate) async fn open(config: &str, options: ClientOptions) -> Result<(Self, JoinHandle<()>), Error> {
         let parsed: tokio_postgres::Config = config.parse()?;
         let (client, connection) = within(options.connect_timeout, parsed.connect(NoTls)).await?;
-        Ok((Client::with_options(client, options).at(parsed), drive(connection)))
+        Ok((
+            Client::with_options(client, options).at(parsed.into()),
+            drive(connection),
+        ))
     }
 
     /// Records where the server is (for cancel requests that wait for it).
-    pub(crate) fn at(self, server: tokio_postgres::Config) -> Self {
+    pub(crate) fn at(self, server: std::sync::Arc<tokio_postgres::Config>) -> Self {
         let _ = self.cache.server.set(server);
         self
     }
@@ -118,7 +121,10 @@ impl Client {
     ) -> Result<(Self, JoinHandle<()>), Error> {
         let parsed: tokio_postgres::Config = config.parse()?;
         let (client, connection) = within(options.connect_timeout, parsed.connect(tls.connector())).await?;
-        Ok((Client::with_options(client, options).at(parsed), drive(connection)))
+        Ok((
+            Client::with_options(client, options).at(parsed.into()),
+            drive(connection),
+        ))
     }
 
     /// Wraps a connected tokio-postgres client (prepared mode, default cache size).

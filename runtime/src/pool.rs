@@ -159,7 +159,8 @@ pub(crate) struct Pooled {
 /// Opens and checks connections for the pool.
 #[derive(Debug)]
 pub(crate) struct Manager {
-    config: tokio_postgres::Config,
+    /// Shared with every connection's cache (`StatementCache::server`), for cancel requests.
+    config: Arc<tokio_postgres::Config>,
     settings: PoolOptions,
     counters: Arc<Counters>,
     /// Whether connections get a runtime of their own (a blocking pool).
@@ -170,7 +171,7 @@ pub(crate) struct Manager {
 impl Manager {
     /// Opens one connection (over TLS when configured) and drives it on a spawned task of
     /// the current runtime.
-    async fn connect(config: &tokio_postgres::Config, settings: &PoolOptions) -> Result<Client, Error> {
+    async fn connect(config: &Arc<tokio_postgres::Config>, settings: &PoolOptions) -> Result<Client, Error> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &settings.tls {
             let (client, connection) = config.connect(tls.connector()).await?;
@@ -329,7 +330,7 @@ impl Pool {
             ..Counters::default()
         });
         let manager = Manager {
-            config: pg,
+            config: Arc::new(pg),
             settings: settings.clone(),
             counters: counters.clone(),
             #[cfg(feature = "sync")]

@@ -65,7 +65,7 @@ pub mod copy {
 
 use crate::error::Error;
 use crate::generic::sealed;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Anything a generated blocking function can run on: a [`Client`] (own or pooled), a
 /// [`Transaction`] or a [`RoutedClient`] pair. Sealed.
@@ -93,6 +93,7 @@ where
     use crate::GenericClient as _;
     let (inner, runtime) = client.__split();
     let token = inner.__raw().cancel_token();
+    // A shared handle for the timer task, not a copy of the configuration per call.
     let server = crate::cancel::server_of(inner).cloned();
     let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = fired.clone();
@@ -100,7 +101,7 @@ where
     let timer = runtime.spawn(async move {
         tokio::time::sleep(deadline).await;
         flag.store(true, std::sync::atomic::Ordering::SeqCst);
-        crate::cancel::send_cancel(&token, server.as_ref()).await;
+        crate::cancel::send_cancel(&token, server.as_deref()).await;
     });
     let result = work();
     // Once fired, the timer is let finish sending its cancel, which then gets a statement to
@@ -129,9 +130,7 @@ where
     C: GenericClient + ?Sized,
 {
     let (inner, runtime) = client.__split();
-    let started = Instant::now();
-    runtime.block_on(crate::health_check(inner, deadline))?;
-    Ok(started.elapsed())
+    runtime.block_on(crate::health_check(inner, deadline))
 }
 
 /// Sends a notification (`pg_notify`, parameters bound). The blocking [`crate::notify`].
