@@ -2,6 +2,7 @@
 //! - the async and the sync flavour of `../queries`;
 //! - `time_and_geo/` with the `time` crate and geo-types;
 //! - `dynamic/`: optional lines and sort choices (a ticket search), both flavours;
+//! - `bulk/`: set-based writes over `unnest` and COPY with upsert, both flavours;
 //! - `limits/`: million-item batches, huge values and long streams;
 //! - the nullability corpus (`nullability/`), plus `corpus_calls.rs`: one call of every corpus
 //!   function, so the soundness test runs each through its generated decoder;
@@ -35,6 +36,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .schema("dynamic/schema.sql")
             .sync(sync)
             .include_dir(dir)
+            .compile()?;
+    }
+
+    // Bulk writes (tests/bulk.rs): insert, upsert, update and delete over unnest; both flavours.
+    println!("cargo:rerun-if-changed=bulk");
+    for (sync, dir) in [(false, "bulk"), (true, "bulk_sync")] {
+        quarry_codegen::Config::new()
+            .queries("bulk")
+            .schema("bulk/schema.sql")
+            .sync(sync)
+            .include_dir(dir)
+            .read_database_url_from_env(false)
             .compile()?;
     }
 

@@ -64,7 +64,7 @@ pub fn introspect(
         return Err(Error::Diagnostics(errors));
     }
     let catalog = Catalog::load(client).map_err(crate::database::lost)?;
-    let mut statements = statements.into_iter();
+    let mut statement_list = statements.iter();
     let mut proofs = proofs.iter_mut();
     let mut resolver = Resolver::new(settings);
     let mut models = TableModels::default();
@@ -73,10 +73,10 @@ pub fn introspect(
     for file in files {
         let mut queries = Vec::new();
         for query in &file.queries {
-            let statement = statements.next().expect("one statement per query");
+            let statement = statement_list.next().expect("one statement per query");
             let proof = std::mem::take(proofs.next().expect("one proof list per query"));
             let (base, key_types) = match &query.dynamic {
-                Some(dynamic) => match prove::prove(&file.source, query, dynamic, &statement, proof) {
+                Some(dynamic) => match prove::prove(&file.source, query, dynamic, statement, proof) {
                     Ok((def, base, keys)) => (Some(infer_nullability(&file.source, &def, &base, &catalog)), keys),
                     Err(mut problems) => {
                         errors.append(&mut problems);
@@ -88,7 +88,7 @@ pub fn introspect(
             let input = QueryInput {
                 source: &file.source,
                 query,
-                statement: &statement,
+                statement,
                 catalog: &catalog,
                 base_verdicts: base,
                 key_types,
@@ -111,6 +111,7 @@ pub fn introspect(
     if !errors.is_empty() {
         return Err(Error::Diagnostics(errors));
     }
+    attach_bulk(client, files, &statements, &mut modules)?;
     modules.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Model {
         modules,
@@ -119,6 +120,33 @@ pub fn introspect(
         tables: models.into_models(),
         search_path: catalog.explicit_search_path().to_vec(),
     })
+}
+
+/// The bulk statement of every `:bulk*` query (`modules` in the order of `files`, one query
+/// per definition).
+fn attach_bulk(
+    client: &mut Connection,
+    files: &[QueryFile],
+    statements: &[Statement],
+    modules: &mut [Module],
+) -> Result<(), Error> {
+    let defs = files.iter().flat_map(|f| f.queries.iter().map(move |q| (f, q)));
+    let queries = modules.iter_mut().flat_map(|m| m.queries.iter_mut());
+    let pending: Vec<crate::bulk::Pending<'_>> = defs
+        .zip(statements)
+        .zip(queries)
+        .filter(|(((_, def), _), _)| def.kind.is_bulk())
+        .map(|(((file, def), statement), query)| crate::bulk::Pending {
+            file,
+            def,
+            statement,
+            query,
+        })
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    crate::bulk::attach(client, pending)
 }
 
 /// `field`, or the first of `field_2`, `field_3`, … that is not `taken`.
@@ -372,7 +400,7 @@ fn resolve_query(
     } else {
         None
     };
-    let copy_sql = match query.kind {
+    let copy = match query.kind {
         QueryKind::CopyFrom => Some(crate::copy::copy_statement(&query.sql).map_err(|why| {
             input.at_name(
                 format!("query `{}` cannot be `:copyfrom`: {why}", query.name),
@@ -380,6 +408,10 @@ fn resolve_query(
             )
         })?),
         _ => None,
+    };
+    let (copy_sql, copy_upsert) = match copy {
+        Some(plan) => (Some(plan.copy_sql), plan.upsert),
+        None => (None, None),
     };
     let (line, _) = source.line_col(query.name_span.start);
     let fn_name = crate::naming::snake(&query.name);
@@ -392,6 +424,8 @@ fn resolve_query(
                 companion_fns(&fn_name, query, &columns)
             },
             copy_sql,
+            copy_upsert,
+            bulk: None,
             fn_name,
             row_name: format!("{}Row", crate::naming::camel(&query.name)),
             kind: query.kind,

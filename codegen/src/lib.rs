@@ -48,6 +48,8 @@ pub mod sqlc;
 pub mod write;
 
 #[doc(hidden)]
+pub mod bulk;
+#[doc(hidden)]
 pub mod copy;
 #[doc(hidden)]
 pub mod database;

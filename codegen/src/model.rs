@@ -97,6 +97,12 @@ pub struct Query {
     pub companion_fns: Vec<String>,
     /// For `:copyfrom`: the `COPY … FROM STDIN (FORMAT binary)` statement.
     pub copy_sql: Option<String>,
+    /// For `:copyfrom` with `ON CONFLICT`: the staging table around the COPY.
+    #[serde(default)]
+    pub copy_upsert: Option<crate::copy::Upsert>,
+    /// For `:bulk*`: the statement over `unnest` that runs every parameter set at once.
+    #[serde(default)]
+    pub bulk: Option<crate::bulk::BulkStatement>,
     /// The shared [`TableModel`] the row is, when the columns are exactly one table's
     /// (`SELECT *`, `RETURNING *`); the row type is then an alias of it.
     #[serde(default)]

@@ -22,6 +22,9 @@ pub struct CopyIn<'c> {
     transaction: OwnTransaction<'c>,
     query: &'static Query,
     rows: u64,
+    /// With `ON CONFLICT`: the connection, and the simple query that moves the staged rows
+    /// into the table and drops the staging table.
+    upsert: Option<(&'c tokio_postgres::Client, &'static str)>,
 }
 
 impl<'c> CopyIn<'c> {
@@ -32,7 +35,7 @@ impl<'c> CopyIn<'c> {
         C: GenericClient + ?Sized,
     {
         let db = |e| Error::from_postgres(Some(query), e);
-        let types = column_types(client, query).await.map_err(db)?;
+        let types = param_types(client, query).await.map_err(db)?;
         let transaction = own_transaction(client).await.map_err(db)?;
         let sink = client.__raw().copy_in(copy_sql).await.map_err(db)?;
         Ok(CopyIn {
@@ -40,6 +43,36 @@ impl<'c> CopyIn<'c> {
             transaction,
             query,
             rows: 0,
+            upsert: None,
+        })
+    }
+
+    /// Starts a COPY with upsert: in a transaction (the caller's, or one of its own that
+    /// `finish` commits), `create` makes the temporary staging table the COPY loads, and
+    /// `finish` runs `insert` (with the query's `ON CONFLICT`) and `drop`.
+    pub(crate) async fn start_upsert<C>(
+        client: &'c C,
+        query: &'static Query,
+        copy_sql: &str,
+        [create, finish]: [&'static str; 2],
+    ) -> Result<CopyIn<'c>, Error>
+    where
+        C: GenericClient + ?Sized,
+    {
+        let db = |e| Error::from_postgres(Some(query), e);
+        let types = param_types(client, query).await.map_err(db)?;
+        let raw = client.__raw();
+        let transaction = OwnTransaction::begin(raw, !client.__in_transaction())
+            .await
+            .map_err(db)?;
+        raw.batch_execute(create).await.map_err(db)?;
+        let sink = raw.copy_in(copy_sql).await.map_err(db)?;
+        Ok(CopyIn {
+            writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
+            transaction,
+            query,
+            rows: 0,
+            upsert: Some((raw, finish)),
         })
     }
 
@@ -54,14 +87,29 @@ impl<'c> CopyIn<'c> {
             .map_err(|e| Error::from_postgres(Some(self.query), e).in_batch(row as usize - 1))
     }
 
-    /// Ends the COPY; returns the number of rows loaded.
+    /// Ends the COPY; returns the number of rows loaded (with upsert: the rows the `INSERT`
+    /// inserted or updated).
     pub async fn finish(mut self) -> Result<u64, Error> {
         let db = |e| Error::from_postgres(Some(self.query), e);
-        let loaded = self.writer.as_mut().finish().await.map_err(db)?;
+        let mut loaded = self.writer.as_mut().finish().await.map_err(db)?;
+        if let Some((raw, statements)) = self.upsert {
+            loaded = first_count(&raw.simple_query(statements).await.map_err(db)?);
+        }
         let transaction = std::mem::replace(&mut self.transaction, OwnTransaction::none());
         transaction.commit().await.map_err(db)?;
         Ok(loaded)
     }
+}
+
+/// The row count of the first statement of a simple query.
+fn first_count(messages: &[tokio_postgres::SimpleQueryMessage]) -> u64 {
+    messages
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::CommandComplete(n) => Some(*n),
+            _ => None,
+        })
+        .unwrap_or(0)
 }
 
 /// The transaction COPY needs in unnamed mode outside a transaction (see [`CopyIn`]).
@@ -73,7 +121,8 @@ where
     OwnTransaction::begin(client.__raw(), needed).await
 }
 
-async fn column_types<C>(client: &C, query: &'static Query) -> Result<Vec<Type>, tokio_postgres::Error>
+/// `query`'s parameter types as the server has them: fixed, else described once per connection.
+pub(crate) async fn param_types<C>(client: &C, query: &'static Query) -> Result<Vec<Type>, tokio_postgres::Error>
 where
     C: GenericClient + ?Sized,
 {

@@ -240,6 +240,27 @@ impl Error {
         }
     }
 
+    /// Notes which chunk of a bulk call failed: its number and the items it held. Outside a
+    /// transaction the chunks before it are committed; inside one, the transaction is aborted.
+    pub(crate) fn in_chunk(mut self, number: usize, first: usize, len: usize) -> Self {
+        self.message = format!(
+            "{} (bulk chunk {number}: items {first}..{}; the {first} items before it ran)",
+            self.message,
+            first + len
+        );
+        self
+    }
+
+    /// A parameter value that cannot be encoded as its type.
+    pub(crate) fn encode(query: &'static Query, param: usize, item: usize, cause: crate::types::BoxError) -> Self {
+        Error {
+            kind: ErrorKind::Other,
+            query: Some(query),
+            message: format!("cannot encode parameter ${} of item {item}: {cause}", param + 1),
+            source: None,
+        }
+    }
+
     /// Notes which parameter set of a batch failed.
     pub(crate) fn in_batch(mut self, index: usize) -> Self {
         self.message = format!("{} (batch item {index})", self.message);

@@ -51,6 +51,12 @@ pub trait GenericClient: sealed::Sealed + Sync {
     fn __unnamed(&self) -> Option<(&crate::StatementCache, bool)> {
         None
     }
+
+    /// Whether this is a transaction (a COPY with upsert then needs no transaction of its own).
+    #[doc(hidden)]
+    fn __in_transaction(&self) -> bool {
+        false
+    }
 }
 
 impl sealed::Sealed for tokio_postgres::Client {}
@@ -82,5 +88,9 @@ impl GenericClient for tokio_postgres::Transaction<'_> {
 
     fn __raw(&self) -> &tokio_postgres::Client {
         tokio_postgres::GenericClient::client(self)
+    }
+
+    fn __in_transaction(&self) -> bool {
+        true
     }
 }

@@ -20,6 +20,7 @@
 //! module.
 #![forbid(unsafe_code)]
 
+mod bulk;
 mod cache;
 mod cancel;
 mod client;
@@ -49,6 +50,7 @@ pub mod __private;
 #[cfg(feature = "sync")]
 pub mod sync;
 
+pub use bulk::BulkOptions;
 pub use cache::StatementCache;
 pub use cancel::{cancel_on_drop, health_check, with_timeout, CancelOnDrop};
 pub use client::{Client, ClientOptions};

@@ -1,6 +1,7 @@
 //! What generated async code calls. Not a public API: names and signatures may change in any
 //! release, in step with the generator.
 
+pub use crate::bulk::{bulk_exec, bulk_many, bulk_one, encode, Encode, Positions};
 pub use crate::dynamic::{Dynamic, Piece, Segment, Sort};
 use crate::error::Error;
 use crate::generic::GenericClient;
@@ -18,7 +19,7 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 /// name and `file:line`, then the rows it returned or affected, the statement-cache outcome
 /// (recorded by the client) and the elapsed time; failures log the error at DEBUG. With the
 /// `metrics` feature, the elapsed time also goes to `quarry_query_duration_seconds`.
-async fn traced<T>(
+pub(crate) async fn traced<T>(
     query: &'static Query,
     rows: impl FnOnce(&T) -> u64,
     work: impl std::future::Future<Output = Result<T, Error>>,
@@ -279,6 +280,20 @@ where
     C: GenericClient + ?Sized,
 {
     crate::CopyIn::start(client, query, copy_sql).await
+}
+
+/// `:copyfrom` with `ON CONFLICT` — starts the binary COPY into the staging table;
+/// `statements` create it, then move its rows into the table and drop it.
+pub async fn copy_upsert<'c, C>(
+    client: &'c C,
+    query: &'static Query,
+    copy_sql: &'static str,
+    statements: [&'static str; 2],
+) -> Result<crate::CopyIn<'c>, Error>
+where
+    C: GenericClient + ?Sized,
+{
+    crate::CopyIn::start_upsert(client, query, copy_sql, statements).await
 }
 
 /// `:iter`'s `_copy_out` — the query's rows through binary `COPY (…) TO STDOUT`.

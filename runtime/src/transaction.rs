@@ -199,6 +199,10 @@ impl GenericClient for Transaction<'_> {
     fn __unnamed(&self) -> Option<(&StatementCache, bool)> {
         (self.mode == StatementMode::Unnamed).then_some((self.cache, true))
     }
+
+    fn __in_transaction(&self) -> bool {
+        true
+    }
 }
 
 impl std::fmt::Debug for Transaction<'_> {

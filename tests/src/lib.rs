@@ -62,6 +62,19 @@ pub mod dynamic_blocking {
     quarry::include_queries!("dynamic_sync");
 }
 
+/// `bulk/` (own tables, `bulk/schema.sql`): bulk insert, upsert, update and delete, async.
+pub mod bulk {
+    quarry::include_queries!("bulk");
+
+    /// The tables these queries use, for `db::fresh_database_with`.
+    pub const SCHEMA: &str = include_str!("../bulk/schema.sql");
+}
+
+/// The same, blocking.
+pub mod bulk_blocking {
+    quarry::include_queries!("bulk_sync");
+}
+
 /// `limits/` (own tables, `limits/schema.sql`): million-item batches, huge values, long streams.
 pub mod limits {
     quarry::include_queries!("limits");

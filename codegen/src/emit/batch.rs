@@ -21,14 +21,14 @@ pub(super) fn field_type(param: &str) -> String {
 
 /// The parameter struct: its definition, its type (with `<'a>` when a field borrows), the
 /// lifetime parameter for the function, and the `&dyn ToSql` values of an `item`.
-struct ParamsStruct {
-    definition: TokenStream,
-    ty: TokenStream,
-    fn_lifetime: TokenStream,
-    values: Vec<TokenStream>,
+pub(super) struct ParamsStruct {
+    pub definition: TokenStream,
+    pub ty: TokenStream,
+    pub fn_lifetime: TokenStream,
+    pub values: Vec<TokenStream>,
 }
 
-fn params_struct(query: &Query) -> ParamsStruct {
+pub(super) fn params_struct(query: &Query) -> ParamsStruct {
     let name = format_ident!("{}Params", crate::naming::camel(&query.fn_name));
     let borrows = query.params.iter().any(|p| field_type(&p.ty.param).contains("'a"));
     let lifetime = borrows.then(|| quote!(<'a>));
@@ -63,7 +63,8 @@ fn params_struct(query: &Query) -> ParamsStruct {
     }
 }
 
-/// `:copyfrom`: rows loaded with binary COPY; returns how many.
+/// `:copyfrom`: rows loaded with binary COPY; returns how many (with `ON CONFLICT`, through a
+/// staging table: the rows the final `INSERT` inserted or updated).
 pub(super) fn emit_copy(
     query: &Query,
     flavor: &FlavorTokens,
@@ -74,9 +75,22 @@ pub(super) fn emit_copy(
         .copy_sql
         .as_deref()
         .expect(":copyfrom queries carry their COPY statement (emit::check)");
+    let start = match &query.copy_upsert {
+        Some(crate::copy::Upsert {
+            create_sql,
+            insert_sql,
+            drop_sql,
+        }) => {
+            let finish_sql = format!("{insert_sql}; {drop_sql}");
+            quote! {
+            ::quarry::__private::copy_upsert(client, &#static_name, #copy_sql, [#create_sql, #finish_sql])
+            }
+        }
+        None => quote! { ::quarry::__private::copy_in(client, &#static_name, #copy_sql) },
+    };
     items_fn(query, flavor, doc, quote!(u64), |values| {
         flavor.body(quote! {
-            let mut copy = ::quarry::__private::copy_in(client, &#static_name, #copy_sql).await?;
+            let mut copy = #start.await?;
             for item in items {
                 copy.write(&[#(#values),*]).await?;
             }

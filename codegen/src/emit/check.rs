@@ -36,6 +36,13 @@ pub(super) fn check(model: &Model, options: &EmitOptions) -> Result<(), String> 
     {
         return Err(format!("`:copyfrom` query `{}` has no COPY statement", query.fn_name));
     }
+    if let Some(query) = queries.clone().find(|q| q.kind.is_bulk() && q.bulk.is_none()) {
+        return Err(format!(
+            "`{}` query `{}` has no bulk statement",
+            query.kind.name(),
+            query.fn_name
+        ));
+    }
     Ok(())
 }
 

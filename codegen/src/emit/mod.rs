@@ -7,6 +7,7 @@
 //! `types` module of enums and composites.
 
 mod batch;
+mod bulk;
 mod call;
 mod check;
 mod dynamic;

@@ -66,7 +66,9 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
         static_name: static_name.clone(),
         decode_arg,
     };
-    let function = if query.kind.is_batch() {
+    let function = if query.kind.is_bulk() {
+        super::bulk::emit(query, flavor, &call, &ret, &doc)
+    } else if query.kind.is_batch() {
         super::batch::emit(query, flavor, &call, &ret, &doc)
     } else if query.kind == QueryKind::CopyFrom {
         super::batch::emit_copy(query, flavor, &static_name, &doc)
@@ -78,16 +80,26 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
         single_fn(query, flavor, &call, &ret, &doc)
     };
     let zero_copy = zero_copy(query, flavor, &static_name);
+    let mut columns: Vec<(&str, &str)> = query
+        .columns
+        .iter()
+        .map(|c| (c.pg_name.as_str(), c.ty.wire_name.as_str()))
+        .collect();
+    let (sql, param_oids) = match &query.bulk {
+        Some(bulk) => {
+            if bulk.positions == crate::bulk::Positions::Ordinal {
+                columns.push(("__ord", "int4"));
+            }
+            (&bulk.sql, bulk.param_oids.clone())
+        }
+        None => (sql, query.params.iter().map(|p| p.ty.param_oid).collect()),
+    };
     let query_static = quarry_inline::tokens::QueryStatic {
         name,
         sql,
-        param_oids: query.params.iter().map(|p| p.ty.param_oid).collect(),
+        param_oids,
         read_only: query.read_only,
-        columns: query
-            .columns
-            .iter()
-            .map(|c| (c.pg_name.as_str(), c.ty.wire_name.as_str()))
-            .collect(),
+        columns,
         source: quote!(#location),
     }
     .to_tokens(&static_name);
@@ -387,12 +399,25 @@ fn fn_doc(query: &Query, location: &str) -> Vec<String> {
         QueryKind::Many => "Returns every row.",
         QueryKind::Exec => "Returns the number of rows affected.",
         QueryKind::Iter => "Returns the rows one at a time, decoded as they arrive (constant memory).",
+        QueryKind::CopyFrom if query.copy_upsert.is_some() => {
+            "Loads every parameter set with one binary `COPY … FROM STDIN` into a temporary staging table, then moves \
+             them with one `INSERT … SELECT … ON CONFLICT`, in one transaction; returns the rows inserted or updated."
+        }
         QueryKind::CopyFrom => {
             "Loads every parameter set with one binary `COPY … FROM STDIN`; returns the number of rows loaded."
         }
         QueryKind::BatchExec => "Runs once per parameter set, pipelined; returns the rows affected by each.",
         QueryKind::BatchOne => "Runs once per parameter set, pipelined; each returns exactly one row.",
         QueryKind::BatchMany => "Runs once per parameter set, pipelined; returns the rows of each.",
+        QueryKind::BulkExec => {
+            "Runs every parameter set as one statement over `unnest` of arrays (per chunk); returns the rows affected."
+        }
+        QueryKind::BulkOne => {
+            "Runs every parameter set as one statement over `unnest` of arrays (per chunk); returns each one's row, in order."
+        }
+        QueryKind::BulkMany => {
+            "Runs every parameter set as one statement over `unnest` of arrays (per chunk); returns each one's rows, in order."
+        }
     };
     // A one-column row is the bare value: its type and nullability are said here.
     if let ([column], true) = (query.columns.as_slice(), query.embeds.is_empty()) {

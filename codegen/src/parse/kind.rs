@@ -23,10 +23,17 @@ pub enum QueryKind {
     BatchOne,
     /// `:batchmany` — `:many` for each parameter set, pipelined.
     BatchMany,
+    /// `:bulkexec` — one row's `INSERT`/`UPDATE`/`DELETE` for every parameter set of an
+    /// iterator as one statement over `unnest` of arrays (per chunk); the rows affected.
+    BulkExec,
+    /// `:bulkone` — as `:bulkexec`, with `RETURNING`: exactly one row per parameter set, in order.
+    BulkOne,
+    /// `:bulkmany` — as `:bulkexec`, with `RETURNING`: the rows of each parameter set, in order.
+    BulkMany,
 }
 
 impl QueryKind {
-    const ALL: [(&'static str, QueryKind); 9] = [
+    const ALL: [(&'static str, QueryKind); 12] = [
         ("one", QueryKind::One),
         ("opt", QueryKind::Opt),
         ("many", QueryKind::Many),
@@ -36,6 +43,9 @@ impl QueryKind {
         ("batchexec", QueryKind::BatchExec),
         ("batchone", QueryKind::BatchOne),
         ("batchmany", QueryKind::BatchMany),
+        ("bulkexec", QueryKind::BulkExec),
+        ("bulkone", QueryKind::BulkOne),
+        ("bulkmany", QueryKind::BulkMany),
     ];
 
     /// The kind written `:name`. sqlc's `:execrows` and `:execresult` are `:exec` (which
@@ -60,21 +70,29 @@ impl QueryKind {
             QueryKind::BatchExec => ":batchexec",
             QueryKind::BatchOne => ":batchone",
             QueryKind::BatchMany => ":batchmany",
+            QueryKind::BulkExec => ":bulkexec",
+            QueryKind::BulkOne => ":bulkone",
+            QueryKind::BulkMany => ":bulkmany",
         }
     }
 
     /// What one execution returns: a batch kind's single-call kind, else itself.
     pub fn single(self) -> QueryKind {
         match self {
-            QueryKind::BatchExec => QueryKind::Exec,
-            QueryKind::BatchOne => QueryKind::One,
-            QueryKind::BatchMany => QueryKind::Many,
+            QueryKind::BatchExec | QueryKind::BulkExec => QueryKind::Exec,
+            QueryKind::BatchOne | QueryKind::BulkOne => QueryKind::One,
+            QueryKind::BatchMany | QueryKind::BulkMany => QueryKind::Many,
             kind => kind,
         }
     }
 
-    /// Whether the generated function takes an iterator of parameter sets.
+    /// Whether the generated function takes an iterator of parameter sets (`:batch*`, `:bulk*`).
     pub fn is_batch(self) -> bool {
         self != self.single()
+    }
+
+    /// Whether the parameter sets run as one statement over `unnest` (`:bulk*`).
+    pub fn is_bulk(self) -> bool {
+        matches!(self, QueryKind::BulkExec | QueryKind::BulkOne | QueryKind::BulkMany)
     }
 }

@@ -274,7 +274,7 @@ fn is_builtin(ty: &Type) -> bool {
 }
 
 /// The built-in array type whose elements have OID `element`.
-fn array_of(element: u32) -> Option<u32> {
+pub(crate) fn array_of(element: u32) -> Option<u32> {
     static ARRAYS: OnceLock<HashMap<u32, u32>> = OnceLock::new();
     let arrays = ARRAYS.get_or_init(|| {
         (0..16384)
