@@ -12,7 +12,7 @@ use sqlparser::parser::Parser;
 /// What a `:copyfrom` query must look like, for the error hint.
 pub const SHAPE: &str =
     "a :copyfrom query is `INSERT INTO table (col_a, col_b, …) VALUES (:a, :b, …) [ON CONFLICT …]`: \
-                         one parameter per listed column, in order, nothing else (no RETURNING or expressions)";
+                         one parameter per listed column, in order, nothing else (for RETURNING or expressions, use :bulkexec or :bulkone)";
 
 /// The staging table of a `:copyfrom` with `ON CONFLICT`: what runs around its COPY.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

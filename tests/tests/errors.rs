@@ -480,3 +480,50 @@ fn dynamic_keyset_sort_mixing_directions() {
         "-- name: q :many\n-- sort newest: created_at DESC, id ASC\nSELECT id FROM tasks\nWHERE true\n  -- after\nORDER BY created_at DESC -- sort\n;\n"
     ));
 }
+
+#[test]
+fn bulk_update_without_a_key() {
+    insta::assert_snapshot!(error("-- name: q :bulkexec\nUPDATE tasks SET status = :status;\n"));
+}
+
+#[test]
+fn bulk_insert_of_several_values_rows() {
+    insta::assert_snapshot!(error(
+        "-- name: q :bulkexec\nINSERT INTO tasks (title) VALUES (:a), (:b);\n"
+    ));
+}
+
+#[test]
+fn bulk_one_insert_that_may_skip_rows() {
+    insta::assert_snapshot!(error(
+        "-- name: q :bulkone\nINSERT INTO tasks (id, title) VALUES (:id, :title)\nON CONFLICT (id) DO NOTHING RETURNING id;\n"
+    ));
+}
+
+#[test]
+fn bulk_many_insert() {
+    insta::assert_snapshot!(error(
+        "-- name: q :bulkmany\nINSERT INTO tasks (title) VALUES (:title) RETURNING id;\n"
+    ));
+}
+
+#[test]
+fn bulk_parameter_in_on_conflict_that_is_no_column_value() {
+    insta::assert_snapshot!(error(
+        "-- name: q :bulkexec\nINSERT INTO tasks (id, title) VALUES (:id, lower(:title))\nON CONFLICT (id) DO UPDATE SET title = :title;\n"
+    ));
+}
+
+#[test]
+fn bulk_of_an_array_parameter() {
+    insta::assert_snapshot!(error(
+        "-- name: q :bulkexec\nUPDATE tasks SET title = 'x' WHERE id = ANY(:ids);\n"
+    ));
+}
+
+#[test]
+fn copy_upsert_with_a_parameter_in_on_conflict() {
+    insta::assert_snapshot!(error(
+        "-- name: q :copyfrom\nINSERT INTO tasks (id, title) VALUES (:id, :title)\nON CONFLICT (id) DO UPDATE SET title = :title;\n"
+    ));
+}

@@ -352,3 +352,90 @@ async fn dynamic_query_variants_run_through_pgbouncer() {
     }
     assert_eq!(seen, 50);
 }
+
+/// Bulk writes through PgBouncer in the unnamed mode, four clients at once: inserts, upserts
+/// over unnest (arrays of an enum and a composite, described on whichever server connection
+/// answers), updates with RETURNING, and COPY with upsert (its staging table lives inside the
+/// transaction that keeps it on one server connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_writes_run_through_pgbouncer() {
+    use quarry_tests::bulk::products::{self, CopyUpsertProductsParams, InsertProductsParams, RenameProductsParams};
+    use quarry_tests::bulk::types::{Dimensions, Grade};
+    let bouncer = PgBouncer::start(server(), SERVER_CONNECTIONS);
+    let direct = quarry_tests::db::fresh_database_with(&[quarry_tests::bulk::SCHEMA]);
+    let url = bouncer.connection_string_for(&direct);
+    let pool = Pool::connect(
+        &url,
+        PoolOptions {
+            max_size: 4,
+            client: unnamed(),
+            ..PoolOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let tasks = (0..4i64).map(|task| {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let conn = pool.get().await.unwrap();
+            let ids: Vec<i64> = (task * 10_000 + 1..=task * 10_000 + 5_000).collect();
+            let skus: Vec<String> = ids.iter().map(|id| format!("ABC-{id}")).collect();
+            let size = Dimensions {
+                width: Some(2),
+                height: None,
+            };
+            // Collected first: a closure-mapped iterator held across an `.await` makes the future
+            // not `Send` for `tokio::spawn` (rustc's higher-ranked lifetime limitation; docs/bulk.md).
+            let rows: Vec<_> = ids
+                .iter()
+                .zip(&skus)
+                .map(|(&id, sku)| InsertProductsParams {
+                    id,
+                    sku,
+                    name: "bounced",
+                    note: None,
+                    grade: Some(Grade::Mid),
+                    size: Some(&size),
+                    price: quarry::rust_decimal::Decimal::ONE,
+                    stock: None,
+                })
+                .collect();
+            assert_eq!(products::insert_products(&*conn, rows).await.unwrap(), 5_000);
+            let renames: Vec<_> = ids
+                .iter()
+                .rev()
+                .take(100)
+                .map(|&id| RenameProductsParams { id, name: "renamed" })
+                .collect();
+            let renamed = products::rename_products(&*conn, renames).await.unwrap();
+            assert_eq!(renamed[0].id, *ids.last().unwrap(), "rows in input order");
+            // Half of these ids exist: COPY into the staging table, then one upsert.
+            let copied = ids.iter().map(|&id| id + 2_500).collect::<Vec<_>>();
+            let copied_skus: Vec<String> = copied.iter().map(|id| format!("ABC-{id}")).collect();
+            let rows: Vec<_> = copied
+                .iter()
+                .zip(&copied_skus)
+                .map(|(&id, sku)| CopyUpsertProductsParams {
+                    id,
+                    sku,
+                    name: "copied",
+                    note: None,
+                    grade: Some(Grade::High),
+                    size: None,
+                    price: quarry::rust_decimal::Decimal::TWO,
+                    stock: None,
+                })
+                .collect();
+            assert_eq!(products::copy_upsert_products(&*conn, rows).await.unwrap(), 5_000);
+        })
+    });
+    for task in tasks.collect::<Vec<_>>() {
+        task.await.unwrap();
+    }
+    let conn = pool.get().await.unwrap();
+    let counts = products::count_products(&*conn).await.unwrap();
+    // Per task: 5 000 inserted + 2 500 new from the COPY; 100 renamed (version 2), 2 500
+    // updated by the COPY (version +1; the 100 renamed are among them).
+    assert_eq!(counts.total, 4 * 7_500);
+    assert_eq!(counts.versions, 4 * (7_500 + 100 + 2_500));
+}

@@ -146,3 +146,25 @@ fn dynamic_queries() {
         ["async_tickets.rs".to_string(), "sync_tickets.rs".to_string()],
     );
 }
+
+/// Bulk queries' generated code (tests/bulk): the parameter structs, the bulk statements over
+/// unnest, the COPY-with-upsert staging statements, in both flavours.
+#[test]
+fn bulk_queries() {
+    let url = quarry_tests::db::fresh_database_with(&[quarry_tests::bulk::SCHEMA]);
+    for (flavour, sync) in [("async", false), ("sync", true)] {
+        let files = Config::new()
+            .queries("bulk")
+            .schema("bulk/schema.sql")
+            .database_url(&url)
+            .sync(sync)
+            .generate(&Layout::Files)
+            .unwrap();
+        let products = files.iter().find(|f| f.name == "products.rs").expect("products.rs");
+        insta::assert_snapshot!(format!("bulk_{flavour}_products.rs"), products.contents);
+    }
+    no_stale_snapshots(
+        "bulk_",
+        ["async_products.rs".to_string(), "sync_products.rs".to_string()],
+    );
+}
