@@ -13,6 +13,29 @@ INSERT INTO people_load (id, name, email, age, created_at) VALUES (:id, :name, :
 -- name: copy_people :copyfrom
 INSERT INTO people_load (id, name, email, age, created_at) VALUES (:id, :name, :email, :age, :created_at);
 
+-- name: bulk_insert_people :bulkexec
+INSERT INTO people_load (id, name, email, age, created_at) VALUES (:id, :name, :email, :age, :created_at);
+
+-- name: bulk_insert_people_computed :bulkexec
+-- An expression in VALUES: runs as INSERT … SELECT over unnest, not as COPY.
+INSERT INTO people_load (id, name, email, age, created_at) VALUES (:id, :name, lower(:email), :age, :created_at);
+
+-- name: upsert_person :exec
+INSERT INTO people_upsert (id, name, email, age, created_at) VALUES (:id, :name, :email, :age, :created_at)
+ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, age = EXCLUDED.age;
+
+-- name: batch_upsert_people :batchexec
+INSERT INTO people_upsert (id, name, email, age, created_at) VALUES (:id, :name, :email, :age, :created_at)
+ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, age = EXCLUDED.age;
+
+-- name: bulk_upsert_people :bulkexec
+INSERT INTO people_upsert (id, name, email, age, created_at) VALUES (:id, :name, :email, :age, :created_at)
+ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, age = EXCLUDED.age;
+
+-- name: copy_upsert_people :copyfrom
+INSERT INTO people_upsert (id, name, email, age, created_at) VALUES (:id, :name, :email, :age, :created_at)
+ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, age = EXCLUDED.age;
+
 -- name: stream_people :iter
 SELECT g::int8 AS id, 'name_' || g AS name FROM generate_series(1, :n::int8) g;
 

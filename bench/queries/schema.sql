@@ -23,6 +23,15 @@ CREATE UNLOGGED TABLE people_load (
     created_at timestamptz
 );
 
+-- Figure 10 (bulk writes): the upsert target, keyed by id.
+CREATE UNLOGGED TABLE people_upsert (
+    id         bigint PRIMARY KEY,
+    name       text,
+    email      text,
+    age        integer,
+    created_at timestamptz
+);
+
 -- Figure 9 (dynamic queries): a million tickets, an index per filter (leading with the filtered
 -- column, then the default order) and per order.
 CREATE TABLE tickets (

@@ -27,6 +27,28 @@ impl Bench {
     }
 }
 
+/// Median wall time of `runs` runs of `run` (after one warm-up run), each after an untimed
+/// `setup`.
+pub async fn median_with_setup<S, SFut, F, Fut>(runs: usize, mut setup: S, mut run: F) -> Duration
+where
+    S: FnMut() -> SFut,
+    SFut: Future<Output = ()>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    setup().await;
+    run().await;
+    let mut times: Vec<Duration> = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        setup().await;
+        let start = Instant::now();
+        run().await;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
 /// Median wall time of `runs` runs of `run` (after one warm-up run).
 pub async fn median<F, Fut>(runs: usize, mut run: F) -> Duration
 where

@@ -13,11 +13,11 @@ pub const COPY_ROWS: i64 = 1_000_000;
 
 /// Row `i` of the PERF-FLOOR data set.
 pub struct Person {
-    id: i64,
-    name: String,
-    email: String,
-    age: i32,
-    created_at: DateTime<Utc>,
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub age: i32,
+    pub created_at: DateTime<Utc>,
 }
 
 pub fn person(i: i64) -> Person {

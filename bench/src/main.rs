@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cd bench && cargo run --release                    # every figure
-//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking dynamic
+//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking dynamic bulk
 //! QUARRY_BENCH_RUNS=9 cargo run --release            # runs per variant (default 5; decode uses ≥ 15)
 //! QUARRY_BENCH_PIN=1 cargo run --release -- select   # client and server on CPU 0 (per-query cost)
 //! ```
@@ -12,6 +12,7 @@
 //! Prints Markdown tables for `BENCHMARKS.md`.
 
 mod blocking;
+mod bulk;
 mod common;
 mod counting;
 mod decode;
@@ -50,8 +51,8 @@ pub fn port(url: &str) -> u16 {
         .expect("the connection string names a port")
 }
 
-const FIGURES: [&str; 9] = [
-    "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking", "dynamic",
+const FIGURES: [&str; 10] = [
+    "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking", "dynamic", "bulk",
 ];
 
 #[tokio::main(flavor = "current_thread")]
@@ -112,6 +113,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if run("dynamic") {
         dynamic::run(&bench).await;
+    }
+    if run("bulk") {
+        bulk::run(&bench).await;
     }
     Ok(())
 }

@@ -113,7 +113,7 @@ fn first_count(messages: &[tokio_postgres::SimpleQueryMessage]) -> u64 {
 }
 
 /// The transaction COPY needs in unnamed mode outside a transaction (see [`CopyIn`]).
-async fn own_transaction<C>(client: &C) -> Result<OwnTransaction<'_>, tokio_postgres::Error>
+pub(crate) async fn own_transaction<C>(client: &C) -> Result<OwnTransaction<'_>, tokio_postgres::Error>
 where
     C: GenericClient + ?Sized,
 {

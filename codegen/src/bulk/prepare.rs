@@ -40,11 +40,13 @@ pub fn attach(client: &mut Connection, pending: Vec<Pending<'_>>) -> Result<(), 
         let checked = match result {
             Ok(statement) => compare(item.query, item.statement, &statement, &bulk),
             Err(db) => Err(format!("PostgreSQL refuses its bulk form: {}", db.message())),
-        };
+        }
+        .map_err(|message| (message, bulk.sql.clone()));
+        let checked = checked.and_then(|()| copy_form(client, &item, bulk));
         match checked {
-            Ok(()) => item.query.bulk = Some(bulk),
-            Err(message) => {
-                let help = format!("the statement quarry built: {}", bulk.sql);
+            Ok(bulk) => item.query.bulk = Some(bulk),
+            Err((message, sql)) => {
+                let help = format!("the statement quarry built: {sql}");
                 errors.push(at(&item, message, help));
             }
         }
@@ -67,6 +69,39 @@ fn at(item: &Pending<'_>, message: String, help: String) -> Diagnostic {
         ),
     )
     .with_help(help)
+}
+
+/// `bulk` with its COPY form, when the query is a `:bulkexec` plain `INSERT` (the shape
+/// `:copyfrom` takes) into a table or partitioned table without rules (COPY ignores rules, and
+/// cannot load a view).
+fn copy_form(
+    client: &mut Connection,
+    item: &Pending<'_>,
+    mut bulk: BulkStatement,
+) -> Result<BulkStatement, (String, String)> {
+    let plan = match crate::copy::copy_statement(&item.def.sql) {
+        Ok(plan) if item.def.kind == QueryKind::BulkExec && plan.upsert.is_none() => plan,
+        _ => return Ok(bulk),
+    };
+    let table = plan
+        .copy_sql
+        .strip_prefix("COPY ")
+        .and_then(|rest| rest.split(" (").next())
+        .unwrap_or_default();
+    let sql = format!(
+        "SELECT relkind::text, relhasrules FROM pg_class WHERE oid = to_regclass('{}')",
+        table.replace('\'', "''")
+    );
+    let rows = client
+        .query(&sql)
+        .map_err(|e| (format!("quarry could not look up its table: {e}"), sql.clone()))?;
+    let plain = rows
+        .first()
+        .is_some_and(|row| matches!(row.get::<&str>(0), "r" | "p") && !row.get::<bool>(1));
+    if plain {
+        bulk.copy_sql = Some(plan.copy_sql);
+    }
+    Ok(bulk)
 }
 
 /// The bulk statement, or why the query's kind cannot have it.

@@ -44,6 +44,12 @@ pub(super) fn emit(
         Positions::InOrder => quote!(InOrder),
         Positions::Ordinal => quote!(Ordinal),
     };
+    // `:bulkexec` says whether it runs as COPY; the kinds with rows say how they map to inputs.
+    let mode = match (&bulk.copy_sql, query.kind) {
+        (Some(copy_sql), _) => quote!(::core::option::Option::Some(#copy_sql)),
+        (None, QueryKind::BulkExec) => quote!(::core::option::Option::None),
+        _ => quote!(::quarry::__private::Positions::#positions),
+    };
     let (helper, ret) = match query.kind {
         QueryKind::BulkExec => (quote!(bulk_exec), quote!(u64)),
         // `ret` is one call's result: a row for `:bulkone`, a `Vec` of rows for `:bulkmany`.
@@ -55,7 +61,7 @@ pub(super) fn emit(
         ::quarry::__private::#helper(
             client,
             &#static_name,
-            ::quarry::__private::Positions::#positions,
+            #mode,
             items,
             &[#(#encoders),*],
             options

@@ -1,0 +1,268 @@
+//! The items of one bulk call, encoded a chunk at a time: as one binary array per parameter
+//! (the `unnest` statement), or as a binary COPY stream (a plain `INSERT`).
+
+use super::{BulkOptions, Encode};
+use crate::error::Error;
+use crate::generic::GenericClient;
+use crate::query::Query;
+use crate::types::BoxError;
+use bytes::{BufMut, BytesMut};
+use postgres_types::{IsNull, Kind, ToSql, Type};
+
+/// How much COPY data is encoded before it is handed to the connection: the server loads one
+/// piece while the next is encoded.
+const COPY_PIECE: usize = 64 * 1024;
+
+/// The chunks of one bulk call.
+pub(super) struct Chunks<'c, C: ?Sized, P, I: Iterator<Item = P>> {
+    query: &'static Query,
+    items: std::iter::Peekable<I>,
+    encoders: &'c [Encode<P>],
+    options: BulkOptions,
+    /// Each parameter's element type, as the server has the array parameter.
+    elements: Vec<Type>,
+    sent: usize,
+    number: usize,
+    client: std::marker::PhantomData<&'c C>,
+}
+
+/// One chunk: its position among the items and its encoded arrays.
+pub(super) struct Chunk {
+    number: usize,
+    pub(super) first: usize,
+    pub(super) len: usize,
+    arrays: Vec<Array>,
+}
+
+impl Chunk {
+    /// The database's error for this chunk, saying which items it held.
+    pub(super) fn failed(&self, query: &'static Query, error: tokio_postgres::Error) -> Error {
+        Error::from_postgres(Some(query), error).in_chunk(self.number, self.first, self.len)
+    }
+
+    /// The statement's parameters: the arrays.
+    pub(super) fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.arrays.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+impl<'c, C, P, I> Chunks<'c, C, P, I>
+where
+    C: GenericClient + ?Sized,
+    I: Iterator<Item = P>,
+{
+    /// Learns the element types (fixed, or described once per connection), unless there is
+    /// nothing to send.
+    pub(super) async fn start(
+        client: &'c C,
+        query: &'static Query,
+        items: I,
+        encoders: &'c [Encode<P>],
+        options: &BulkOptions,
+    ) -> Result<Self, Error> {
+        let mut items = items.peekable();
+        let elements = if items.peek().is_none() {
+            Vec::new()
+        } else {
+            let types = crate::copy::param_types(client, query)
+                .await
+                .map_err(|e| Error::from_postgres(Some(query), e))?;
+            types
+                .iter()
+                .map(|ty| match ty.kind() {
+                    Kind::Array(element) => Ok(element.clone()),
+                    _ => Err(Error::io(format!(
+                        "bulk parameter of type {} is not an array",
+                        ty.name()
+                    ))),
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.in_query(query))?
+        };
+        Ok(Chunks {
+            query,
+            items,
+            encoders,
+            options: BulkOptions {
+                max_rows: options.max_rows.max(1),
+                ..*options
+            },
+            elements,
+            sent: 0,
+            number: 0,
+            client: std::marker::PhantomData,
+        })
+    }
+
+    /// The next item of a chunk holding `len` items of `bytes`, while it has room.
+    fn take(&mut self, len: usize, bytes: usize) -> Option<P> {
+        if len >= self.options.max_rows || bytes >= self.options.max_bytes {
+            return None;
+        }
+        self.items.next()
+    }
+
+    /// Closes a chunk of `len` items (`None` when it is empty).
+    fn close(&mut self, len: usize, arrays: Vec<Array>) -> Option<Chunk> {
+        if len == 0 {
+            return None;
+        }
+        let chunk = Chunk {
+            number: self.number,
+            first: self.sent,
+            len,
+            arrays,
+        };
+        self.sent += len;
+        self.number += 1;
+        Some(chunk)
+    }
+
+    fn encode_error(&self, len: usize) -> impl Fn((usize, BoxError)) -> Error + '_ {
+        move |(param, e)| Error::encode(self.query, param, self.sent + len, e)
+    }
+
+    /// Encodes the next chunk as one array per parameter (`None` once every item is sent).
+    pub(super) fn next(&mut self) -> Result<Option<Chunk>, Error> {
+        let mut arrays: Vec<Array> = self.elements.iter().map(Array::new).collect();
+        let (mut len, mut bytes) = (0, 0);
+        while let Some(item) = self.take(len, bytes) {
+            for (i, (array, encode)) in arrays.iter_mut().zip(self.encoders).enumerate() {
+                bytes += array
+                    .push(&item, *encode, &self.elements[i])
+                    .map_err(|e| self.encode_error(len)((i, e)))?;
+            }
+            len += 1;
+        }
+        Ok(self.close(len, arrays))
+    }
+
+    /// Sends the next chunk as one binary COPY, streamed as it is encoded; the rows loaded
+    /// (`None` once every item is sent). In the unnamed mode outside a transaction, the COPY
+    /// runs in one of its own (as `:copyfrom` does).
+    pub(super) async fn copy_next(&mut self, client: &C, copy_sql: &str) -> Result<Option<u64>, Error> {
+        use futures_util::SinkExt;
+        if self.items.peek().is_none() {
+            return Ok(None);
+        }
+        let query = self.query;
+        let chunk = Chunk {
+            number: self.number,
+            first: self.sent,
+            len: 0,
+            arrays: Vec::new(),
+        };
+        let db = |e| Error::from_postgres(Some(query), e).in_chunk(chunk.number, chunk.first, 0);
+        let transaction = crate::copy::own_transaction(client).await.map_err(db)?;
+        let sink = client.__raw().copy_in::<_, bytes::Bytes>(copy_sql).await.map_err(db)?;
+        let mut sink = std::pin::pin!(sink);
+        let mut data = BytesMut::with_capacity(2 * COPY_PIECE);
+        data.put_slice(b"PGCOPY\n\xff\r\n\0");
+        data.put_i32(0); // flags
+        data.put_i32(0); // header extension length
+        let fields = i16::try_from(self.elements.len()).map_err(|_| Error::io("too many columns for COPY".into()))?;
+        let (mut len, mut bytes) = (0, 0);
+        let mut failed = None;
+        while let Some(item) = self.take(len, bytes) {
+            let start = data.len();
+            data.put_i16(fields);
+            for (i, encode) in self.encoders.iter().enumerate() {
+                write_field(&mut data, |out| encode(&item, &self.elements[i], out))
+                    .map_err(|e| self.encode_error(len)((i, e)))?;
+            }
+            bytes += data.len() - start;
+            len += 1;
+            if data.len() >= COPY_PIECE {
+                if let Err(e) = sink.send(data.split().freeze()).await {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        data.put_i16(-1); // trailer
+        let chunk = self.close(len, Vec::new()).expect("a COPY chunk holds an item");
+        let result = match failed {
+            Some(e) => Err(e),
+            None => {
+                async {
+                    sink.send(data.freeze()).await?;
+                    let loaded = sink.as_mut().finish().await?;
+                    transaction.commit().await?;
+                    Ok(loaded)
+                }
+                .await
+            }
+        };
+        result.map(Some).map_err(|e| chunk.failed(query, e))
+    }
+}
+
+/// Appends one length-prefixed value (`-1` for NULL), as array elements and COPY fields are;
+/// whether it was NULL.
+fn write_field(
+    out: &mut BytesMut,
+    encode: impl FnOnce(&mut BytesMut) -> Result<IsNull, BoxError>,
+) -> Result<bool, BoxError> {
+    let start = out.len();
+    out.put_i32(0);
+    match encode(out)? {
+        IsNull::Yes => {
+            out.truncate(start);
+            out.put_i32(-1);
+            Ok(true)
+        }
+        IsNull::No => {
+            let written = i32::try_from(out.len() - start - 4).map_err(|_| "value over 2 GiB")?;
+            out[start..start + 4].copy_from_slice(&written.to_be_bytes());
+            Ok(false)
+        }
+    }
+}
+
+/// One parameter's values for a chunk, as a one-dimensional binary array: elements appended as
+/// items are encoded, header written when sent.
+#[derive(Debug)]
+struct Array {
+    element: u32,
+    len: i32,
+    has_null: bool,
+    body: BytesMut,
+}
+
+impl Array {
+    fn new(element: &Type) -> Self {
+        Array {
+            element: element.oid(),
+            len: 0,
+            has_null: false,
+            body: BytesMut::new(),
+        }
+    }
+
+    /// Appends `item`'s value; returns the bytes it took.
+    fn push<P>(&mut self, item: &P, encode: Encode<P>, element: &Type) -> Result<usize, BoxError> {
+        let start = self.body.len();
+        self.has_null |= write_field(&mut self.body, |out| encode(item, element, out))?;
+        self.len += 1;
+        Ok(self.body.len() - start)
+    }
+}
+
+impl ToSql for Array {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        out.reserve(20 + self.body.len());
+        out.put_i32(1); // dimensions
+        out.put_i32(i32::from(self.has_null));
+        out.put_u32(self.element);
+        out.put_i32(self.len);
+        out.put_i32(1); // lower bound
+        out.extend_from_slice(&self.body);
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), Kind::Array(_))
+    }
+
+    postgres_types::to_sql_checked!();
+}
