@@ -66,8 +66,9 @@ pub struct BulkStatement {
     /// `DO NOTHING` or `DO UPDATE … WHERE`); `:bulkone` on an `INSERT` needs it.
     pub one_row_per_input: bool,
     /// For a `:bulkexec` that is a plain `INSERT` of one parameter per column into a table
-    /// without rules: the binary `COPY` each chunk runs as instead (same rows, several times
-    /// faster: PostgreSQL inserts COPY's rows in batches).
+    /// without rules: the binary `COPY` each chunk runs as instead (same rows, faster:
+    /// PostgreSQL inserts COPY's rows in batches). `sql` and `param_oids` are then the
+    /// single-row statement's, whose parameter types are the COPY's column types.
     #[serde(default)]
     pub copy_sql: Option<String>,
 }
@@ -202,7 +203,8 @@ fn array_type(param: &ParamType<'_>) -> Result<String, String> {
     if let Kind::Array(_) = param.reported.kind() {
         return Err(format!(
             "its parameter of type {} is an array, and PostgreSQL has no arrays of arrays to unnest \
-             (use :batchexec, which runs the statement per row, pipelined)",
+             (a plain INSERT of one parameter per column runs as COPY, which takes arrays; else use \
+             :batchexec, which runs the statement per row, pipelined)",
             crate::types::display_name(param.reported)
         ));
     }

@@ -54,3 +54,7 @@ FROM products;
 
 -- name: product_names :many
 SELECT id, name FROM products ORDER BY id;
+
+-- name: insert_tagged :bulkexec
+-- Array columns, NULL elements and NULL arrays included: runs as COPY.
+INSERT INTO tagged (id, tags, grades) VALUES (:id, :tags?, :grades?);

@@ -18,3 +18,10 @@ CREATE TABLE products (
     version integer NOT NULL DEFAULT 1,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Array columns: a plain INSERT of them runs as COPY (an unnest of arrays of arrays cannot).
+CREATE TABLE tagged (
+    id bigint PRIMARY KEY,
+    tags text[],
+    grades grade[]
+);

@@ -468,3 +468,43 @@ fn the_blocking_flavour_runs_the_same_statements() {
     transaction.commit().unwrap();
     assert_eq!(blocking::count_products(&client).unwrap().total, 5_000);
 }
+
+#[tokio::test]
+async fn array_columns_load_through_the_copy_form() {
+    let url = fresh_database_with(&[SCHEMA]);
+    for mode in [StatementMode::Prepared, StatementMode::Unnamed] {
+        let client = connect(&url, mode).await;
+        client.batch_execute("TRUNCATE tagged").await.unwrap();
+        let tags: Vec<Option<Vec<String>>> = (0..10_000)
+            .map(|i| match i % 4 {
+                0 => None,
+                1 => Some(Vec::new()),
+                _ => Some((0..i % 5).map(|t| format!("tag {t}")).collect()),
+            })
+            .collect();
+        let grades = [Grade::Low, Grade::High];
+        let borrowed: Vec<Option<Vec<&str>>> = tags
+            .iter()
+            .map(|t| t.as_ref().map(|t| t.iter().map(String::as_str).collect()))
+            .collect();
+        let params = borrowed.iter().enumerate().map(|(i, tags)| InsertTaggedParams {
+            id: i as i64,
+            tags: tags.as_deref(),
+            grades: (i % 3 != 0).then_some(&grades[..]),
+        });
+        assert_eq!(products::insert_tagged(&client, params).await.unwrap(), 10_000, "{mode:?}");
+        let rows = client
+            .query("SELECT id, tags, grades::text[] FROM tagged ORDER BY id", &[])
+            .await
+            .unwrap();
+        for row in &rows {
+            let i: i64 = row.get(0);
+            let stored: Option<Vec<String>> = row.get(1);
+            assert_eq!(stored, tags[i as usize], "{mode:?}: row {i}");
+            let stored_grades: Option<Vec<String>> = row.get(2);
+            let expected = (i % 3 != 0).then(|| vec!["low".to_string(), "high".to_string()]);
+            assert_eq!(stored_grades, expected);
+        }
+        assert_eq!(rows.len(), 10_000);
+    }
+}

@@ -24,13 +24,18 @@ pub struct Pending<'a> {
 }
 
 /// Plans and prepares the bulk statement of each of `pending` (one pipeline for all), and
-/// stores it in the query's model.
+/// stores it in the query's model. A `:bulkexec` plain `INSERT` into a plain table needs no
+/// new statement: it runs as COPY, with the single-row statement's own parameter types.
 pub fn attach(client: &mut Connection, pending: Vec<Pending<'_>>) -> Result<(), Error> {
     let mut errors = Vec::new();
     let mut planned = Vec::new();
     for item in pending {
-        match plan_one(&item) {
-            Ok(bulk) => planned.push((item, bulk)),
+        match copy_form(client, &item) {
+            Ok(Some(bulk)) => item.query.bulk = Some(bulk),
+            Ok(None) => match plan_one(&item) {
+                Ok(bulk) => planned.push((item, bulk)),
+                Err(message) => errors.push(at(&item, message, super::SHAPE.to_string())),
+            },
             Err(message) => errors.push(at(&item, message, super::SHAPE.to_string())),
         }
     }
@@ -40,13 +45,11 @@ pub fn attach(client: &mut Connection, pending: Vec<Pending<'_>>) -> Result<(), 
         let checked = match result {
             Ok(statement) => compare(item.query, item.statement, &statement, &bulk),
             Err(db) => Err(format!("PostgreSQL refuses its bulk form: {}", db.message())),
-        }
-        .map_err(|message| (message, bulk.sql.clone()));
-        let checked = checked.and_then(|()| copy_form(client, &item, bulk));
+        };
         match checked {
-            Ok(bulk) => item.query.bulk = Some(bulk),
-            Err((message, sql)) => {
-                let help = format!("the statement quarry built: {sql}");
+            Ok(()) => item.query.bulk = Some(bulk),
+            Err(message) => {
+                let help = format!("the statement quarry built: {}", bulk.sql);
                 errors.push(at(&item, message, help));
             }
         }
@@ -71,17 +74,14 @@ fn at(item: &Pending<'_>, message: String, help: String) -> Diagnostic {
     .with_help(help)
 }
 
-/// `bulk` with its COPY form, when the query is a `:bulkexec` plain `INSERT` (the shape
-/// `:copyfrom` takes) into a table or partitioned table without rules (COPY ignores rules, and
-/// cannot load a view).
-fn copy_form(
-    client: &mut Connection,
-    item: &Pending<'_>,
-    mut bulk: BulkStatement,
-) -> Result<BulkStatement, (String, String)> {
+/// The COPY form, when the query is a `:bulkexec` plain `INSERT` (the shape `:copyfrom` takes)
+/// into a table or partitioned table without rules (COPY ignores rules, and cannot load a
+/// view): the single-row statement stays the query's statement (for its parameter types), and
+/// each chunk runs as the COPY. Array-typed columns need nothing special there.
+fn copy_form(client: &mut Connection, item: &Pending<'_>) -> Result<Option<BulkStatement>, String> {
     let plan = match crate::copy::copy_statement(&item.def.sql) {
         Ok(plan) if item.def.kind == QueryKind::BulkExec && plan.upsert.is_none() => plan,
-        _ => return Ok(bulk),
+        _ => return Ok(None),
     };
     let table = plan
         .copy_sql
@@ -94,14 +94,17 @@ fn copy_form(
     );
     let rows = client
         .query(&sql)
-        .map_err(|e| (format!("quarry could not look up its table: {e}"), sql.clone()))?;
+        .map_err(|e| format!("quarry could not look up its table: {e}"))?;
     let plain = rows
         .first()
         .is_some_and(|row| matches!(row.get::<&str>(0), "r" | "p") && !row.get::<bool>(1));
-    if plain {
-        bulk.copy_sql = Some(plan.copy_sql);
-    }
-    Ok(bulk)
+    Ok(plain.then(|| BulkStatement {
+        sql: item.def.sql.clone(),
+        param_oids: item.query.params.iter().map(|p| p.ty.param_oid).collect(),
+        positions: Positions::None,
+        one_row_per_input: true,
+        copy_sql: Some(plan.copy_sql),
+    }))
 }
 
 /// The bulk statement, or why the query's kind cannot have it.

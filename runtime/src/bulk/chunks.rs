@@ -52,13 +52,15 @@ where
     I: Iterator<Item = P>,
 {
     /// Learns the element types (fixed, or described once per connection), unless there is
-    /// nothing to send.
+    /// nothing to send: the element types of `query`'s array parameters when `arrays`, else
+    /// (a COPY's columns) its parameter types themselves.
     pub(super) async fn start(
         client: &'c C,
         query: &'static Query,
         items: I,
         encoders: &'c [Encode<P>],
         options: &BulkOptions,
+        arrays: bool,
     ) -> Result<Self, Error> {
         let mut items = items.peekable();
         let elements = if items.peek().is_none() {
@@ -70,6 +72,7 @@ where
             types
                 .iter()
                 .map(|ty| match ty.kind() {
+                    _ if !arrays => Ok(ty.clone()),
                     Kind::Array(element) => Ok(element.clone()),
                     _ => Err(Error::io(format!(
                         "bulk parameter of type {} is not an array",

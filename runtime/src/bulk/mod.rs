@@ -74,8 +74,8 @@ pub fn encode<T: ToSql>(value: &T, ty: &Type, out: &mut BytesMut) -> Result<IsNu
 
 /// `:bulkexec` — the rows affected by every chunk's statement.
 ///
-/// With `copy_sql` (a plain `INSERT` of one parameter per column into a table without rules),
-/// each chunk is a binary `COPY … FROM STDIN` instead: PostgreSQL inserts COPY's rows in
+/// With `copy_sql` (a plain `INSERT` of one parameter per column into a table without rules,
+/// whose `query` is then the single-row statement), each chunk is a binary `COPY … FROM STDIN`: PostgreSQL inserts COPY's rows in
 /// batches, several times faster than the rows of an `INSERT … SELECT` (BENCHMARKS.md,
 /// figure 10), with the same effect.
 #[doc(hidden)]
@@ -91,7 +91,8 @@ where
     C: GenericClient + ?Sized,
 {
     crate::__private::traced(query, |n: &u64| *n, async {
-        let mut chunks = Chunks::start(client, query, items.into_iter(), encoders, options).await?;
+        let arrays = copy_sql.is_none();
+        let mut chunks = Chunks::start(client, query, items.into_iter(), encoders, options, arrays).await?;
         let mut affected = 0;
         if let Some(copy_sql) = copy_sql {
             while let Some(loaded) = chunks.copy_next(client, copy_sql).await? {
@@ -155,7 +156,7 @@ where
 {
     let count = |out: &Vec<Vec<T>>| out.iter().map(|rows| rows.len() as u64).sum();
     crate::__private::traced(query, count, async {
-        let mut chunks = Chunks::start(client, query, items.into_iter(), encoders, options).await?;
+        let mut chunks = Chunks::start(client, query, items.into_iter(), encoders, options, true).await?;
         let mut out: Vec<Vec<T>> = Vec::new();
         let mut current = chunks.next()?;
         while let Some(chunk) = current {
