@@ -49,6 +49,11 @@ UPDATE tasks SET status = 'done', completed_at = now() WHERE id = :id;
 -- name: tasks_with_prefix :batchmany
 SELECT id, title FROM tasks WHERE title LIKE :prefix || '%' ORDER BY id;
 
+-- Bulk writes: a collection as one statement per chunk over unnest (docs/bulk.md).
+-- name: import_tasks :bulkone
+-- Imports a backlog; each task's id, in input order.
+INSERT INTO tasks (title, description) VALUES (:title, :description) RETURNING id;
+
 -- Large results: a stream of rows, and `all_tasks_cursor` over a server-side cursor.
 -- name: all_tasks :iter
 SELECT id, title FROM tasks ORDER BY id;

@@ -1,5 +1,6 @@
 //! The task manager of the psycopg tutorial, on quarry: create tasks (each in a transaction
-//! that also announces it on a live "task added" feed), list them, complete one, list the
+//! that also announces it on a live "task added" feed), import a backlog in one statement,
+//! list them, complete one, list the
 //! pending ones, delete one, count — and a sign-up whose duplicate email gets a friendly
 //! message from the typed error.
 //!
@@ -66,6 +67,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
+    println!("\n== Import a backlog (one INSERT over unnest for all of them)");
+    let backlog = [
+        ("Renew passport", "Before June"),
+        ("Fix the bike", ""),
+        ("Plan the trip", ""),
+    ];
+    let imported = tasks::import_tasks(
+        &client,
+        backlog
+            .iter()
+            .map(|(title, description)| tasks::ImportTasksParams { title, description }),
+    )
+    .await?;
+    for (id, (title, _)) in imported.iter().zip(&backlog) {
+        println!("imported #{id}: {title}");
+    }
+
     println!("\n== All tasks");
     print_tasks(&tasks::list_tasks(&client).await?);
 
@@ -108,7 +126,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tx.rollback().await?;
 
     // Leave a shared DATABASE_URL database as we found it.
-    for id in ids {
+    for id in ids.into_iter().chain(imported) {
         tasks::delete_task(&client, id).await?;
     }
     println!(

@@ -492,7 +492,11 @@ async fn array_columns_load_through_the_copy_form() {
             tags: tags.as_deref(),
             grades: (i % 3 != 0).then_some(&grades[..]),
         });
-        assert_eq!(products::insert_tagged(&client, params).await.unwrap(), 10_000, "{mode:?}");
+        assert_eq!(
+            products::insert_tagged(&client, params).await.unwrap(),
+            10_000,
+            "{mode:?}"
+        );
         let rows = client
             .query("SELECT id, tags, grades::text[] FROM tagged ORDER BY id", &[])
             .await
