@@ -8,7 +8,7 @@
 //!
 //! - `INSERT INTO t (a, b) VALUES (e1, e2) [ON CONFLICT …] [RETURNING …]` →
 //!   `INSERT INTO t (a, b) SELECT e1, e2 FROM (SELECT unnest(…) AS __p1, …, … AS __ord) AS
-//!   __quarry ORDER BY __quarry.__ord [ON CONFLICT …] [RETURNING …]` (see [`unnest_source`]). A parameter in `ON CONFLICT` must be
+//!   __quarry ORDER BY __quarry.__ord [ON CONFLICT …] [RETURNING …]` (see `unnest_source`). A parameter in `ON CONFLICT` must be
 //!   a column's value as written in `VALUES`; it becomes `EXCLUDED.column`.
 //! - `UPDATE t SET … [FROM …] WHERE …` gains the rows in `FROM` (after any FROM items of its
 //!   own); `DELETE FROM t [USING …] WHERE …` gains them in `USING`. Their `RETURNING` gains

@@ -191,9 +191,17 @@ async fn returning_rows_come_back_in_input_order_across_chunks() {
 #[tokio::test]
 async fn bulk_upsert_with_half_the_rows_conflicting_counts_inserts_and_updates() {
     let url = fresh_database_with(&[SCHEMA]);
-    let client = connect(&url, StatementMode::Prepared).await;
+    // Unnamed, the arrays of the enum and the composite are described on first use.
+    for mode in [StatementMode::Prepared, StatementMode::Unnamed] {
+        let client = connect(&url, mode).await;
+        client.batch_execute("TRUNCATE products").await.unwrap();
+        upsert_half_conflicting(&client).await;
+    }
+}
+
+async fn upsert_half_conflicting(client: &quarry::Client) {
     let existing: Vec<Product> = (1..=ROWS).filter(|id| id % 2 == 0).map(product).collect();
-    products::insert_products(&client, existing.iter().map(insert_params))
+    products::insert_products(client, existing.iter().map(insert_params))
         .await
         .unwrap();
     let all: Vec<Product> = (1..=ROWS)
@@ -202,7 +210,7 @@ async fn bulk_upsert_with_half_the_rows_conflicting_counts_inserts_and_updates()
             ..product(id)
         })
         .collect();
-    let rows = products::upsert_products(&client, all.iter().map(upsert_params))
+    let rows = products::upsert_products(client, all.iter().map(upsert_params))
         .await
         .unwrap();
     assert_eq!(rows.len(), ROWS as usize);
@@ -218,7 +226,7 @@ async fn bulk_upsert_with_half_the_rows_conflicting_counts_inserts_and_updates()
             (p.id % 2 == 1, if p.id % 2 == 0 { 2 } else { 1 })
         );
     }
-    assert_eq!(stored(&client).await, all);
+    assert_eq!(stored(client).await, all);
 
     // DO NOTHING: the count is of the rows inserted.
     let more: Vec<Product> = (ROWS - 9..=ROWS + 10).map(product).collect();
@@ -228,7 +236,7 @@ async fn bulk_upsert_with_half_the_rows_conflicting_counts_inserts_and_updates()
         name: &p.name,
         price: p.price,
     });
-    assert_eq!(products::insert_new_products(&client, params).await.unwrap(), 10);
+    assert_eq!(products::insert_new_products(client, params).await.unwrap(), 10);
 }
 
 #[tokio::test]

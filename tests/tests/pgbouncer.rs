@@ -438,4 +438,38 @@ async fn bulk_writes_run_through_pgbouncer() {
     // updated by the COPY (version +1; the 100 renamed are among them).
     assert_eq!(counts.total, 4 * 7_500);
     assert_eq!(counts.versions, 4 * (7_500 + 100 + 2_500));
+
+    // Failing rows in the second chunk of 1 000 (ids the first chunk inserted): outside a
+    // transaction the first chunk stays; inside one, nothing does.
+    let ids: Vec<i64> = (100_001..=101_000).chain(100_500..=101_499).collect();
+    let skus: Vec<String> = ids.iter().map(|id| format!("XYZ-{id}")).collect();
+    let rows = || {
+        ids.iter().zip(&skus).map(|(&id, sku)| InsertProductsParams {
+            id,
+            sku,
+            name: "failing",
+            note: None,
+            grade: None,
+            size: None,
+            price: quarry::rust_decimal::Decimal::ONE,
+            stock: None,
+        })
+    };
+    let chunks = quarry::BulkOptions {
+        max_rows: 1_000,
+        ..quarry::BulkOptions::DEFAULT
+    };
+    let mut conn = conn;
+    let transaction = conn.transaction().await.unwrap();
+    let error = products::insert_products_with(&transaction, rows(), &chunks)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), quarry::ErrorKind::UniqueViolation, "{error}");
+    transaction.rollback().await.unwrap();
+    assert_eq!(products::count_products(&*conn).await.unwrap().total, 4 * 7_500);
+    let error = products::insert_products_with(&*conn, rows(), &chunks)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("bulk chunk 1: items 1000..2000"), "{error}");
+    assert_eq!(products::count_products(&*conn).await.unwrap().total, 4 * 7_500 + 1_000);
 }
