@@ -242,9 +242,11 @@ impl Error {
 
     /// Notes which chunk of a bulk call failed: its number and the items it held. Outside a
     /// transaction the chunks before it are committed; inside one, the transaction is aborted.
-    pub(crate) fn in_chunk(mut self, number: usize, first: usize, len: usize) -> Self {
+    /// `row` is the failing item, where PostgreSQL says which (a COPY's line).
+    pub(crate) fn in_chunk(mut self, number: usize, first: usize, len: usize, row: Option<usize>) -> Self {
+        let row = row.map_or_else(String::new, |row| format!(", failing at item {row}"));
         self.message = format!(
-            "{} (bulk chunk {number}: items {first}..{}; the {first} items before it ran)",
+            "{} (bulk chunk {number}: items {first}..{}{row}; the {first} items before it ran)",
             self.message,
             first + len
         );

@@ -318,7 +318,11 @@ async fn a_failing_row_fails_its_chunk_and_outside_a_transaction_earlier_chunks_
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::CheckViolation, "{error}");
     let message = error.to_string();
-    assert!(message.contains("bulk chunk 2: items 20000..30000"), "{message}");
+    // The chunk, and the row: a COPY chunk (a plain INSERT) knows which line PostgreSQL refused.
+    assert!(
+        message.contains("bulk chunk 2: items 20000..30000, failing at item 24999"),
+        "{message}"
+    );
     assert!(message.contains("insert_products"), "{message}");
     // Each chunk is one statement: the two before the failing one are committed, whole.
     assert_eq!(products::count_products(&client).await.unwrap().total, 20_000);

@@ -37,7 +37,8 @@ pub(super) struct Chunk {
 impl Chunk {
     /// The database's error for this chunk, saying which items it held.
     pub(super) fn failed(&self, query: &'static Query, error: tokio_postgres::Error) -> Error {
-        Error::from_postgres(Some(query), error).in_chunk(self.number, self.first, self.len)
+        let row = copy_line(&error).map(|line| self.first + line - 1);
+        Error::from_postgres(Some(query), error).in_chunk(self.number, self.first, self.len, row)
     }
 
     /// The statement's parameters: the arrays.
@@ -155,7 +156,7 @@ where
             len: 0,
             arrays: Vec::new(),
         };
-        let db = |e| Error::from_postgres(Some(query), e).in_chunk(chunk.number, chunk.first, 0);
+        let db = |e| Error::from_postgres(Some(query), e).in_chunk(chunk.number, chunk.first, 0, None);
         let transaction = crate::copy::own_transaction(client).await.map_err(db)?;
         let sink = client.__raw().copy_in::<_, bytes::Bytes>(copy_sql).await.map_err(db)?;
         let mut sink = std::pin::pin!(sink);
@@ -198,6 +199,19 @@ where
         };
         result.map(Some).map_err(|e| chunk.failed(query, e))
     }
+}
+
+/// The 1-based row of a COPY that PostgreSQL names in an error's context
+/// (`COPY products, line 5001, column sku: …`).
+fn copy_line(error: &tokio_postgres::Error) -> Option<usize> {
+    let context = error.as_db_error()?.where_()?;
+    let rest = context.strip_prefix("COPY ")?;
+    let line = rest.split(", line ").nth(1)?;
+    line.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
 }
 
 /// Appends one length-prefixed value (`-1` for NULL), as array elements and COPY fields are;
