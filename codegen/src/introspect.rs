@@ -523,6 +523,7 @@ fn companion_fns(fn_name: &str, query: &QueryDef, columns: &[Column]) -> Vec<Str
     match kind {
         QueryKind::Iter if query.params.is_empty() => vec![format!("{fn_name}_cursor"), format!("{fn_name}_copy_out")],
         QueryKind::Iter => vec![format!("{fn_name}_cursor")],
+        kind if kind.is_bulk() => vec![format!("{fn_name}_with")],
         QueryKind::Many if borrows && reads => vec![format!("{fn_name}_each")],
         QueryKind::One | QueryKind::Opt if borrows && reads => vec![format!("{fn_name}_with")],
         _ => Vec::new(),

@@ -93,7 +93,8 @@ pub struct Query {
     /// Functions generated next to the main one: the zero-copy variant (`<fn>_each` /
     /// `<fn>_with`) of a reading query with a column that can borrow from the row; for an
     /// `:iter` query its server-side cursor (`<fn>_cursor`) and, without parameters (COPY takes
-    /// none), its binary COPY OUT stream (`<fn>_copy_out`).
+    /// none), its binary COPY OUT stream (`<fn>_copy_out`); for a bulk query, the one that takes
+    /// `quarry::BulkOptions` (`<fn>_with`).
     pub companion_fns: Vec<String>,
     /// For `:copyfrom`: the `COPY … FROM STDIN (FORMAT binary)` statement.
     pub copy_sql: Option<String>,

@@ -527,3 +527,10 @@ fn copy_upsert_with_a_parameter_in_on_conflict() {
         "-- name: q :copyfrom\nINSERT INTO tasks (id, title) VALUES (:id, :title)\nON CONFLICT (id) DO UPDATE SET title = :title;\n"
     ));
 }
+
+#[test]
+fn bulk_query_named_like_another_ones_with_function() {
+    insta::assert_snapshot!(error(
+        "-- name: rename :bulkexec\nUPDATE tasks SET title = :title WHERE id = :id;\n\n-- name: rename_with :exec\nUPDATE tasks SET title = 'x';\n"
+    ));
+}

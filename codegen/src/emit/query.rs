@@ -300,7 +300,8 @@ fn decoders(query: &Query) -> impl Iterator<Item = TokenStream> + '_ {
 
 /// The `_each` / `_with` variant of a reading query, when some column can be borrowed.
 fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Ident) -> Option<TokenStream> {
-    if query.kind == QueryKind::Iter {
+    // An `:iter` query's companions are its cursor and COPY OUT; a bulk query's, `<name>_with`.
+    if query.kind == QueryKind::Iter || query.kind.is_bulk() {
         return None;
     }
     let name = query.companion_fns.first()?;
