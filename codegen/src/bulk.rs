@@ -71,6 +71,10 @@ pub struct BulkStatement {
     /// single-row statement's, whose parameter types are the COPY's column types.
     #[serde(default)]
     pub copy_sql: Option<String>,
+    /// The parameters (0-based) of array types: sent as all rows' elements in one array, with
+    /// two more parameters each (after the others): every element's row, every row's NULL flag.
+    #[serde(default)]
+    pub flattened: Vec<usize>,
 }
 
 /// The element type of a parameter as the single-row statement is prepared with it: its
@@ -88,14 +92,14 @@ pub fn plan(sql: &str, params: &[ParamType<'_>]) -> Result<BulkStatement, String
     if params.is_empty() {
         return Err("it has no parameters, so there is nothing to run per row".into());
     }
-    let arrays = params.iter().map(array_type).collect::<Result<Vec<_>, _>>()?;
+    let columns = params.iter().map(array_type).collect::<Result<Vec<_>, _>>()?;
     let substituted = substitute(sql)?;
     let mut statements =
         Parser::parse_sql(&PostgreSqlDialect {}, &substituted).map_err(|e| format!("quarry cannot read it: {e}"))?;
     let [statement] = statements.as_mut_slice() else {
         return Err("it is not a single statement".into());
     };
-    let rows_source = unnest_source(&arrays);
+    let rows_source = unnest_source(&columns);
     let (sql, positions, one_row_per_input) = match statement {
         Statement::Insert(insert) => {
             let (sql, one_row) = insert_sql(insert, &rows_source)?;
@@ -132,15 +136,37 @@ pub fn plan(sql: &str, params: &[ParamType<'_>]) -> Result<BulkStatement, String
         }
         _ => return Err("it is not an INSERT, UPDATE or DELETE".into()),
     };
+    let flattened: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.flattened)
+        .map(|(i, _)| i)
+        .collect();
+    // Each parameter's array (an array parameter's own type holds its rows' elements), then the
+    // element rows (`int4[]`) and NULL flags (`bool[]`) of each array parameter.
+    let param_oids = params
+        .iter()
+        .zip(&columns)
+        .map(|(p, c)| {
+            if c.flattened {
+                p.oid
+            } else {
+                crate::types::array_of(p.oid).unwrap_or(0)
+            }
+        })
+        .chain(
+            flattened
+                .iter()
+                .flat_map(|_| [Type::INT4_ARRAY.oid(), Type::BOOL_ARRAY.oid()]),
+        )
+        .collect();
     Ok(BulkStatement {
         sql,
-        param_oids: params
-            .iter()
-            .map(|p| crate::types::array_of(p.oid).unwrap_or(0))
-            .collect(),
+        param_oids,
         positions,
         one_row_per_input,
         copy_sql: None,
+        flattened,
     })
 }
 
@@ -165,21 +191,65 @@ fn column(n: usize) -> String {
     format!("{ROWS}.__p{n}")
 }
 
+/// How one parameter travels in the bulk statement: its array type, and whether it is an
+/// array parameter whose rows' arrays are flattened into one.
+struct Column {
+    cast: String,
+    flattened: bool,
+}
+
 /// `(SELECT unnest($1::t1[]) AS __p1, …, generate_series(1, cardinality($1::t1[])) AS __ord) AS
 /// __quarry`. In the select list, not in FROM: `unnest` in FROM expands an array of a composite
 /// type into the composite's columns (and a NULL element into NULL fields), while in a select
 /// list it yields each element whole. Several set-returning functions in one select list run
 /// in lockstep (PostgreSQL 10 and later), so row `i` holds element `i` of every array.
-fn unnest_source(arrays: &[String]) -> String {
-    let columns: Vec<String> = arrays
-        .iter()
-        .enumerate()
-        .map(|(i, ty)| format!("unnest(${}::{ty}) AS __p{}", i + 1, i + 1))
-        .collect();
+///
+/// PostgreSQL has no arrays of arrays, so an array parameter `$k` travels as the elements of
+/// every row's array in one array, plus each element's row (`$r`, `int4[]`) and each row's
+/// NULL flag (`$z`, `bool[]`); the rows' arrays are put back together by `array_agg … GROUP BY`
+/// the row, joined to the rows (`'{}'` for a row without elements, NULL where flagged).
+fn unnest_source(columns: &[Column]) -> String {
+    let n = columns.len();
+    // The extra parameters of the `j`-th array parameter: its rows, its NULL flags.
+    let extras = |j: usize| (n + 2 * j + 1, n + 2 * j + 2);
+    let mut flat = 0;
+    let mut inner = Vec::new();
+    let mut outer = Vec::new();
+    let mut joins = Vec::new();
+    let mut count = None;
+    for (i, column) in columns.iter().enumerate() {
+        let (k, ty) = (i + 1, &column.cast);
+        if !column.flattened {
+            inner.push(format!("unnest(${k}::{ty}) AS __p{k}"));
+            outer.push(format!("__r.__p{k}"));
+            count.get_or_insert(format!("${k}::{ty}"));
+            continue;
+        }
+        let (rows, nulls) = extras(flat);
+        flat += 1;
+        inner.push(format!("unnest(${nulls}::\"bool\"[]) AS __z{k}"));
+        count.get_or_insert(format!("${nulls}::\"bool\"[]"));
+        outer.push(format!(
+            "CASE WHEN __r.__z{k} THEN NULL ELSE coalesce(__a{k}.__v, '{{}}'::{ty}) END AS __p{k}"
+        ));
+        joins.push(format!(
+            " LEFT JOIN (SELECT __row, array_agg(__e ORDER BY __i) AS __v FROM (SELECT unnest(${k}::{ty}) AS __e, \
+             unnest(${rows}::\"int4\"[]) AS __row, generate_series(1, cardinality(${k}::{ty})) AS __i) AS __f \
+             GROUP BY __row) AS __a{k} ON __a{k}.__row = __r.__ord"
+        ));
+    }
+    let count = count.expect("a bulk statement has parameters");
+    let rows = format!(
+        "SELECT {}, generate_series(1, cardinality({count})) AS __ord",
+        inner.join(", ")
+    );
+    if joins.is_empty() {
+        return format!("({rows}) AS {ROWS}");
+    }
     format!(
-        "(SELECT {}, generate_series(1, cardinality($1::{})) AS __ord) AS {ROWS}",
-        columns.join(", "),
-        arrays[0]
+        "(SELECT {}, __r.__ord FROM ({rows}) AS __r{}) AS {ROWS}",
+        outer.join(", "),
+        joins.concat()
     )
 }
 
@@ -197,26 +267,46 @@ fn rows_from(source: &str) -> Result<TableWithJoins, String> {
     Err("quarry could not build its FROM item".into())
 }
 
-/// The SQL name of the array of a parameter's type: `"int4"[]` for built-in types (quoted, so
-/// that `bit` or `char` do not gain SQL's default length), `"schema"."name"[]` otherwise.
-fn array_type(param: &ParamType<'_>) -> Result<String, String> {
-    if let Kind::Array(_) = param.reported.kind() {
-        return Err(format!(
-            "its parameter of type {} is an array, and PostgreSQL has no arrays of arrays to unnest \
-             (a plain INSERT of one parameter per column runs as COPY, which takes arrays; else use \
-             :batchexec, which runs the statement per row, pipelined)",
-            crate::types::display_name(param.reported)
-        ));
+/// How a parameter travels: the SQL name of the array of its type — `"int4"[]` for built-in
+/// types (quoted, so that `bit` or `char` do not gain SQL's default length),
+/// `"schema"."name"[]` otherwise; an array parameter as its own type, flattened.
+fn array_type(param: &ParamType<'_>) -> Result<Column, String> {
+    let reported = param.reported;
+    if let Kind::Array(element) = reported.kind() {
+        if let Kind::Array(_) | Kind::Pseudo = element.kind() {
+            return Err(format!(
+                "its parameter of type {} cannot be sent in an array",
+                reported.name()
+            ));
+        }
+        return Ok(Column {
+            cast: format!("{}[]", type_name(element, param.oid != 0)),
+            flattened: true,
+        });
     }
     if param.oid != 0 {
         let ty = Type::from_oid(param.oid).ok_or_else(|| format!("type OID {} is unknown", param.oid))?;
         if crate::types::array_of(param.oid).is_none() {
             return Err(format!("type {} has no array type", ty.name()));
         }
-        return Ok(format!("{}[]", quote(ty.name())));
+        return Ok(Column {
+            cast: format!("{}[]", type_name(&ty, true)),
+            flattened: false,
+        });
     }
-    let ty = param.reported;
-    Ok(format!("{}.{}[]", quote(ty.schema()), quote(ty.name())))
+    Ok(Column {
+        cast: format!("{}[]", type_name(reported, false)),
+        flattened: false,
+    })
+}
+
+/// A type's name in SQL: built-in ones by their own name, others schema-qualified; quoted.
+fn type_name(ty: &Type, builtin: bool) -> String {
+    if builtin {
+        quote(ty.name())
+    } else {
+        format!("{}.{}", quote(ty.schema()), quote(ty.name()))
+    }
 }
 
 /// A quoted SQL identifier.
@@ -423,10 +513,17 @@ mod tests {
         assert!(reason("INSERT INTO t (a) VALUES ($1), ($1)").contains("exactly one VALUES row"));
         assert!(reason("INSERT INTO t (a, b) VALUES ($1, DEFAULT)").contains("DEFAULT"));
         assert!(reason("INSERT INTO t (a) VALUES ($1) RETURNING $1").contains("RETURNING"));
-        let arrays = [Type::INT4_ARRAY];
-        assert!(plan("INSERT INTO t (a) VALUES ($1)", &typed(&arrays))
-            .unwrap_err()
-            .contains("arrays of arrays"));
+        let arrays = [Type::INT8, Type::TEXT_ARRAY];
+        let bulk = plan("UPDATE t SET tags = $2 WHERE id = $1", &typed(&arrays)).unwrap();
+        assert_eq!(bulk.flattened, vec![1]);
+        assert_eq!(bulk.param_oids, vec![1016, 1009, 1007, 1000]);
+        assert!(bulk.sql.contains("unnest($4::\"bool\"[]) AS __z2"), "{}", bulk.sql);
+        assert!(
+            bulk.sql
+                .contains("unnest($2::\"text\"[]) AS __e, unnest($3::\"int4\"[]) AS __row"),
+            "{}",
+            bulk.sql
+        );
         let nothing = plan("INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING", &typed(&types)).unwrap();
         assert!(!nothing.one_row_per_input);
     }

@@ -1,7 +1,7 @@
 //! What generated async code calls. Not a public API: names and signatures may change in any
 //! release, in step with the generator.
 
-pub use crate::bulk::{bulk_exec, bulk_many, bulk_one, encode, Encode, Positions};
+pub use crate::bulk::{bulk_exec, bulk_many, bulk_one, encode, BulkParams, Encode, Positions};
 pub use crate::dynamic::{Dynamic, Piece, Segment, Sort};
 use crate::error::Error;
 use crate::generic::GenericClient;

@@ -58,3 +58,14 @@ SELECT id, name FROM products ORDER BY id;
 -- name: insert_tagged :bulkexec
 -- Array columns, NULL elements and NULL arrays included: runs as COPY.
 INSERT INTO tagged (id, tags, grades) VALUES (:id, :tags?, :grades?);
+
+-- name: upsert_tagged :bulkone
+-- Array parameters in the unnest form: each row's arrays travel flattened.
+INSERT INTO tagged (id, tags, grades) VALUES (:id, :tags?, :grades?)
+ON CONFLICT (id) DO UPDATE SET tags = EXCLUDED.tags, grades = EXCLUDED.grades
+RETURNING id, tags, grades;
+
+-- name: retag :bulkmany
+-- An array parameter as the key: every listed row, with the extra tags appended.
+UPDATE tagged SET tags = array_cat(tags, :extra) WHERE id = ANY(:ids)
+RETURNING id, tags;

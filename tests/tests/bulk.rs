@@ -524,3 +524,70 @@ async fn array_columns_load_through_the_copy_form() {
         assert_eq!(rows.len(), 10_000);
     }
 }
+
+#[tokio::test]
+async fn array_parameters_travel_flattened_in_the_unnest_form() {
+    let url = fresh_database_with(&[SCHEMA]);
+    for mode in [StatementMode::Prepared, StatementMode::Unnamed] {
+        let client = connect(&url, mode).await;
+        client.batch_execute("TRUNCATE tagged").await.unwrap();
+        // Rows 0..2000 exist; the upsert writes 0..4000, so half conflict.
+        let first: Vec<InsertTaggedParams> = (0..2_000)
+            .map(|id| InsertTaggedParams {
+                id,
+                tags: Some(&["old"]),
+                grades: None,
+            })
+            .collect();
+        products::insert_tagged(&client, first).await.unwrap();
+        let tags: Vec<Option<Vec<String>>> = (0..4_000)
+            .map(|i| match i % 5 {
+                0 => None,
+                1 => Some(Vec::new()),
+                n => Some((0..n).map(|t| format!("t{i}-{t}")).collect()),
+            })
+            .collect();
+        let borrowed: Vec<Option<Vec<&str>>> = tags
+            .iter()
+            .map(|t| t.as_ref().map(|t| t.iter().map(String::as_str).collect()))
+            .collect();
+        let grades = [Grade::High, Grade::Low, Grade::Mid];
+        let params = borrowed.iter().enumerate().map(|(i, tags)| UpsertTaggedParams {
+            id: i as i64,
+            tags: tags.as_deref(),
+            grades: (i % 3 != 0).then(|| &grades[..i % 3 + 1]),
+        });
+        let small = BulkOptions {
+            max_rows: 700,
+            ..BulkOptions::DEFAULT
+        };
+        let rows = products::upsert_tagged_with(&client, params, &small).await.unwrap();
+        assert_eq!(rows.len(), 4_000, "{mode:?}");
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row.id, i as i64, "{mode:?}: in input order");
+            assert_eq!(row.tags, tags[i], "{mode:?}: row {i}'s tags");
+            let expected = (i % 3 != 0).then(|| grades[..i % 3 + 1].to_vec());
+            assert_eq!(row.grades, expected, "{mode:?}: row {i}'s grades");
+        }
+
+        // An array parameter as the key: each input's rows, in its slot.
+        let keys: [&[i64]; 3] = [&[1, 2, 3], &[], &[3, 3_999]];
+        let params = keys.iter().map(|ids| RetagParams { extra: &["x"], ids });
+        let retagged = products::retag(&client, params).await.unwrap();
+        let ids: Vec<Vec<i64>> = retagged
+            .iter()
+            .map(|rows| {
+                let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                ids.sort_unstable();
+                ids
+            })
+            .collect();
+        // Row 3 matches two inputs: one statement updates it once, for one of them.
+        assert!(
+            ids == vec![vec![1, 2, 3], vec![], vec![3_999]] || ids == vec![vec![1, 2], vec![], vec![3, 3_999]],
+            "{mode:?}: {ids:?}"
+        );
+        let row_1 = &retagged[0].iter().find(|r| r.id == 1).unwrap().tags;
+        assert_eq!(row_1.as_deref(), Some(&["x".to_string()][..]), "empty + [x]");
+    }
+}

@@ -515,13 +515,6 @@ fn bulk_parameter_in_on_conflict_that_is_no_column_value() {
 }
 
 #[test]
-fn bulk_of_an_array_parameter() {
-    insta::assert_snapshot!(error(
-        "-- name: q :bulkexec\nUPDATE tasks SET title = 'x' WHERE id = ANY(:ids);\n"
-    ));
-}
-
-#[test]
 fn copy_upsert_with_a_parameter_in_on_conflict() {
     insta::assert_snapshot!(error(
         "-- name: q :copyfrom\nINSERT INTO tasks (id, title) VALUES (:id, :title)\nON CONFLICT (id) DO UPDATE SET title = :title;\n"

@@ -104,6 +104,7 @@ fn copy_form(client: &mut Connection, item: &Pending<'_>) -> Result<Option<BulkS
         positions: Positions::None,
         one_row_per_input: true,
         copy_sql: Some(plan.copy_sql),
+        flattened: Vec::new(),
     }))
 }
 
@@ -134,15 +135,28 @@ fn plan_one(item: &Pending<'_>) -> Result<BulkStatement, String> {
 /// The bulk statement takes an array of each parameter's type and returns the same columns
 /// (plus the input position, for `Positions::Ordinal`).
 fn compare(query: &Query, single: &Statement, bulk: &Statement, planned: &BulkStatement) -> Result<(), String> {
+    let expected_params = single.params().len() + 2 * planned.flattened.len();
+    if bulk.params().len() != expected_params {
+        return Err(format!(
+            "it takes {} parameters, not {expected_params}",
+            bulk.params().len()
+        ));
+    }
     for (i, (one, many)) in single.params().iter().zip(bulk.params()).enumerate() {
         let element = match many.kind() {
             Kind::Array(element) => element,
             _ => return Err(format!("its parameter ${} is not an array", i + 1)),
         };
-        let expected = match query.params[i].ty.param_oid {
+        let mut expected = match query.params[i].ty.param_oid {
             0 => one.clone(),
             oid => Type::from_oid(oid).unwrap_or_else(|| one.clone()),
         };
+        // An array parameter travels as its rows' elements, in an array of its own type.
+        if planned.flattened.contains(&i) {
+            if let Kind::Array(inner) = expected.kind() {
+                expected = inner.clone();
+            }
+        }
         if element.oid() != expected.oid() {
             return Err(format!(
                 "its parameter ${} is {}[], not {}[]",

@@ -50,6 +50,10 @@ pub(super) fn emit(
         (None, QueryKind::BulkExec) => quote!(::core::option::Option::None),
         _ => quote!(::quarry::__private::Positions::#positions),
     };
+    let flattened = bulk
+        .flattened
+        .iter()
+        .map(|&i| proc_macro2::Literal::usize_unsuffixed(i));
     let (helper, ret) = match query.kind {
         QueryKind::BulkExec => (quote!(bulk_exec), quote!(u64)),
         // `ret` is one call's result: a row for `:bulkone`, a `Vec` of rows for `:bulkmany`.
@@ -63,7 +67,10 @@ pub(super) fn emit(
             &#static_name,
             #mode,
             items,
-            &[#(#encoders),*],
+            ::quarry::__private::BulkParams {
+                encoders: &[#(#encoders),*],
+                flattened: &[#(#flattened),*],
+            },
             options
             #decode
         )

@@ -19,8 +19,13 @@ pub(super) struct Chunks<'c, C: ?Sized, P, I: Iterator<Item = P>> {
     items: std::iter::Peekable<I>,
     encoders: &'c [Encode<P>],
     options: BulkOptions,
+    /// Each parameter's type as the server has it (arrays, but for a COPY).
+    types: Vec<Type>,
     /// Each parameter's element type, as the server has the array parameter.
     elements: Vec<Type>,
+    /// The array parameters, sent flattened (see `codegen::bulk`): each one's elements go in
+    /// its own array, their rows and its NULL flags in two more after the encoded parameters.
+    flattened: &'c [usize],
     sent: usize,
     number: usize,
     client: std::marker::PhantomData<&'c C>,
@@ -59,17 +64,20 @@ where
         client: &'c C,
         query: &'static Query,
         items: I,
-        encoders: &'c [Encode<P>],
+        params: super::BulkParams<'c, P>,
         options: &BulkOptions,
         arrays: bool,
     ) -> Result<Self, Error> {
+        let super::BulkParams { encoders, flattened } = params;
         let mut items = items.peekable();
-        let elements = if items.peek().is_none() {
+        let types = if items.peek().is_none() {
             Vec::new()
         } else {
-            let types = crate::copy::param_types(client, query)
+            crate::copy::param_types(client, query)
                 .await
-                .map_err(|e| Error::from_postgres(Some(query), e))?;
+                .map_err(|e| Error::from_postgres(Some(query), e))?
+        };
+        let elements = {
             types
                 .iter()
                 .map(|ty| match ty.kind() {
@@ -91,7 +99,9 @@ where
                 max_rows: options.max_rows.max(1),
                 ..*options
             },
+            types,
             elements,
+            flattened,
             sent: 0,
             number: 0,
             client: std::marker::PhantomData,
@@ -130,11 +140,20 @@ where
     pub(super) fn next(&mut self) -> Result<Option<Chunk>, Error> {
         let mut arrays: Vec<Array> = self.elements.iter().map(Array::new).collect();
         let (mut len, mut bytes) = (0, 0);
+        let mut scratch = BytesMut::new();
         while let Some(item) = self.take(len, bytes) {
-            for (i, (array, encode)) in arrays.iter_mut().zip(self.encoders).enumerate() {
-                bytes += array
-                    .push(&item, *encode, &self.elements[i])
-                    .map_err(|e| self.encode_error(len)((i, e)))?;
+            let row = i32::try_from(len + 1).map_err(|_| Error::io("chunk over 2^31 rows".into()))?;
+            for (i, encode) in self.encoders.iter().enumerate() {
+                let pushed = match self.flattened.iter().position(|&k| k == i) {
+                    None => arrays[i].push(&item, *encode, &self.elements[i]),
+                    Some(j) => {
+                        let extras = self.encoders.len() + 2 * j;
+                        scratch.clear();
+                        let value = encode(&item, &self.types[i], &mut scratch);
+                        value.and_then(|null| flatten(&mut arrays, [i, extras, extras + 1], row, null, &scratch))
+                    }
+                };
+                bytes += pushed.map_err(|e| self.encode_error(len)((i, e)))?;
             }
             len += 1;
         }
@@ -201,6 +220,41 @@ where
     }
 }
 
+/// Appends one row's array (`raw`, binary, unless `null`) to a flattened parameter: its
+/// elements to `arrays[elements]`, one `row` per element to `arrays[rows]`, the NULL flag to
+/// `arrays[nulls]`. Returns the bytes added.
+fn flatten(
+    arrays: &mut [Array],
+    [elements, rows, nulls]: [usize; 3],
+    row: i32,
+    null: IsNull,
+    raw: &[u8],
+) -> Result<usize, BoxError> {
+    let before: usize = [elements, rows, nulls].iter().map(|&i| arrays[i].body.len()).sum();
+    let is_null = matches!(null, IsNull::Yes);
+    arrays[nulls].push_raw(Some(&[u8::from(is_null)]));
+    if !is_null {
+        for value in array_values(raw)? {
+            arrays[elements].push_raw(value);
+            arrays[rows].push_raw(Some(&row.to_be_bytes()));
+        }
+    }
+    let after: usize = [elements, rows, nulls].iter().map(|&i| arrays[i].body.len()).sum();
+    Ok(after - before)
+}
+
+/// The elements of a binary one-dimensional (or empty) array.
+fn array_values(raw: &[u8]) -> Result<Vec<Option<&[u8]>>, BoxError> {
+    use fallible_iterator::FallibleIterator;
+    let array = postgres_protocol::types::array_from_sql(raw)?;
+    if array.dimensions().count()? > 1 {
+        return Err(
+            "a multi-dimensional array cannot go in a bulk statement (one array per row); use :batchexec".into(),
+        );
+    }
+    array.values().collect()
+}
+
 /// The 1-based row of a COPY that PostgreSQL names in an error's context
 /// (`COPY products, line 5001, column sku: …`).
 fn copy_line(error: &tokio_postgres::Error) -> Option<usize> {
@@ -254,6 +308,21 @@ impl Array {
             has_null: false,
             body: BytesMut::new(),
         }
+    }
+
+    /// Appends an encoded element (`None` for NULL).
+    fn push_raw(&mut self, value: Option<&[u8]>) {
+        match value {
+            Some(bytes) => {
+                self.body.put_i32(bytes.len() as i32);
+                self.body.put_slice(bytes);
+            }
+            None => {
+                self.body.put_i32(-1);
+                self.has_null = true;
+            }
+        }
+        self.len += 1;
     }
 
     /// Appends `item`'s value; returns the bytes it took.

@@ -66,6 +66,17 @@ pub enum Positions {
 #[doc(hidden)]
 pub type Encode<P> = fn(&P, &Type, &mut BytesMut) -> Result<IsNull, crate::types::BoxError>;
 
+/// How a bulk call's parameters are encoded: one encoder per parameter of the single-row
+/// statement, and which of them are arrays (sent flattened; see `codegen::bulk`).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct BulkParams<'e, P> {
+    /// Encodes parameter `i` of an item.
+    pub encoders: &'e [Encode<P>],
+    /// The (0-based) parameters of array types.
+    pub flattened: &'e [usize],
+}
+
 /// An element encoder's body: the value, type-checked as a single-row call checks it.
 #[doc(hidden)]
 pub fn encode<T: ToSql>(value: &T, ty: &Type, out: &mut BytesMut) -> Result<IsNull, crate::types::BoxError> {
@@ -84,7 +95,7 @@ pub async fn bulk_exec<C, P>(
     query: &'static Query,
     copy_sql: Option<&'static str>,
     items: impl IntoIterator<Item = P>,
-    encoders: &[Encode<P>],
+    params: BulkParams<'_, P>,
     options: &BulkOptions,
 ) -> Result<u64, Error>
 where
@@ -92,7 +103,7 @@ where
 {
     crate::__private::traced(query, |n: &u64| *n, async {
         let arrays = copy_sql.is_none();
-        let mut chunks = Chunks::start(client, query, items.into_iter(), encoders, options, arrays).await?;
+        let mut chunks = Chunks::start(client, query, items.into_iter(), params, options, arrays).await?;
         let mut affected = 0;
         if let Some(copy_sql) = copy_sql {
             while let Some(loaded) = chunks.copy_next(client, copy_sql).await? {
@@ -119,14 +130,14 @@ pub async fn bulk_one<C, P, T>(
     query: &'static Query,
     positions: Positions,
     items: impl IntoIterator<Item = P>,
-    encoders: &[Encode<P>],
+    params: BulkParams<'_, P>,
     options: &BulkOptions,
     decode: impl Fn(&Row) -> Result<T, Error>,
 ) -> Result<Vec<T>, Error>
 where
     C: GenericClient + ?Sized,
 {
-    let grouped = bulk_many(client, query, positions, items, encoders, options, decode).await?;
+    let grouped = bulk_many(client, query, positions, items, params, options, decode).await?;
     let mut out = Vec::with_capacity(grouped.len());
     for (index, mut rows) in grouped.into_iter().enumerate() {
         match (rows.pop(), rows.is_empty()) {
@@ -147,7 +158,7 @@ pub async fn bulk_many<C, P, T>(
     query: &'static Query,
     positions: Positions,
     items: impl IntoIterator<Item = P>,
-    encoders: &[Encode<P>],
+    params: BulkParams<'_, P>,
     options: &BulkOptions,
     decode: impl Fn(&Row) -> Result<T, Error>,
 ) -> Result<Vec<Vec<T>>, Error>
@@ -156,7 +167,7 @@ where
 {
     let count = |out: &Vec<Vec<T>>| out.iter().map(|rows| rows.len() as u64).sum();
     crate::__private::traced(query, count, async {
-        let mut chunks = Chunks::start(client, query, items.into_iter(), encoders, options, true).await?;
+        let mut chunks = Chunks::start(client, query, items.into_iter(), params, options, true).await?;
         let mut out: Vec<Vec<T>> = Vec::new();
         let mut current = chunks.next()?;
         while let Some(chunk) = current {
