@@ -24,7 +24,7 @@
 mod prepare;
 
 use postgres_types::{Kind, Type};
-pub use prepare::{attach, Pending};
+pub use prepare::{attach, attach_all, Pending};
 use quarry_inline::scan::{scan, ParamRef, TokenKind};
 use sqlparser::ast::{
     Expr, FromTable, OnConflictAction, OnInsert, SelectItem, SetExpr, Statement, TableObject, TableWithJoins,

@@ -101,7 +101,7 @@ pub fn introspect(
                 Err(e) => errors.push(e),
             }
         }
-        errors.extend(companion_clashes(&file.source, &file.queries, &queries));
+        errors.extend(crate::companions::clashes(&file.source, &file.queries, &queries));
         modules.push(Module {
             name: file.module.clone(),
             file: file.source.path.clone(),
@@ -111,7 +111,7 @@ pub fn introspect(
     if !errors.is_empty() {
         return Err(Error::Diagnostics(errors));
     }
-    attach_bulk(client, files, &statements, &mut modules)?;
+    crate::bulk::attach_all(client, files, &statements, &mut modules)?;
     modules.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Model {
         modules,
@@ -120,33 +120,6 @@ pub fn introspect(
         tables: models.into_models(),
         search_path: catalog.explicit_search_path().to_vec(),
     })
-}
-
-/// The bulk statement of every `:bulk*` query (`modules` in the order of `files`, one query
-/// per definition).
-fn attach_bulk(
-    client: &mut Connection,
-    files: &[QueryFile],
-    statements: &[Statement],
-    modules: &mut [Module],
-) -> Result<(), Error> {
-    let defs = files.iter().flat_map(|f| f.queries.iter().map(move |q| (f, q)));
-    let queries = modules.iter_mut().flat_map(|m| m.queries.iter_mut());
-    let pending: Vec<crate::bulk::Pending<'_>> = defs
-        .zip(statements)
-        .zip(queries)
-        .filter(|(((_, def), _), _)| def.kind.is_bulk())
-        .map(|(((file, def), statement), query)| crate::bulk::Pending {
-            file,
-            def,
-            statement,
-            query,
-        })
-        .collect();
-    if pending.is_empty() {
-        return Ok(());
-    }
-    crate::bulk::attach(client, pending)
 }
 
 /// `field`, or the first of `field_2`, `field_3`, … that is not `taken`.
@@ -421,7 +394,7 @@ fn resolve_query(
             companion_fns: if query.dynamic.is_some() {
                 Vec::new()
             } else {
-                companion_fns(&fn_name, query, &columns)
+                crate::companions::names(&fn_name, query, &columns)
             },
             copy_sql,
             copy_upsert,
@@ -506,61 +479,6 @@ fn written_to_nullable_column(catalog: &Catalog, def: &crate::parse::ParamDef) -
         .relation(table)
         .and_then(|r| r.columns.iter().find(|c| &c.name == column))
         .is_some_and(|c| !c.not_null)
-}
-
-/// `<fn>_cursor` (and `<fn>_copy_out` without parameters) for `:iter`; `<fn>_each` (`:many`)
-/// or `<fn>_with` (`:one`/`:opt`) for a reading statement with a column that borrows in its
-/// zero-copy form (zero-copy variants are for hot read paths, not for `INSERT … RETURNING`).
-fn companion_fns(fn_name: &str, query: &QueryDef, columns: &[Column]) -> Vec<String> {
-    let (kind, sql) = (query.kind, &query.sql);
-    let borrows = columns.iter().any(|c| c.ty.borrowed.contains("'r"));
-    let first_word = scan(sql).ok().and_then(|tokens| {
-        let code = tokens.into_iter().find(|t| t.kind == TokenKind::Code)?;
-        Some(sql[code.span].split_whitespace().next()?.to_ascii_lowercase())
-    });
-    let reads =
-        matches!(first_word.as_deref(), Some("select" | "with" | "values" | "table")) && query.embeds.is_empty();
-    match kind {
-        QueryKind::Iter if query.params.is_empty() => vec![format!("{fn_name}_cursor"), format!("{fn_name}_copy_out")],
-        QueryKind::Iter => vec![format!("{fn_name}_cursor")],
-        kind if kind.is_bulk() => vec![format!("{fn_name}_with")],
-        QueryKind::Many if borrows && reads => vec![format!("{fn_name}_each")],
-        QueryKind::One | QueryKind::Opt if borrows && reads => vec![format!("{fn_name}_with")],
-        _ => Vec::new(),
-    }
-}
-
-/// A companion function (zero-copy variant, cursor) named like another query's function.
-fn companion_clashes(source: &SourceFile, defs: &[QueryDef], queries: &[Query]) -> Vec<Diagnostic> {
-    let names: HashMap<&str, usize> = queries
-        .iter()
-        .enumerate()
-        .map(|(i, q)| (q.fn_name.as_str(), i))
-        .collect();
-    let mut errors = Vec::new();
-    for (i, query) in queries.iter().enumerate() {
-        for variant in &query.companion_fns {
-            let Some(&other) = names.get(variant.as_str()) else {
-                continue;
-            };
-            let def = defs
-                .iter()
-                .find(|d| crate::naming::snake(&d.name) == queries[other].fn_name);
-            let span = def.map_or(0..0, |d| d.name_span.clone());
-            errors.push(
-                Diagnostic::at(
-                    source,
-                    span,
-                    format!(
-                        "query `{}` has the name of the function generated next to query `{}`",
-                        queries[other].fn_name, queries[i].fn_name
-                    ),
-                )
-                .with_help("rename one of the two queries"),
-            );
-        }
-    }
-    errors
 }
 
 /// Applies `AS "col!"` / `AS "col?"`; warns when `!` contradicts the catalog.

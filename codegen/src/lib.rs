@@ -49,6 +49,7 @@ pub mod write;
 
 #[doc(hidden)]
 pub mod bulk;
+mod companions;
 #[doc(hidden)]
 pub mod copy;
 #[doc(hidden)]

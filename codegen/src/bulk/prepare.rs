@@ -5,7 +5,7 @@
 use super::{plan, BulkStatement, ParamType, Positions};
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
-use crate::model::Query;
+use crate::model::{Module, Query};
 use crate::parse::{QueryDef, QueryFile, QueryKind};
 use crate::pg::{Connection, Statement};
 use postgres_types::{Kind, Type};
@@ -188,4 +188,31 @@ fn compare(query: &Query, single: &Statement, bulk: &Statement, planned: &BulkSt
         return Err("its input position column is not integer".into());
     }
     Ok(())
+}
+
+/// Attaches the bulk statement of every `:bulk*` query (`modules` in the order of `files`, one query
+/// per definition).
+pub fn attach_all(
+    client: &mut Connection,
+    files: &[QueryFile],
+    statements: &[Statement],
+    modules: &mut [Module],
+) -> Result<(), Error> {
+    let defs = files.iter().flat_map(|f| f.queries.iter().map(move |q| (f, q)));
+    let queries = modules.iter_mut().flat_map(|m| m.queries.iter_mut());
+    let pending: Vec<Pending<'_>> = defs
+        .zip(statements)
+        .zip(queries)
+        .filter(|(((_, def), _), _)| def.kind.is_bulk())
+        .map(|(((file, def), statement), query)| Pending {
+            file,
+            def,
+            statement,
+            query,
+        })
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    attach(client, pending)
 }
