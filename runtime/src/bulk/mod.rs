@@ -86,9 +86,9 @@ pub fn encode<T: ToSql>(value: &T, ty: &Type, out: &mut BytesMut) -> Result<IsNu
 /// `:bulkexec` — the rows affected by every chunk's statement.
 ///
 /// With `copy_sql` (a plain `INSERT` of one parameter per column into a table without rules,
-/// whose `query` is then the single-row statement), each chunk is a binary `COPY … FROM STDIN`: PostgreSQL inserts COPY's rows in
-/// batches, several times faster than the rows of an `INSERT … SELECT` (BENCHMARKS.md,
-/// figure 10), with the same effect.
+/// whose `query` is then the single-row statement), each chunk is a binary `COPY … FROM STDIN`:
+/// PostgreSQL inserts COPY's rows in batches, about 1.5× the rate of the rows of an
+/// `INSERT … SELECT` (BENCHMARKS.md, "Bulk writes"), with the same effect.
 #[doc(hidden)]
 pub async fn bulk_exec<C, P>(
     client: &C,
