@@ -37,7 +37,13 @@ impl<'c> CopyIn<'c> {
         let db = |e| Error::from_postgres(Some(query), e);
         let types = param_types(client, query).await.map_err(db)?;
         let transaction = own_transaction(client).await.map_err(db)?;
-        let sink = client.__raw().copy_in(copy_sql).await.map_err(db)?;
+        let sink = match client.__raw().copy_in(copy_sql).await {
+            Ok(sink) => sink,
+            Err(e) => {
+                transaction.rollback().await;
+                return Err(db(e));
+            }
+        };
         Ok(CopyIn {
             writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
             transaction,
@@ -65,8 +71,17 @@ impl<'c> CopyIn<'c> {
         let transaction = OwnTransaction::begin(raw, !client.__in_transaction())
             .await
             .map_err(db)?;
-        raw.batch_execute(create).await.map_err(db)?;
-        let sink = raw.copy_in(copy_sql).await.map_err(db)?;
+        let started = match raw.batch_execute(create).await {
+            Ok(()) => raw.copy_in(copy_sql).await,
+            Err(e) => Err(e),
+        };
+        let sink = match started {
+            Ok(sink) => sink,
+            Err(e) => {
+                transaction.rollback().await;
+                return Err(db(e));
+            }
+        };
         Ok(CopyIn {
             writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
             transaction,
@@ -91,13 +106,22 @@ impl<'c> CopyIn<'c> {
     /// inserted or updated).
     pub async fn finish(mut self) -> Result<u64, Error> {
         let db = |e| Error::from_postgres(Some(self.query), e);
-        let mut loaded = self.writer.as_mut().finish().await.map_err(db)?;
-        if let Some((raw, statements)) = self.upsert {
-            loaded = first_count(&raw.simple_query(statements).await.map_err(db)?);
-        }
         let transaction = std::mem::replace(&mut self.transaction, OwnTransaction::none());
-        transaction.commit().await.map_err(db)?;
-        Ok(loaded)
+        let mut loaded = self.writer.as_mut().finish().await;
+        if let (Ok(_), Some((raw, statements))) = (&loaded, self.upsert) {
+            loaded = raw.simple_query(statements).await.map(|m| first_count(&m));
+        }
+        match loaded {
+            Ok(loaded) => {
+                transaction.commit().await.map_err(db)?;
+                Ok(loaded)
+            }
+            Err(e) => {
+                // Awaited, not left to the drop: see `OwnTransaction::rollback`.
+                transaction.rollback().await;
+                Err(db(e))
+            }
+        }
     }
 }
 

@@ -232,6 +232,16 @@ impl<'c> OwnTransaction<'c> {
             None => Ok(()),
         }
     }
+
+    /// `ROLLBACK`, if a transaction was opened, awaited: behind PgBouncer in transaction mode,
+    /// a statement sent before the ROLLBACK's answer can lose its own answer (PgBouncer unlinks
+    /// the server connection when the transaction ends), so error paths roll back before they
+    /// return. Its own failure is ignored: the caller reports the error that led here.
+    pub(crate) async fn rollback(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.batch_execute("ROLLBACK").await;
+        }
+    }
 }
 
 impl Drop for OwnTransaction<'_> {

@@ -177,7 +177,13 @@ where
         };
         let db = |e| Error::from_postgres(Some(query), e).in_chunk(chunk.number, chunk.first, 0, None);
         let transaction = crate::copy::own_transaction(client).await.map_err(db)?;
-        let sink = client.__raw().copy_in::<_, bytes::Bytes>(copy_sql).await.map_err(db)?;
+        let sink = match client.__raw().copy_in::<_, bytes::Bytes>(copy_sql).await {
+            Ok(sink) => sink,
+            Err(e) => {
+                transaction.rollback().await;
+                return Err(db(e));
+            }
+        };
         let mut sink = std::pin::pin!(sink);
         let mut data = BytesMut::with_capacity(2 * COPY_PIECE);
         data.put_slice(b"PGCOPY\n\xff\r\n\0");
@@ -206,17 +212,22 @@ where
         let chunk = self.close(len, Vec::new()).expect("a COPY chunk holds an item");
         let result = match failed {
             Some(e) => Err(e),
-            None => {
-                async {
-                    sink.send(data.freeze()).await?;
-                    let loaded = sink.as_mut().finish().await?;
-                    transaction.commit().await?;
-                    Ok(loaded)
-                }
-                .await
-            }
+            None => match sink.send(data.freeze()).await {
+                Ok(()) => sink.as_mut().finish().await,
+                Err(e) => Err(e),
+            },
         };
-        result.map(Some).map_err(|e| chunk.failed(query, e))
+        match result {
+            Ok(loaded) => {
+                transaction.commit().await.map_err(|e| chunk.failed(query, e))?;
+                Ok(Some(loaded))
+            }
+            Err(e) => {
+                // Awaited, not left to the drop: see `OwnTransaction::rollback`.
+                transaction.rollback().await;
+                Err(chunk.failed(query, e))
+            }
+        }
     }
 }
 
