@@ -34,60 +34,57 @@ impl<'c> CopyIn<'c> {
     where
         C: GenericClient + ?Sized,
     {
-        let db = |e| Error::from_postgres(Some(query), e);
-        let types = param_types(client, query).await.map_err(db)?;
-        let transaction = own_transaction(client).await.map_err(db)?;
-        let sink = match client.__raw().copy_in(copy_sql).await {
-            Ok(sink) => sink,
-            Err(e) => {
-                transaction.rollback().await;
-                return Err(db(e));
-            }
-        };
-        Ok(CopyIn {
-            writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
-            transaction,
-            query,
-            rows: 0,
-            upsert: None,
-        })
+        Self::open(client, query, copy_sql, None).await
     }
 
     /// Starts a COPY with upsert: in a transaction (the caller's, or one of its own that
     /// `finish` commits), `create` makes the temporary staging table the COPY loads, and
-    /// `finish` runs `insert` (with the query's `ON CONFLICT`) and `drop`.
+    /// `finish` runs `finish_sql` (the `INSERT … ON CONFLICT` from it, then its `DROP`).
     pub(crate) async fn start_upsert<C>(
         client: &'c C,
         query: &'static Query,
         copy_sql: &str,
-        [create, finish]: [&'static str; 2],
+        [create, finish_sql]: [&'static str; 2],
+    ) -> Result<CopyIn<'c>, Error>
+    where
+        C: GenericClient + ?Sized,
+    {
+        Self::open(client, query, copy_sql, Some((create, finish_sql))).await
+    }
+
+    /// The COPY, after `upsert`'s staging table is created. The types are learned first: in
+    /// the unnamed mode a describe runs in a short transaction of its own. Then the transaction
+    /// the COPY needs: an upsert always has one; a plain COPY only in the unnamed mode.
+    async fn open<C>(
+        client: &'c C,
+        query: &'static Query,
+        copy_sql: &str,
+        upsert: Option<(&'static str, &'static str)>,
     ) -> Result<CopyIn<'c>, Error>
     where
         C: GenericClient + ?Sized,
     {
         let db = |e| Error::from_postgres(Some(query), e);
         let types = param_types(client, query).await.map_err(db)?;
+        let mut transaction = match upsert {
+            Some(_) => OwnTransaction::begin(client.__raw(), !client.__in_transaction()).await,
+            None => own_transaction(client).await,
+        }
+        .map_err(db)?;
         let raw = client.__raw();
-        let transaction = OwnTransaction::begin(raw, !client.__in_transaction())
-            .await
-            .map_err(db)?;
-        let started = match raw.batch_execute(create).await {
-            Ok(()) => raw.copy_in(copy_sql).await,
-            Err(e) => Err(e),
-        };
-        let sink = match started {
-            Ok(sink) => sink,
-            Err(e) => {
-                transaction.rollback().await;
-                return Err(db(e));
+        let started = async {
+            if let Some((create, _)) = upsert {
+                raw.batch_execute(create).await?;
             }
+            raw.copy_in(copy_sql).await
         };
+        let sink = transaction.or_rollback(started.await).await.map_err(db)?;
         Ok(CopyIn {
             writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
             transaction,
             query,
             rows: 0,
-            upsert: Some((raw, finish)),
+            upsert: upsert.map(|(_, finish_sql)| (raw, finish_sql)),
         })
     }
 
@@ -106,22 +103,14 @@ impl<'c> CopyIn<'c> {
     /// inserted or updated).
     pub async fn finish(mut self) -> Result<u64, Error> {
         let db = |e| Error::from_postgres(Some(self.query), e);
-        let transaction = std::mem::replace(&mut self.transaction, OwnTransaction::none());
+        let mut transaction = std::mem::replace(&mut self.transaction, OwnTransaction::none());
         let mut loaded = self.writer.as_mut().finish().await;
         if let (Ok(_), Some((raw, statements))) = (&loaded, self.upsert) {
             loaded = raw.simple_query(statements).await.map(|m| first_count(&m));
         }
-        match loaded {
-            Ok(loaded) => {
-                transaction.commit().await.map_err(db)?;
-                Ok(loaded)
-            }
-            Err(e) => {
-                // Awaited, not left to the drop: see `OwnTransaction::rollback`.
-                transaction.rollback().await;
-                Err(db(e))
-            }
-        }
+        let loaded = transaction.or_rollback(loaded).await.map_err(db)?;
+        transaction.commit().await.map_err(db)?;
+        Ok(loaded)
     }
 }
 

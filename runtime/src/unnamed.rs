@@ -242,6 +242,18 @@ impl<'c> OwnTransaction<'c> {
             let _ = client.batch_execute("ROLLBACK").await;
         }
     }
+
+    /// `result`, after rolling back (awaited, see [`rollback`](Self::rollback)) when it is an
+    /// error: for the steps between `begin` and `commit`.
+    pub(crate) async fn or_rollback<T>(
+        &mut self,
+        result: Result<T, tokio_postgres::Error>,
+    ) -> Result<T, tokio_postgres::Error> {
+        if result.is_err() {
+            std::mem::replace(self, OwnTransaction::none()).rollback().await;
+        }
+        result
+    }
 }
 
 impl Drop for OwnTransaction<'_> {

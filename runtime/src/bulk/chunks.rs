@@ -176,14 +176,9 @@ where
             arrays: Vec::new(),
         };
         let db = |e| Error::from_postgres(Some(query), e).in_chunk(chunk.number, chunk.first, 0, None);
-        let transaction = crate::copy::own_transaction(client).await.map_err(db)?;
-        let sink = match client.__raw().copy_in::<_, bytes::Bytes>(copy_sql).await {
-            Ok(sink) => sink,
-            Err(e) => {
-                transaction.rollback().await;
-                return Err(db(e));
-            }
-        };
+        let mut transaction = crate::copy::own_transaction(client).await.map_err(db)?;
+        let sink = client.__raw().copy_in::<_, bytes::Bytes>(copy_sql).await;
+        let sink = transaction.or_rollback(sink).await.map_err(db)?;
         let mut sink = std::pin::pin!(sink);
         let mut data = BytesMut::with_capacity(2 * COPY_PIECE);
         data.put_slice(b"PGCOPY\n\xff\r\n\0");
@@ -217,17 +212,10 @@ where
                 Err(e) => Err(e),
             },
         };
-        match result {
-            Ok(loaded) => {
-                transaction.commit().await.map_err(|e| chunk.failed(query, e))?;
-                Ok(Some(loaded))
-            }
-            Err(e) => {
-                // Awaited, not left to the drop: see `OwnTransaction::rollback`.
-                transaction.rollback().await;
-                Err(chunk.failed(query, e))
-            }
-        }
+        let failed = |e| chunk.failed(query, e);
+        let loaded = transaction.or_rollback(result).await.map_err(failed)?;
+        transaction.commit().await.map_err(failed)?;
+        Ok(Some(loaded))
     }
 }
 
