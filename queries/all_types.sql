@@ -91,3 +91,10 @@ FROM scalars WHERE id = :id;
 -- A function returning void (sqlc projects lock with it as `:one` or `:exec`).
 -- name: advisory_lock :one
 SELECT pg_advisory_xact_lock(:key);
+
+-- The built-in types met in catalog and monitoring queries (no setting needed).
+-- name: echo_catalog_types :one
+SELECT :path::jsonpath AS path, :snap::pg_snapshot AS snap, :txid::txid_snapshot AS txid,
+       :cursor::refcursor AS cursor, :keys::int2vector AS keys, :oids::oidvector AS oids,
+       pg_current_snapshot() AS current,
+       (SELECT adbin FROM pg_attrdef WHERE adrelid = 'scalars'::regclass LIMIT 1) AS default_expr;

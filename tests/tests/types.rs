@@ -617,3 +617,52 @@ async fn system_types() {
     assert_eq!(held, 1, "the lock is held inside the transaction");
     tx.rollback().await.unwrap();
 }
+
+/// The built-in types catalog and monitoring queries meet, with no setting: `jsonpath`,
+/// `pg_snapshot`, `txid_snapshot`, `refcursor`, `int2vector`, `oidvector`, `pg_node_tree`.
+#[tokio::test]
+async fn catalog_types_round_trip() {
+    use quarry::types::{JsonPath, RefCursor, Snapshot};
+    let client = client().await;
+    let path = JsonPath("$.\"a\"[*]?(@ > 1)".into());
+    let snap = Snapshot {
+        xmin: 10,
+        xmax: 20,
+        in_progress: vec![11, 15],
+    };
+    let cursor = RefCursor("my cursor".into());
+    let row = all_types::echo_catalog_types(
+        &client,
+        &path,
+        &snap,
+        &snap,
+        &cursor,
+        &[1, -2, i16::MAX],
+        &[0, u32::MAX],
+    )
+    .await
+    .unwrap();
+    // PostgreSQL prints the path in its own normal form; it parses back to the same.
+    let printed: String = client
+        .query_one("SELECT $1::text::jsonpath::text", &[&path.0])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(row.path, JsonPath(printed));
+    assert_eq!((row.snap, row.txid), (snap.clone(), snap));
+    assert_eq!(row.cursor, cursor);
+    assert_eq!((row.keys, row.oids), (vec![1, -2, i16::MAX], vec![0, u32::MAX]));
+    // The snapshot's text form (`xmin:xmax:xip,…`) read in the same statement agrees.
+    let (snapshot, text): (quarry::types::Snapshot, String) = {
+        let r = client
+            .query_one("SELECT s, s::text FROM pg_current_snapshot() s", &[])
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    let xip: Vec<String> = snapshot.in_progress.iter().map(u64::to_string).collect();
+    assert_eq!(format!("{}:{}:{}", snapshot.xmin, snapshot.xmax, xip.join(",")), text);
+    assert!(row.current.xmin <= row.current.xmax);
+    let tree = row.default_expr.expect("scalars.id has a default").0;
+    assert!(tree.starts_with("{FUNCEXPR"), "{tree}");
+}

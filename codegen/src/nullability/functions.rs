@@ -260,6 +260,8 @@ pub(super) const NEVER_NULL: &[&str] = &[
     "quote_nullable",
     "lastval",
     "pg_current_xact_id",
+    "pg_current_snapshot",
+    "txid_current_snapshot",
     "pg_postmaster_start_time",
     "pg_conf_load_time",
     "uuid_generate_v1",

@@ -82,6 +82,18 @@ pub(super) fn map(ty: &Type, settings: &TypeSettings) -> Option<Result<RustType,
         Type::LSEG => RustType::copy(ty, format!("{TYPES}::LineSegment")),
         Type::POLYGON => RustType::by_ref(ty, format!("{TYPES}::Polygon")),
         Type::CIRCLE => RustType::copy(ty, format!("{TYPES}::Circle")),
+        Type::JSONPATH => RustType::by_ref(ty, format!("{TYPES}::JsonPath")),
+        Type::PG_SNAPSHOT | Type::TXID_SNAPSHOT => RustType::by_ref(ty, format!("{TYPES}::Snapshot")),
+        Type::REFCURSOR => RustType::by_ref(ty, format!("{TYPES}::RefCursor")),
+        Type::PG_NODE_TREE => RustType::by_ref(ty, format!("{TYPES}::NodeTree")),
+        Type::ACLITEM => {
+            return Some(Err(Unsupported {
+                pg_type: "aclitem".into(),
+                hint: "PostgreSQL has no binary output for `aclitem`, so no client reading the binary protocol \
+                       can receive it; cast it in the SQL (`acl::text`, or `relacl::text[]` for an array)"
+                    .into(),
+            }))
+        }
         Type::RECORD => {
             return Some(Err(Unsupported {
                 pg_type: "record".into(),

@@ -1,12 +1,16 @@
 //! The Rust side of PostgreSQL types: re-exports from `postgres-types` plus quarry's own
 //! types for what it does not cover (ranges, multiranges, `interval`, `timetz`, `money`,
 //! `macaddr`/`macaddr8`, `xml`, `tsvector`, `tsquery`, multi-dimensional arrays, and the system
-//! types `xid`, `xid8`, `cid`, `tid`, `reg*` and `void`, and the geometric types).
+//! types `xid`, `xid8`, `cid`, `tid`, `reg*` and `void`, the geometric types, and `jsonpath`,
+//! `pg_snapshot`, `refcursor` and `pg_node_tree`).
 //!
 //! `docs/types.md` has the full PostgreSQL → Rust table. Every type here implements
 //! [`ToSql`] and [`FromSql`], so it can also be named in a type override.
 
 mod array;
+mod catalog;
+#[cfg(feature = "geo-types")]
+mod geo_conversions;
 mod geometric;
 mod range;
 mod scalar;
@@ -16,6 +20,9 @@ mod text_search;
 pub mod user;
 
 pub use array::{Array, ArrayIter, Dimension};
+pub use catalog::{JsonPath, NodeTree, RefCursor, Snapshot};
+#[cfg(feature = "geo-types")]
+pub use geo_conversions::NotExact;
 pub use geometric::{Circle, Line, LineSegment, Path, PgBox, Point, Polygon};
 pub use range::{Bound, Multirange, Range};
 pub use scalar::{Interval, MacAddr, MacAddr8, Money, TimeTz, Xml};
