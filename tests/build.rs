@@ -1,6 +1,7 @@
 //! Generates, from the same model code:
 //! - the async and the sync flavour of `../queries`;
 //! - `time_and_geo/` with the `time` crate and geo-types;
+//! - `postgis/`: PostGIS geometry and geography;
 //! - `dynamic/`: optional lines and sort choices (a ticket search), both flavours;
 //! - `bulk/`: set-based writes over `unnest` and COPY with upsert, both flavours;
 //! - `limits/`: million-item batches, huge values and long streams;
@@ -25,6 +26,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .time_crate(quarry_codegen::TimeCrate::Time)
         .geo_types(true)
         .include_dir("time_and_geo")
+        .read_database_url_from_env(false)
+        .compile()?;
+
+    // PostGIS (tests/postgis.rs): geometry and geography with quarry-runtime's `postgis` feature.
+    println!("cargo:rerun-if-changed=postgis");
+    quarry_codegen::Config::new()
+        .queries("postgis/places.sql")
+        .schema("postgis/schema.sql")
+        .query_column_type("point_z.p", "quarry::types::Ewkb")
+        .include_dir("postgis")
         .read_database_url_from_env(false)
         .compile()?;
 
@@ -79,6 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let corpus = quarry_codegen::Config::new()
         .queries("nullability")
         .schema("nullability/schema.sql")
+        .nullable_array_elements(true)
         .read_database_url_from_env(false)
         .run(&Layout::Include { dir: "corpus".into() })?;
     quarry_codegen::write::write_files(&out.join("corpus"), &corpus.files)?;

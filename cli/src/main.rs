@@ -150,6 +150,9 @@ struct Input {
     /// Map point, box and path to geo-types.
     #[arg(long)]
     geo_types: bool,
+    /// Type array elements not proven non-null as Option (Vec<Option<T>>).
+    #[arg(long)]
+    nullable_array_elements: bool,
 }
 
 impl Input {
@@ -201,6 +204,9 @@ impl Input {
         }
         if self.geo_types {
             config.geo_types(true);
+        }
+        if self.nullable_array_elements {
+            config.nullable_array_elements(true);
         }
     }
 

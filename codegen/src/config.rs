@@ -140,9 +140,20 @@ impl Config {
     }
 
     /// Maps `point`, `box` and `path` to geo-types (enable quarry-runtime's `geo-types`
-    /// feature). Without it they are an error that names this setting.
+    /// feature). Without it they are quarry's own exact types (`quarry::types::Point`, …).
     pub fn geo_types(&mut self, enabled: bool) -> &mut Self {
         self.types.geo_types = enabled;
+        self
+    }
+
+    /// Types the elements of arrays that quarry cannot prove non-null as `Option`
+    /// (`Vec<Option<T>>`). Off by default: such elements are `T`, and a NULL element is a
+    /// decode error naming the query, the column and this setting. Either way, elements
+    /// proven non-null (`ARRAY[…]` or `array_agg` of non-null values, `array_remove(a, NULL)`,
+    /// a `CHECK (array_position(c, NULL) IS NULL)`) are `T`, and elements proven nullable
+    /// (`array_agg` of a nullable value) are `Option<T>`. See docs/nullability.md.
+    pub fn nullable_array_elements(&mut self, enabled: bool) -> &mut Self {
+        self.types.nullable_array_elements = enabled;
         self
     }
 

@@ -10,6 +10,7 @@
 //! include_dir = "quarry"                   # folder under OUT_DIR (build.rs)
 //! time_crate = "chrono"                    # or "time"
 //! geo_types = false
+//! nullable_array_elements = false          # true: Vec<Option<T>> unless elements are proven non-null
 //! snapshot = "quarry.snapshot.json"        # offline snapshot (`cargo quarry regenerate`)
 //! offline = false                          # true: never use a database (also QUARRY_OFFLINE=true)
 //! inline = ["src"]                         # Rust sources whose `query!` calls regenerate introspects (default ["src"])
@@ -55,6 +56,8 @@ struct File {
     time_crate: Option<Spanned<String>>,
     #[serde(default)]
     geo_types: bool,
+    #[serde(default)]
+    nullable_array_elements: bool,
     #[serde(default)]
     types: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
@@ -116,7 +119,10 @@ impl Config {
             }
             None => {}
         }
-        config.sync(file.sync).geo_types(file.geo_types);
+        config
+            .sync(file.sync)
+            .geo_types(file.geo_types)
+            .nullable_array_elements(file.nullable_array_elements);
         if let Some(dir) = &file.include_dir {
             config.include_dir(dir);
         }

@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::dynamic::prove::{self, Variant};
 use crate::error::Error;
 use crate::model::{Column, Model, Module, Param, Query};
-use crate::nullability::{infer, Catalog, Context, Verdict};
+use crate::nullability::{element_nullability, infer, Catalog, Context, Elements, Verdict};
 use crate::parse::{QueryDef, QueryFile, QueryKind, Syntax};
 use crate::pg::{Connection, DbError, Statement};
 use crate::progress::{Listener, Progress};
@@ -201,13 +201,23 @@ fn infer_nullability(source: &SourceFile, query: &QueryDef, statement: &Statemen
     statement
         .columns()
         .iter()
-        .map(|column| match column.table_oid().zip(column.column_id()) {
-            Some((oid, attnum)) if catalog.is_not_null_column(oid, attnum) && !uncertain => {
-                Verdict::non_null(format!("NOT NULL table column (SQL not analysed: {failure})"))
+        .map(|column| {
+            let origin = column.table_oid().zip(column.column_id());
+            let verdict = match origin {
+                Some((oid, attnum)) if catalog.is_not_null_column(oid, attnum) && !uncertain => {
+                    Verdict::non_null(format!("NOT NULL table column (SQL not analysed: {failure})"))
+                }
+                _ => Verdict::nullable(format!(
+                    "SQL not analysed ({failure}); only plain NOT NULL columns are trusted"
+                )),
+            };
+            // The server reports an origin only for a column read unchanged from its table.
+            match origin {
+                Some((oid, attnum)) if catalog.has_non_null_elements(oid, attnum) => verdict.with_elements(
+                    Elements::NonNull("a CHECK constraint on the column rules out NULL elements".into()),
+                ),
+                _ => verdict,
             }
-            _ => Verdict::nullable(format!(
-                "SQL not analysed ({failure}); only plain NOT NULL columns are trusted"
-            )),
         })
         .collect()
 }
@@ -284,7 +294,8 @@ fn resolve_query(
                 .resolve(column.type_())
                 .map_err(|e| input.unsupported(format!("column `{}`", column.name()), e))?,
         };
-        let (nullable, reason) = (verdict.nullable, verdict.reason);
+        let (ty, elements_reason) = element_nullability(ty, &verdict.elements, resolver.settings());
+        let (nullable, reason) = (verdict.nullable, verdict.reason + &elements_reason);
         let several = statement.columns().len() > 1;
         let mut field = match crate::naming::field(column.name()) {
             Some(field) => field,
@@ -513,6 +524,7 @@ fn apply_overrides(
             nullable: o.nullable,
             reason: format!("override `{marker}` at line {line} (inferred: {})", verdicts[i].reason),
             catalog_nullable: false,
+            elements: verdicts[i].elements.clone(),
         };
     }
     (verdicts, warnings)

@@ -219,6 +219,22 @@ impl Error {
         }
     }
 
+    /// A NULL element in an array column typed with non-null elements.
+    pub(crate) fn null_element(column: &str, ty: &Type, index: usize) -> Self {
+        Error::decode_message(
+            column,
+            ty,
+            index,
+            "the array holds a NULL element, which its Rust type cannot hold. quarry assumed this \
+             array's elements non-null (PostgreSQL cannot declare them NOT NULL): set \
+             `nullable_array_elements = true` in quarry.toml (`.nullable_array_elements(true)` in \
+             build.rs) to read such elements as `Option`, override this column as `Vec<Option<T>>`, \
+             or rule NULL elements out in the query (`array_remove(c, NULL)`) or the table \
+             (`CHECK (array_position(c, NULL) IS NULL)`)"
+                .into(),
+        )
+    }
+
     pub(crate) fn decode_message(column: &str, ty: &Type, index: usize, cause: String) -> Self {
         let hint = match ty.name() {
             _ if cause.contains("too many dimensions") => {

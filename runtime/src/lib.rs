@@ -130,6 +130,8 @@ pub use chrono;
 pub use cidr;
 #[cfg(feature = "geo-types")]
 pub use geo_types;
+#[cfg(feature = "postgis")]
+pub use geozero;
 pub use rust_decimal;
 pub use serde_json;
 #[cfg(feature = "time")]

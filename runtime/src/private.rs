@@ -76,7 +76,16 @@ impl DecodeRow for Row {
 /// value is decoded against the type with domains unwrapped, which has the same wire format.
 pub fn get<'a, R: DecodeRow, T: FromSql<'a>>(row: &'a R, index: usize) -> Result<T, Error> {
     let ty = row.column_type(index);
-    let error = |e| Error::decode(row.column_name(index), ty, index, e);
+    let error = |e| {
+        // A non-null array that fails on a NULL: one of its elements is NULL.
+        let null_element = matches!(ty.kind(), postgres_types::Kind::Array(_))
+            && std::error::Error::source(&e).is_some_and(|s| s.is::<postgres_types::WasNull>())
+            && row.try_get_as::<RawValue<'_>>(index).is_ok_and(|raw| raw.0.is_some());
+        match null_element {
+            true => Error::null_element(row.column_name(index), ty, index),
+            false => Error::decode(row.column_name(index), ty, index, e),
+        }
+    };
     if T::accepts(ty) {
         return row.try_get_as(index).map_err(error);
     }

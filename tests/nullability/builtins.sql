@@ -5,7 +5,7 @@
 
 -- name: string_functions :many
 -- 9.4: non-null for non-null arguments; concat_ws ignores NULL arguments after the separator.
--- expect: a! b! c! d! e! f! g! h! i! j?
+-- expect: a! b! c! d! e! f! g! h![!] i![!] j?[?]
 SELECT concat_ws(', ', name, bonus) AS a, format('%s <%s>', name, email) AS b,
        regexp_replace(email, '@.*', '') AS c, split_part(email, '@', 2) AS d,
        lpad(name, 10) AS e, to_char(salary, '999') AS f, quote_nullable(bonus) AS g,
@@ -38,7 +38,7 @@ FROM (SELECT *, 1 AS json_object_keys_count FROM employees) e;
 
 -- name: array_functions :many
 -- 9.19: cardinality and array_to_string of non-null arrays; array_length is NULL for an empty array.
--- expect: a! b! c! d! e?
+-- expect: a! b! c![!] d![!] e?
 SELECT cardinality(ARRAY[id]) AS a, array_to_string(ARRAY[name, email], ',') AS b,
        array_append(ARRAY[id], id) AS c, array_positions(ARRAY[id], id) AS d,
        array_length(ARRAY[]::int[], 1) AS e
@@ -55,7 +55,7 @@ FROM employees;
 -- name: sequence_and_system_functions :many
 -- 9.17 and 9.27: nextval, current_schemas, the advisory try-locks never return NULL;
 -- current_schema() is NULL with an empty search_path.
--- expect: a! b! c! d?
+-- expect: a! b![!] c! d?
 SELECT nextval('employees_id_seq') AS a, current_schemas(false) AS b,
        pg_try_advisory_xact_lock(id) AS c, current_schema() AS d
 FROM employees;

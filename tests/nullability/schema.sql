@@ -104,3 +104,14 @@ CREATE VIEW customer_order_counts AS
     SELECT c.id, c.name, count(o.id) AS orders, max(o.placed_at) AS last_order
     FROM customers c LEFT JOIN orders o ON o.customer_id = c.id
     GROUP BY c.id, c.name;
+
+-- Arrays (arrays.sql): elements PostgreSQL cannot declare NOT NULL. `keywords` may hold NULL
+-- elements (rows.sql puts one there); `labels` cannot, by its CHECK constraint.
+CREATE TABLE articles (
+    id       serial PRIMARY KEY,
+    title    text NOT NULL,
+    subtitle text,
+    keywords text[] NOT NULL,
+    labels   text[] CHECK (array_position(labels, NULL) IS NULL),
+    scores   integer[]
+);

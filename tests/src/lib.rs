@@ -48,6 +48,14 @@ pub mod time_and_geo {
     quarry::include_queries!("time_and_geo");
 }
 
+/// `postgis/`: PostGIS geometry and geography (quarry-runtime's `postgis` feature).
+pub mod postgis {
+    quarry::include_queries!("postgis");
+
+    /// The extension and the table these queries use, for `db::fresh_database_with`.
+    pub const SCHEMA: &str = include_str!("../postgis/schema.sql");
+}
+
 /// `dynamic/` (own tables, `dynamic/schema.sql`): a ticket search with optional filters and
 /// sort choices, async.
 pub mod dynamic {

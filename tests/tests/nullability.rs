@@ -5,6 +5,8 @@
 //! - Soundness by execution: every generated corpus function runs on tables full of NULLs and
 //!   outer joins that miss, and on empty tables, without a decode error.
 //! - Precision: the share of truly non-null columns typed non-null (printed; ≥ 95 % kept).
+//! - The same three for array elements (`arrays.sql`, `[!]`/`[?]` after a column): generated
+//!   with `nullable_array_elements`, so only elements quarry proves non-null are not `Option`.
 
 use quarry::ErrorKind;
 use quarry_codegen::emit::Layout;
@@ -19,11 +21,13 @@ fn corpus_is_sound_and_precise() {
     let generated = quarry_codegen::Config::new()
         .queries("nullability")
         .schema("nullability/schema.sql")
+        .nullable_array_elements(true)
         .read_database_url_from_env(false)
         .run(&Layout::Files)
         .unwrap();
     let (mut queries, mut truly_non_null, mut typed_non_null) = (0, 0, 0);
     let (mut unsound, mut imprecise) = (Vec::new(), Vec::new());
+    let mut elements = Tally::default();
     for module in &generated.model.modules {
         for query in &module.queries {
             queries += 1;
@@ -33,17 +37,16 @@ fn corpus_is_sound_and_precise() {
                 .iter()
                 .find_map(|d| d.strip_prefix("expect:"))
                 .unwrap_or_else(|| panic!("{name} has no `-- expect:` line"));
-            let expected: Vec<(&str, bool)> = expect
-                .split_whitespace()
-                .map(|w| (&w[..w.len() - 1], w.ends_with('?')))
-                .collect();
+            let expected: Vec<Expected<'_>> = expect.split_whitespace().map(Expected::parse).collect();
             let actual: Vec<(&str, bool)> = query.columns.iter().map(|c| (c.pg_name.as_str(), c.nullable)).collect();
             assert_eq!(
-                expected.iter().map(|e| e.0).collect::<Vec<_>>(),
+                expected.iter().map(|e| e.column).collect::<Vec<_>>(),
                 actual.iter().map(|a| a.0).collect::<Vec<_>>(),
                 "{name}: the expect line names other columns"
             );
-            for ((column, truth_nullable), c) in expected.iter().zip(&query.columns) {
+            for (expected, c) in expected.iter().zip(&query.columns) {
+                let (column, truth_nullable) = (expected.column, expected.nullable);
+                elements.count(&name, expected, c);
                 if !truth_nullable {
                     truly_non_null += 1;
                     if c.nullable {
@@ -63,6 +66,7 @@ fn corpus_is_sound_and_precise() {
     for miss in &imprecise {
         println!("  typed nullable, truly non-null: {miss}");
     }
+    elements.report();
     assert!(queries >= 120, "the corpus has {queries} queries");
     assert!(unsound.is_empty(), "unsound verdicts:\n{}", unsound.join("\n"));
     assert!(
@@ -70,6 +74,80 @@ fn corpus_is_sound_and_precise() {
         "precision {:.1} % fell below 95 %",
         precision * 100.0
     );
+}
+
+/// One column of an `-- expect:` line: `name!` / `name?`, then `[!]` / `[?]` for an array's
+/// elements.
+struct Expected<'a> {
+    column: &'a str,
+    nullable: bool,
+    elements_nullable: Option<bool>,
+}
+
+impl<'a> Expected<'a> {
+    fn parse(word: &'a str) -> Self {
+        let (head, elements) = match word.strip_suffix("[!]").or_else(|| word.strip_suffix("[?]")) {
+            Some(head) => (head, Some(word.ends_with("[?]"))),
+            None => (word, None),
+        };
+        Expected {
+            column: &head[..head.len() - 1],
+            nullable: head.ends_with('?'),
+            elements_nullable: elements,
+        }
+    }
+}
+
+/// Array elements: the truth against the type (`Vec<T>` claims non-null elements).
+#[derive(Default)]
+struct Tally {
+    truly_non_null: usize,
+    typed_non_null: usize,
+    unsound: Vec<String>,
+    imprecise: Vec<String>,
+}
+
+impl Tally {
+    fn count(&mut self, query: &str, expected: &Expected<'_>, column: &quarry_codegen::model::Column) {
+        let is_array = column.ty.owned.starts_with("::std::vec::Vec<");
+        let Some(truth_nullable) = expected.elements_nullable else {
+            assert!(!is_array, "{query}.{}: an array needs `[!]` or `[?]`", expected.column);
+            return;
+        };
+        assert!(is_array, "{query}.{} is not an array", expected.column);
+        let typed_non_null = !column.ty.owned.contains("Vec<::core::option::Option<");
+        let line = format!("{query}.{}: {}", expected.column, column.nullability_reason);
+        match (truth_nullable, typed_non_null) {
+            (true, true) => self.unsound.push(line),
+            (false, true) => {
+                self.truly_non_null += 1;
+                self.typed_non_null += 1;
+            }
+            (false, false) => {
+                self.truly_non_null += 1;
+                self.imprecise.push(line);
+            }
+            (true, false) => {}
+        }
+    }
+
+    fn report(&self) {
+        println!(
+            "array elements: {} of {} truly non-null typed non-null; unsound: {}",
+            self.typed_non_null,
+            self.truly_non_null,
+            self.unsound.len()
+        );
+        for miss in &self.imprecise {
+            println!("  elements typed Option, truly non-null: {miss}");
+        }
+        assert!(self.truly_non_null >= 10, "the corpus has too few array cases");
+        assert!(
+            self.unsound.is_empty(),
+            "unsound element verdicts:\n{}",
+            self.unsound.join("\n")
+        );
+    }
 }
 
 async fn run_corpus(scripts: &[&str]) -> Vec<String> {

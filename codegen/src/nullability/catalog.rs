@@ -15,6 +15,8 @@ pub struct CatalogColumn {
     pub name: String,
     /// Declared `NOT NULL` (always false for views).
     pub not_null: bool,
+    /// A CHECK constraint rules out NULL elements (`array_position(c, NULL) IS NULL`).
+    pub elements_non_null: bool,
 }
 
 /// A table or view.
@@ -49,6 +51,8 @@ pub struct Catalog {
     /// the model for `verify`.
     explicit_search_path: Vec<String>,
     not_null_origins: HashSet<(u32, i16)>,
+    /// Array columns whose CHECK constraints rule out NULL elements, by origin.
+    non_null_elements: HashSet<(u32, i16)>,
     origins: HashMap<(u32, i16), (String, String, String)>,
     by_oid: HashMap<u32, RelationByOid>,
     /// Set-returning functions by name: their output column names (`None` when overloads
@@ -70,6 +74,11 @@ SELECT p.proname, \
 FROM pg_proc p \
 WHERE p.proretset AND p.prorettype <> 'record'::regtype OR p.proargmodes IS NOT NULL AND p.proretset";
 
+/// Single-column CHECK constraints, in PostgreSQL's own normalised text.
+const CHECKS: &str = "\
+SELECT conrelid, conkey[1], pg_get_constraintdef(oid) FROM pg_constraint \
+WHERE contype = 'c' AND cardinality(conkey) = 1";
+
 const QUERY: &str = "\
 SELECT n.nspname, c.relname, c.relkind::text, \
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END, \
@@ -84,6 +93,12 @@ impl Catalog {
     /// Reads every user relation and the search path.
     pub fn load(client: &mut Connection) -> Result<Self, PgError> {
         let mut catalog = Catalog::default();
+        for row in client.query(CHECKS)? {
+            let (table, attnum, definition): (u32, i16, String) = (row.get(0), row.get(1), row.get(2));
+            if rules_out_null_elements(&definition) {
+                catalog.non_null_elements.insert((table, attnum));
+            }
+        }
         for row in client.query(QUERY)? {
             let (schema, name, kind): (String, String, String) = (row.get(0), row.get(1), row.get(2));
             let (column, not_null): (String, bool) = (row.get(4), row.get(5));
@@ -112,7 +127,12 @@ impl Catalog {
                     columns: Vec::new(),
                     view_definition: if kind == "v" || kind == "m" { row.get(3) } else { None },
                 });
-            relation.columns.push(CatalogColumn { name: column, not_null });
+            let elements_non_null = catalog.non_null_elements.contains(&(row.get(6), row.get(7)));
+            relation.columns.push(CatalogColumn {
+                name: column,
+                not_null,
+                elements_non_null,
+            });
         }
         for row in client.query(FUNCTIONS)? {
             let (name, columns): (String, Vec<String>) = (row.get(0), row.get(1));
@@ -139,6 +159,11 @@ impl Catalog {
     /// Whether the table column with this origin is declared `NOT NULL`.
     pub fn is_not_null_column(&self, table_oid: u32, attnum: i16) -> bool {
         self.not_null_origins.contains(&(table_oid, attnum))
+    }
+
+    /// Whether a CHECK constraint rules out NULL elements in the array column with this origin.
+    pub fn has_non_null_elements(&self, table_oid: u32, attnum: i16) -> bool {
+        self.non_null_elements.contains(&(table_oid, attnum))
     }
 
     /// `(schema, table, column)` of the table column with this origin.
@@ -173,5 +198,52 @@ impl Catalog {
                 .find_map(|s| self.qualified.get(&(s.clone(), name.clone()))),
             _ => None,
         }
+    }
+}
+
+/// Whether a CHECK constraint, as `pg_get_constraintdef` prints it, rules out NULL elements in
+/// its column: one of its top-level `AND` terms is `array_position(column, NULL…) IS NULL`.
+/// (A CHECK passes on NULL, but this term is never NULL: it is false exactly when the array
+/// holds a NULL, so the whole constraint fails then.)
+fn rules_out_null_elements(definition: &str) -> bool {
+    let Some(body) = definition.strip_prefix("CHECK ") else {
+        return false;
+    };
+    if body.contains(" OR ") || body.contains("NOT VALID") {
+        return false;
+    }
+    body.split(" AND ").any(|term| {
+        let term = term.trim_matches(|c| c == '(' || c == ')' || c == ' ');
+        term.strip_prefix("array_position")
+            .and_then(|rest| rest.strip_suffix(" IS NULL"))
+            .and_then(|call| call.trim_start_matches('(').split_once(','))
+            .is_some_and(|(column, value)| {
+                !column.contains(['(', ' ']) && value.trim_start().trim_end_matches(')').starts_with("NULL")
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rules_out_null_elements;
+
+    #[test]
+    fn array_position_checks_rule_out_null_elements() {
+        assert!(rules_out_null_elements(
+            "CHECK ((array_position(tags, NULL::text) IS NULL))"
+        ));
+        assert!(rules_out_null_elements(
+            "CHECK (((cardinality(tags) < 10) AND (array_position(tags, NULL::text) IS NULL)))"
+        ));
+        assert!(!rules_out_null_elements(
+            "CHECK (((cardinality(tags) < 10) OR (array_position(tags, NULL::text) IS NULL)))"
+        ));
+        assert!(!rules_out_null_elements(
+            "CHECK ((array_position(tags, 'x'::text) IS NULL))"
+        ));
+        assert!(!rules_out_null_elements(
+            "CHECK ((array_position(tags, NULL::text) IS NOT NULL))"
+        ));
+        assert!(!rules_out_null_elements("CHECK ((cardinality(tags) > 0)) NOT VALID"));
     }
 }

@@ -258,6 +258,9 @@ impl Analyser<'_> {
             return self.aggregate(&name, kind, f, &args, scope);
         }
         match name.as_str() {
+            "array" if matches!(f.args, FunctionArguments::Subquery(_)) => {
+                Ok(Verdict::non_null("ARRAY(SELECT …) is never NULL (empty over no rows)"))
+            }
             "coalesce" | "greatest" | "least" => {
                 for a in &args {
                     let v = self.expr(a, scope)?;
@@ -271,6 +274,12 @@ impl Analyser<'_> {
                 Ok(Verdict::nullable(format!("every argument of {name}() may be NULL")))
             }
             "nullif" => Ok(Verdict::nullable("nullif() returns NULL when its arguments are equal")),
+            // NULL only for a NULL array: removing or replacing NULL elements is allowed.
+            "array_remove" | "array_replace" => self.all(
+                &args[..args.len().min(1)],
+                scope,
+                &format!("{name}() of a non-null array"),
+            ),
             // NULL arguments after the separator are skipped.
             "concat_ws" => self.all(
                 &args[..args.len().min(1)],

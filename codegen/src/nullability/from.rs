@@ -4,7 +4,7 @@
 use super::expr::{ident, object_name, proven_non_null};
 use super::query::{alias_name, rename, Analyser};
 use super::scope::{Column, Relation, Scope, MERGED};
-use super::Verdict;
+use super::{CatalogColumn, Elements, Verdict};
 use sqlparser::ast::{Expr, JoinConstraint, JoinOperator, Spanned, TableFactor, TableWithJoins};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -251,11 +251,11 @@ impl Analyser<'_> {
                     Verdict::non_null(format!("{}.{} is NOT NULL", relation.qualified, c.name))
                 } else {
                     Verdict {
-                        nullable: true,
-                        reason: format!("{}.{} is nullable", relation.qualified, c.name),
                         catalog_nullable: true,
+                        ..Verdict::nullable(format!("{}.{} is nullable", relation.qualified, c.name))
                     }
                 };
+                let verdict = verdict.with_elements(catalog_elements(&relation.qualified, c));
                 Column {
                     name: c.name.clone(),
                     verdict,
@@ -398,4 +398,16 @@ fn common_names(scope: &Scope<'_>, left: &Star, right: &Star) -> Vec<String> {
     let name = |&(r, c): &(usize, usize)| scope.relations[r].columns[c].name.clone();
     let right: Vec<String> = right.iter().map(name).collect();
     left.iter().map(name).filter(|n| right.contains(n)).collect()
+}
+
+/// A table column's elements: non-null when a CHECK constraint rules out NULL elements.
+fn catalog_elements(table: &str, column: &CatalogColumn) -> Elements {
+    if column.elements_non_null {
+        Elements::NonNull(format!(
+            "a CHECK constraint on {table}.{} rules out NULL elements",
+            column.name
+        ))
+    } else {
+        Elements::Unknown
+    }
 }

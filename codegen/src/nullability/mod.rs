@@ -15,6 +15,7 @@
 
 mod catalog;
 mod dml;
+mod elements;
 mod expr;
 mod from;
 mod functions;
@@ -23,6 +24,7 @@ mod rewrite;
 mod scope;
 
 pub use catalog::{Catalog, CatalogColumn, CatalogRelation, RelationByOid};
+pub(crate) use elements::element_nullability;
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -37,6 +39,35 @@ pub struct Verdict {
     /// The column is a plain reference to a table column the catalog says is nullable: an
     /// override declaring it non-null contradicts the evidence.
     pub catalog_nullable: bool,
+    /// For an array: whether its elements can be `NULL` (see [`Elements`]).
+    pub elements: Elements,
+}
+
+/// What is known about the elements of an array value. PostgreSQL cannot declare array
+/// elements `NOT NULL`, so this comes from the SQL (`ARRAY[...]`, `array_agg`, `array_remove`)
+/// and from CHECK constraints (`array_position(c, NULL) IS NULL`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Elements {
+    /// Nothing proven either way (a plain array column): the `nullable_array_elements`
+    /// setting decides.
+    #[default]
+    Unknown,
+    /// Proven never `NULL`, and why.
+    NonNull(String),
+    /// May be `NULL`, and why (`array_agg` of a nullable value).
+    Nullable(String),
+}
+
+impl Elements {
+    /// The elements of an array built from parts with these elements (`COALESCE`, `CASE`,
+    /// `UNION`, `||`): nullable when any part's are, non-null when all parts' are.
+    pub(crate) fn merge(self, other: Elements) -> Elements {
+        match (self, other) {
+            (n @ Elements::Nullable(_), _) | (_, n @ Elements::Nullable(_)) => n,
+            (n @ Elements::NonNull(_), Elements::NonNull(_)) => n,
+            _ => Elements::Unknown,
+        }
+    }
 }
 
 impl Verdict {
@@ -45,6 +76,7 @@ impl Verdict {
             nullable: false,
             reason: reason.into(),
             catalog_nullable: false,
+            elements: Elements::Unknown,
         }
     }
 
@@ -53,7 +85,13 @@ impl Verdict {
             nullable: true,
             reason: reason.into(),
             catalog_nullable: false,
+            elements: Elements::Unknown,
         }
+    }
+
+    /// The same verdict with what is known of its elements.
+    pub(crate) fn with_elements(self, elements: Elements) -> Self {
+        Verdict { elements, ..self }
     }
 }
 

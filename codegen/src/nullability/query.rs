@@ -118,10 +118,15 @@ impl<'a> Analyser<'a> {
                 let mut columns: Vec<Column> = Vec::new();
                 for row in &values.rows {
                     for (i, e) in row.content.iter().enumerate() {
-                        let verdict = self.expr(e, &scope)?;
+                        let verdict = self.column_verdict(e, &scope)?;
                         match columns.get_mut(i) {
-                            Some(c) if !c.verdict.nullable => c.verdict = verdict,
-                            Some(_) => {}
+                            Some(c) => {
+                                let elements = c.verdict.elements.clone().merge(verdict.elements.clone());
+                                if !c.verdict.nullable {
+                                    c.verdict = verdict;
+                                }
+                                c.verdict.elements = elements;
+                            }
                             None => columns.push(Column {
                                 name: format!("column{}", i + 1),
                                 verdict,
@@ -190,11 +195,11 @@ impl<'a> Analyser<'a> {
             match item {
                 SelectItem::UnnamedExpr(e) => columns.push(Column {
                     name: output_name(e),
-                    verdict: self.expr(e, scope)?,
+                    verdict: self.column_verdict(e, scope)?,
                 }),
                 SelectItem::ExprWithAlias { expr, alias } => columns.push(Column {
                     name: ident(alias),
-                    verdict: self.expr(expr, scope)?,
+                    verdict: self.column_verdict(expr, scope)?,
                 }),
                 SelectItem::Wildcard(_) => {
                     for &(r, c) in star {
@@ -243,10 +248,12 @@ pub(super) fn combine(
         .into_iter()
         .zip(right)
         .map(|(l, r)| {
+            let elements = l.verdict.elements.clone().merge(r.verdict.elements.clone());
             let verdict = pick(l.verdict, r.verdict);
             let verdict = Verdict {
                 reason: format!("{what}: {}", verdict.reason),
                 catalog_nullable: false,
+                elements,
                 ..verdict
             };
             Column { name: l.name, verdict }

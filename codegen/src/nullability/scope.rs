@@ -122,6 +122,12 @@ impl<'p> Scope<'p> {
 
     /// The verdict of `column` of `relation` once joins and filters have had their say.
     pub(super) fn in_rows(&self, relation: &Relation, column: &Column) -> Verdict {
+        // Joins and filters change whether the array is there, never what it holds.
+        self.in_rows_ignoring_elements(relation, column)
+            .with_elements(column.verdict.elements.clone())
+    }
+
+    fn in_rows_ignoring_elements(&self, relation: &Relation, column: &Column) -> Verdict {
         if self.narrowed.contains(&(relation.alias.clone(), column.name.clone())) {
             if column.verdict.nullable || relation.outer.is_some() {
                 return Verdict::non_null(format!(
@@ -142,7 +148,8 @@ impl<'p> Scope<'p> {
 
     fn grouped(&self, verdict: Verdict) -> Verdict {
         if self.grouping == Grouping::Sets && !verdict.nullable {
-            return Verdict::nullable("ROLLUP/CUBE/GROUPING SETS put NULL in grouped columns of super-aggregate rows");
+            return Verdict::nullable("ROLLUP/CUBE/GROUPING SETS put NULL in grouped columns of super-aggregate rows")
+                .with_elements(verdict.elements);
         }
         verdict
     }

@@ -106,6 +106,8 @@ pub(super) fn map(ty: &Type, settings: &TypeSettings) -> Option<Result<RustType,
             // Extension types: their OIDs differ per database, so they are matched by name
             // (as postgres-types does).
             "citext" | "ltree" | "lquery" | "ltxtquery" => text(),
+            // PostGIS: geo-types plus the SRID (quarry-runtime's `postgis` feature).
+            "geometry" | "geography" => RustType::by_ref(ty, format!("{TYPES}::Geometry")),
             "hstore" => RustType::by_ref(
                 ty,
                 "::std::collections::HashMap<::std::string::String, ::core::option::Option<::std::string::String>>",

@@ -56,6 +56,23 @@ impl RustType {
         }
     }
 
+    /// This one-dimensional array type with `Option` elements (`Vec<Option<T>>`), or `None`
+    /// when it is not an array quarry maps to a `Vec` (an override, say).
+    pub fn with_nullable_elements(&self) -> Option<RustType> {
+        const VEC: &str = "::std::vec::Vec<";
+        const ITER: &str = "::quarry::types::ArrayIter<'r, ";
+        let owned = self.owned.strip_prefix(VEC)?.strip_suffix('>')?;
+        let borrowed = self.borrowed.strip_prefix(ITER)?.strip_suffix('>')?;
+        if owned.starts_with("::core::option::Option<") {
+            return None;
+        }
+        Some(RustType {
+            owned: format!("{VEC}::core::option::Option<{owned}>>"),
+            borrowed: format!("{ITER}::core::option::Option<{borrowed}>>"),
+            ..self.clone()
+        })
+    }
+
     /// A type passed by value as a parameter and read the same way in both row forms.
     fn copy(ty: &Type, rust: impl Into<String>) -> Self {
         let rust = rust.into();
@@ -76,6 +93,8 @@ pub struct TypeSettings {
     pub time_crate: TimeCrate,
     /// Whether `point`, `box` and `path` map to geo-types (runtime feature `geo-types`).
     pub geo_types: bool,
+    /// Whether array elements not proven non-null are `Option<T>` (else `T`).
+    pub nullable_array_elements: bool,
     /// PostgreSQL type (`name` or `schema.name`) → Rust type path.
     pub overrides: BTreeMap<String, String>,
     /// Table column (`table.column` or `schema.table.column`) → Rust type path, for every

@@ -12,6 +12,8 @@ mod catalog;
 #[cfg(feature = "geo-types")]
 mod geo_conversions;
 mod geometric;
+#[cfg(feature = "postgis")]
+mod postgis;
 mod range;
 mod scalar;
 mod system;
@@ -24,6 +26,8 @@ pub use catalog::{JsonPath, NodeTree, RefCursor, Snapshot};
 #[cfg(feature = "geo-types")]
 pub use geo_conversions::NotExact;
 pub use geometric::{Circle, Line, LineSegment, Path, PgBox, Point, Polygon};
+#[cfg(feature = "postgis")]
+pub use postgis::{Ewkb, Geometry};
 pub use range::{Bound, Multirange, Range};
 pub use scalar::{Interval, MacAddr, MacAddr8, Money, TimeTz, Xml};
 pub use system::{Cid, RegOid, Tid, Void, Xid, Xid8};

@@ -56,3 +56,9 @@ INSERT INTO audit_log (actor, action, payload) VALUES (NULL, 'boot', NULL), ('ad
 SELECT setval(pg_get_serial_sequence(t, 'id'), 100)
 FROM unnest(ARRAY['departments', 'employees', 'projects', 'customers', 'categories', 'products',
                   'orders', 'reviews', 'tags', 'audit_log']) AS t;
+
+-- Arrays: a NULL element where the schema allows one, an empty array, a NULL array.
+INSERT INTO articles (id, title, subtitle, keywords, labels, scores) VALUES
+    (1, 'a,b', NULL, '{x,NULL}', '{l1,l2}', '{1,NULL}'),
+    (2, 'ab', 'sub', '{}', NULL, NULL),
+    (3, 'b', NULL, '{y}', '{}', '{}');
