@@ -2,6 +2,7 @@
 //! - the async and the sync flavour of `../queries`;
 //! - `time_and_geo/` with the `time` crate and geo-types;
 //! - `postgis/`: PostGIS geometry and geography;
+//! - `domains/`: a newtype per domain (`domain_newtypes`);
 //! - `dynamic/`: optional lines and sort choices (a ticket search), both flavours;
 //! - `bulk/`: set-based writes over `unnest` and COPY with upsert, both flavours;
 //! - `limits/`: million-item batches, huge values and long streams;
@@ -36,6 +37,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .schema("postgis/schema.sql")
         .query_column_type("point_z.p", "quarry::types::Ewkb")
         .include_dir("postgis")
+        .read_database_url_from_env(false)
+        .compile()?;
+
+    // Domain newtypes (tests/domains.rs).
+    println!("cargo:rerun-if-changed=domains");
+    quarry_codegen::Config::new()
+        .queries("domains/users.sql")
+        .schema("domains/schema.sql")
+        .domain_newtypes(true)
+        .include_dir("domains")
         .read_database_url_from_env(false)
         .compile()?;
 

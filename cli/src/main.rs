@@ -153,6 +153,9 @@ struct Input {
     /// Type array elements not proven non-null as Option (Vec<Option<T>>).
     #[arg(long)]
     nullable_array_elements: bool,
+    /// Give each domain a Rust newtype (types::Email) instead of its base type.
+    #[arg(long)]
+    domain_newtypes: bool,
 }
 
 impl Input {
@@ -207,6 +210,9 @@ impl Input {
         }
         if self.nullable_array_elements {
             config.nullable_array_elements(true);
+        }
+        if self.domain_newtypes {
+            config.domain_newtypes(true);
         }
     }
 

@@ -157,6 +157,15 @@ impl Config {
         self
     }
 
+    /// Gives each domain a newtype in the generated `types` module (`CREATE DOMAIN email AS
+    /// citext …` → `types::Email(pub String)`, with `Deref` and `From`), used for its parameters,
+    /// for columns read unchanged from a table column of that domain, for composite fields and
+    /// array elements. Off by default: domains are their base type (`String`), as in sqlc.
+    pub fn domain_newtypes(&mut self, enabled: bool) -> &mut Self {
+        self.types.domain_newtypes = enabled;
+        self
+    }
+
     /// Maps a PostgreSQL type — `"name"` or `"schema.name"`, e.g. `"geometry"` or
     /// `"public.vector"` — to a Rust type implementing `ToSql` and `FromSql`, everywhere it
     /// appears (parameters, columns, array elements, composite fields).

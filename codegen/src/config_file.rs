@@ -11,6 +11,7 @@
 //! time_crate = "chrono"                    # or "time"
 //! geo_types = false
 //! nullable_array_elements = false          # true: Vec<Option<T>> unless elements are proven non-null
+//! domain_newtypes = false                  # true: a Rust newtype per domain (types::Email)
 //! snapshot = "quarry.snapshot.json"        # offline snapshot (`cargo quarry regenerate`)
 //! offline = false                          # true: never use a database (also QUARRY_OFFLINE=true)
 //! inline = ["src"]                         # Rust sources whose `query!` calls regenerate introspects (default ["src"])
@@ -58,6 +59,8 @@ struct File {
     geo_types: bool,
     #[serde(default)]
     nullable_array_elements: bool,
+    #[serde(default)]
+    domain_newtypes: bool,
     #[serde(default)]
     types: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
@@ -122,7 +125,8 @@ impl Config {
         config
             .sync(file.sync)
             .geo_types(file.geo_types)
-            .nullable_array_elements(file.nullable_array_elements);
+            .nullable_array_elements(file.nullable_array_elements)
+            .domain_newtypes(file.domain_newtypes);
         if let Some(dir) = &file.include_dir {
             config.include_dir(dir);
         }

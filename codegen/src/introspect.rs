@@ -66,7 +66,7 @@ pub fn introspect(
     let catalog = Catalog::load(client).map_err(crate::database::lost)?;
     let mut statement_list = statements.iter();
     let mut proofs = proofs.iter_mut();
-    let mut resolver = Resolver::new(settings);
+    let mut resolver = Resolver::new(settings).with_table_rows(catalog.table_row_types().clone());
     let mut models = TableModels::default();
     let mut modules = Vec::new();
     let mut warnings = Vec::new();
@@ -222,6 +222,26 @@ fn infer_nullability(source: &SourceFile, query: &QueryDef, statement: &Statemen
         .collect()
 }
 
+/// The type a result column is declared with: the server reports a domain column as the
+/// domain's base type, so with `domain_newtypes` the domain is found through the column's
+/// origin (only a column read unchanged from its table has one).
+fn declared_type(
+    reported: &postgres_types::Type,
+    origin: Option<(u32, i16)>,
+    catalog: &Catalog,
+    settings: &TypeSettings,
+) -> postgres_types::Type {
+    match origin.and_then(|(oid, attnum)| catalog.domain_of(oid, attnum)) {
+        Some((oid, schema, name)) if settings.domain_newtypes => postgres_types::Type::new(
+            name.clone(),
+            *oid,
+            postgres_types::Kind::Domain(reported.clone()),
+            schema.clone(),
+        ),
+        _ => reported.clone(),
+    }
+}
+
 fn may_introduce_nulls(sql: &str) -> bool {
     scan(sql).map_or(true, |tokens| {
         tokens.iter().filter(|t| t.kind == TokenKind::Code).any(|t| {
@@ -286,12 +306,12 @@ fn resolve_query(
     // (`SELECT pg_sleep(1)` returns `void`).
     let returns_rows = !matches!(query.kind.single(), QueryKind::Exec | QueryKind::CopyFrom);
     for (column, verdict) in statement.columns().iter().zip(verdicts).filter(|_| returns_rows) {
-        let origin = column.table_oid().zip(column.column_id());
-        let origin = origin.and_then(|(oid, attnum)| catalog.origin(oid, attnum));
+        let origin_ids = column.table_oid().zip(column.column_id());
+        let origin = origin_ids.and_then(|(oid, attnum)| catalog.origin(oid, attnum));
         let ty: RustType = match resolver.settings().column_override(&query.name, column.name(), origin) {
             Some(rust) => RustType::by_ref(column.type_(), rust),
             None => resolver
-                .resolve(column.type_())
+                .resolve(&declared_type(column.type_(), origin_ids, catalog, resolver.settings()))
                 .map_err(|e| input.unsupported(format!("column `{}`", column.name()), e))?,
         };
         let (ty, elements_reason) = element_nullability(ty, &verdict.elements, resolver.settings());

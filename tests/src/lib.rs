@@ -56,6 +56,14 @@ pub mod postgis {
     pub const SCHEMA: &str = include_str!("../postgis/schema.sql");
 }
 
+/// `domains/`: generated with `domain_newtypes`.
+pub mod domains {
+    quarry::include_queries!("domains");
+
+    /// The domains and the table these queries use, for `db::fresh_database_with`.
+    pub const SCHEMA: &str = include_str!("../domains/schema.sql");
+}
+
 /// `dynamic/` (own tables, `dynamic/schema.sql`): a ticket search with optional filters and
 /// sort choices, async.
 pub mod dynamic {

@@ -67,6 +67,7 @@ fn corpus_is_sound_and_precise() {
         println!("  typed nullable, truly non-null: {miss}");
     }
     elements.report();
+    composite_fields(&generated.model);
     assert!(queries >= 120, "the corpus has {queries} queries");
     assert!(unsound.is_empty(), "unsound verdicts:\n{}", unsound.join("\n"));
     assert!(
@@ -148,6 +149,37 @@ impl Tally {
             self.unsound.join("\n")
         );
     }
+}
+
+/// Table row types used as values (`composites.sql`): every NOT NULL column is a non-`Option`
+/// field, every other one `Option` (the execution tests decode them against rows full of NULLs).
+fn composite_fields(model: &quarry_codegen::model::Model) {
+    use quarry_codegen::types::UserTypeKind;
+    let (mut fields, mut non_null) = (0, 0);
+    for ty in model.user_types.iter().filter(|t| t.table_row) {
+        let UserTypeKind::Composite(columns) = &ty.kind else {
+            panic!("{} is a table row type", ty.pg_name)
+        };
+        let table = model
+            .tables
+            .iter()
+            .find(|t| t.table == format!("{}.{}", ty.schema, ty.pg_name));
+        fields += columns.len();
+        non_null += ty.not_null_fields.len();
+        if let Some(table) = table {
+            for column in &table.columns {
+                assert_eq!(
+                    ty.not_null_fields.contains(&column.pg_name),
+                    !column.nullable,
+                    "{}.{}",
+                    ty.pg_name,
+                    column.pg_name
+                );
+            }
+        }
+    }
+    println!("composite fields of table row types: {non_null} of {fields} typed non-null (the NOT NULL columns)");
+    assert!(non_null >= 10, "composites.sql uses table row types");
 }
 
 async fn run_corpus(scripts: &[&str]) -> Vec<String> {

@@ -140,6 +140,7 @@ fn rust_types(model: &Model) -> Vec<&str> {
     let models = model.tables.iter().flat_map(|t| &t.columns).map(|c| &c.ty);
     let fields = model.user_types.iter().flat_map(|u| match &u.kind {
         crate::types::UserTypeKind::Composite(fields) => fields.iter().map(|(_, ty)| ty).collect(),
+        crate::types::UserTypeKind::Domain(base) => vec![base],
         crate::types::UserTypeKind::Enum(_) => Vec::new(),
     });
     params

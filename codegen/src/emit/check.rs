@@ -54,6 +54,7 @@ fn types(model: &Model) -> impl Iterator<Item = &RustType> {
     let of_tables = model.tables.iter().flat_map(|t| t.columns.iter().map(|c| &c.ty));
     let of_types = model.user_types.iter().flat_map(|t| match &t.kind {
         UserTypeKind::Composite(fields) => fields.iter().map(|(_, ty)| ty).collect::<Vec<_>>(),
+        UserTypeKind::Domain(base) => vec![base],
         UserTypeKind::Enum(_) => Vec::new(),
     });
     of_queries.chain(of_tables).chain(of_types)

@@ -35,6 +35,64 @@ fn user_type(ty: &UserType, root: &str, options: &EmitOptions) -> TokenStream {
     match &ty.kind {
         UserTypeKind::Enum(labels) => enumeration(ty, labels, extra),
         UserTypeKind::Composite(fields) => composite(ty, fields, root, extra),
+        UserTypeKind::Domain(base) => domain(ty, base, root, extra),
+    }
+}
+
+/// A domain's newtype: the base type's wire format and checks on the server; in Rust, a type
+/// of its own.
+fn domain(ty: &UserType, base: &RustType, root: &str, extra: TokenStream) -> TokenStream {
+    let name = format_ident!("{}", ty.rust_name);
+    let inner = parse_type(&base.owned, root);
+    let doc = format!(
+        " PostgreSQL domain `{}.{}` over `{}`: the server checks its constraints; in Rust it is a \
+         type of its own (`Deref` and `From` reach the `{}` inside).",
+        ty.schema,
+        ty.pg_name,
+        base.pg_name,
+        base.owned.replace(crate::types::TYPES_PATH, "types")
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        #extra
+        pub struct #name(pub #inner);
+
+        impl ::core::ops::Deref for #name {
+            type Target = #inner;
+            fn deref(&self) -> &#inner {
+                &self.0
+            }
+        }
+
+        impl ::core::convert::From<#inner> for #name {
+            fn from(value: #inner) -> Self {
+                #name(value)
+            }
+        }
+
+        impl<'a> ::quarry::types::FromSql<'a> for #name {
+            fn from_sql(ty: &::quarry::types::Type, raw: &'a [u8]) -> ::core::result::Result<Self, ::quarry::types::BoxError> {
+                <#inner as ::quarry::types::FromSql<'a>>::from_sql(ty, raw).map(#name)
+            }
+            fn accepts(ty: &::quarry::types::Type) -> bool {
+                <#inner as ::quarry::types::FromSql<'a>>::accepts(ty)
+            }
+        }
+
+        impl ::quarry::types::ToSql for #name {
+            fn to_sql(
+                &self,
+                ty: &::quarry::types::Type,
+                out: &mut ::quarry::types::user::BytesMut,
+            ) -> ::core::result::Result<::quarry::types::IsNull, ::quarry::types::BoxError> {
+                ::quarry::types::ToSql::to_sql(&self.0, ty, out)
+            }
+            fn accepts(ty: &::quarry::types::Type) -> bool {
+                <#inner as ::quarry::types::ToSql>::accepts(ty)
+            }
+            ::quarry::types::user::to_sql_checked!();
+        }
     }
 }
 
@@ -117,15 +175,28 @@ fn composite(ty: &UserType, fields: &[(String, RustType)], root: &str, extra: To
     let name = format_ident!("{}", ty.rust_name);
     let idents: Vec<_> = fields.iter().map(|(f, _)| ident(&field_name(f))).collect();
     let pg_fields: Vec<_> = fields.iter().map(|(f, _)| f.clone()).collect();
+    let not_null = |f: &String| ty.not_null_fields.contains(f);
     let types = fields
         .iter()
-        .map(|(_, rust)| optional(parse_type(&rust.owned, root), true));
-    let docs = fields.iter().map(|(f, rust)| format!(" `{f}` ({}).", rust.pg_name));
+        .map(|(f, rust)| optional(parse_type(&rust.owned, root), !not_null(f)));
+    let docs = fields.iter().map(|(f, rust)| match not_null(f) {
+        true => format!(" `{f}` ({}, NOT NULL in the table).", rust.pg_name),
+        false => format!(" `{f}` ({}).", rust.pg_name),
+    });
     let count = Literal::usize_unsuffixed(fields.len());
-    let doc = format!(
-        " PostgreSQL composite type `{}.{}`. Every field is an `Option`: PostgreSQL cannot declare a composite's fields `NOT NULL`.",
-        ty.schema, ty.pg_name
-    );
+    let doc = if ty.table_row {
+        format!(
+            " The row type of table `{}.{}`, as a value (`SELECT t FROM t`, `array_agg(t)`). The table's \
+             `NOT NULL` columns are not `Option`; a value built elsewhere with a NULL there \
+             (`ROW(…)::{}`) fails to decode, naming the field.",
+            ty.schema, ty.pg_name, ty.pg_name
+        )
+    } else {
+        format!(
+            " PostgreSQL composite type `{}.{}`. Every field is an `Option`: PostgreSQL cannot declare a composite's fields `NOT NULL`.",
+            ty.schema, ty.pg_name
+        )
+    };
     let accepts = accepts(ty);
     quote! {
         #[doc = #doc]

@@ -51,6 +51,11 @@ pub struct Catalog {
     /// the model for `verify`.
     explicit_search_path: Vec<String>,
     not_null_origins: HashSet<(u32, i16)>,
+    /// The `NOT NULL` columns of each table, by the OID of the table's row type.
+    table_row_types: HashMap<u32, Vec<String>>,
+    /// Table columns declared with a domain, by origin: the domain's OID, schema and name
+    /// (the server reports such a result column as the domain's base type).
+    domain_columns: HashMap<(u32, i16), (u32, String, String)>,
     /// Array columns whose CHECK constraints rule out NULL elements, by origin.
     non_null_elements: HashSet<(u32, i16)>,
     origins: HashMap<(u32, i16), (String, String, String)>,
@@ -79,10 +84,16 @@ const CHECKS: &str = "\
 SELECT conrelid, conkey[1], pg_get_constraintdef(oid) FROM pg_constraint \
 WHERE contype = 'c' AND cardinality(conkey) = 1";
 
+/// Table columns whose declared type is a domain.
+const DOMAIN_COLUMNS: &str = "\
+SELECT a.attrelid, a.attnum, t.oid, n.nspname, t.typname FROM pg_attribute a \
+JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace \
+WHERE t.typtype = 'd' AND a.attnum > 0 AND NOT a.attisdropped";
+
 const QUERY: &str = "\
 SELECT n.nspname, c.relname, c.relkind::text, \
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END, \
-       a.attname, a.attnotnull, c.oid, a.attnum \
+       a.attname, a.attnotnull, c.oid, a.attnum, c.reltype \
 FROM pg_class c \
 JOIN pg_namespace n ON n.oid = c.relnamespace \
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
@@ -99,11 +110,20 @@ impl Catalog {
                 catalog.non_null_elements.insert((table, attnum));
             }
         }
+        for row in client.query(DOMAIN_COLUMNS)? {
+            catalog
+                .domain_columns
+                .insert((row.get(0), row.get(1)), (row.get(2), row.get(3), row.get(4)));
+        }
         for row in client.query(QUERY)? {
             let (schema, name, kind): (String, String, String) = (row.get(0), row.get(1), row.get(2));
             let (column, not_null): (String, bool) = (row.get(4), row.get(5));
-            if not_null && (kind == "r" || kind == "p") {
-                catalog.not_null_origins.insert((row.get(6), row.get(7)));
+            if kind == "r" || kind == "p" {
+                let not_null_columns = catalog.table_row_types.entry(row.get(8)).or_default();
+                if not_null {
+                    catalog.not_null_origins.insert((row.get(6), row.get(7)));
+                    not_null_columns.push(column.clone());
+                }
             }
             catalog
                 .origins
@@ -159,6 +179,17 @@ impl Catalog {
     /// Whether the table column with this origin is declared `NOT NULL`.
     pub fn is_not_null_column(&self, table_oid: u32, attnum: i16) -> bool {
         self.not_null_origins.contains(&(table_oid, attnum))
+    }
+
+    /// The `NOT NULL` columns of every table, by the OID of its row type (the composite type
+    /// of `SELECT t FROM t`).
+    pub fn table_row_types(&self) -> &HashMap<u32, Vec<String>> {
+        &self.table_row_types
+    }
+
+    /// The domain (OID, schema, name) the table column with this origin is declared with.
+    pub fn domain_of(&self, table_oid: u32, attnum: i16) -> Option<&(u32, String, String)> {
+        self.domain_columns.get(&(table_oid, attnum))
     }
 
     /// Whether a CHECK constraint rules out NULL elements in the array column with this origin.

@@ -88,6 +88,9 @@ impl<'p> Scope<'p> {
         match candidates.as_slice() {
             [(relation, col)] => Ok(self.grouped(self.in_rows(relation, col))),
             [] if SYSTEM_COLUMNS.contains(&column) => self.system_column(qualifier, column),
+            [] if qualifier.is_none() && self.relation(column).is_some_and(|r| !r.alias.starts_with(MERGED)) => {
+                Ok(self.whole_row(column))
+            }
             [] => match self.parent {
                 // A correlated reference is a single value per outer row: its nullability
                 // is the outer column's.
@@ -118,6 +121,17 @@ impl<'p> Scope<'p> {
                 None => Err(format!("system column `{}` not placed", qualify(qualifier, column))),
             },
         }
+    }
+
+    /// A whole-row reference (`SELECT t FROM t`): a row is never NULL itself, but the row of a
+    /// null-extended relation is (PostgreSQL gives NULL, not a row of NULLs).
+    fn whole_row(&self, alias: &str) -> Verdict {
+        let relation = self.relation(alias).expect("checked by the caller");
+        let verdict = match &relation.outer {
+            Some(reason) if !self.narrowed.iter().any(|(a, _)| a == alias) => Verdict::nullable(reason.clone()),
+            _ => Verdict::non_null(format!("a whole row of {alias} is never NULL")),
+        };
+        self.grouped(verdict)
     }
 
     /// The verdict of `column` of `relation` once joins and filters have had their say.

@@ -95,6 +95,8 @@ pub struct TypeSettings {
     pub geo_types: bool,
     /// Whether array elements not proven non-null are `Option<T>` (else `T`).
     pub nullable_array_elements: bool,
+    /// Whether each domain gets a Rust newtype in the `types` module (else its base type).
+    pub domain_newtypes: bool,
     /// PostgreSQL type (`name` or `schema.name`) → Rust type path.
     pub overrides: BTreeMap<String, String>,
     /// Table column (`table.column` or `schema.table.column`) → Rust type path, for every
@@ -133,6 +135,8 @@ pub struct Unsupported {
 pub struct Resolver<'s> {
     settings: &'s TypeSettings,
     user_types: BTreeMap<(String, String), UserType>,
+    /// The `NOT NULL` columns of each table, by the OID of its row type.
+    table_rows: HashMap<u32, Vec<String>>,
 }
 
 impl<'s> Resolver<'s> {
@@ -141,7 +145,15 @@ impl<'s> Resolver<'s> {
         Resolver {
             settings,
             user_types: BTreeMap::new(),
+            table_rows: HashMap::new(),
         }
+    }
+
+    /// Tells the resolver which composite types are table row types, and their `NOT NULL`
+    /// columns, which their structs keep non-null.
+    pub fn with_table_rows(mut self, table_rows: HashMap<u32, Vec<String>>) -> Self {
+        self.table_rows = table_rows;
+        self
     }
 
     /// The override for parameter `param` of query `query`.
@@ -189,10 +201,16 @@ impl<'s> Resolver<'s> {
             Kind::Domain(base) => {
                 // Sent and received in the base type's format; the server checks the domain.
                 let base = self.resolve(base)?;
+                let rust = match self.settings.domain_newtypes {
+                    true => self.user_type(ty, UserTypeKind::Domain(base.clone()), false)?,
+                    false => base.clone(),
+                };
                 Ok(RustType {
                     pg_name: display_name(ty),
+                    wire_name: base.wire_name,
+                    param_oid: base.param_oid,
                     via_domain: base.param_oid == 0,
-                    ..base
+                    ..rust
                 })
             }
             Kind::Enum(labels) => self.user_type(ty, UserTypeKind::Enum(labels.clone()), true),
@@ -246,10 +264,14 @@ impl<'s> Resolver<'s> {
     }
 
     fn user_type(&mut self, ty: &Type, kind: UserTypeKind, copy: bool) -> Result<RustType, Unsupported> {
-        let def = UserType::new(ty, kind).map_err(|hint| Unsupported {
+        let mut def = UserType::new(ty, kind).map_err(|hint| Unsupported {
             pg_type: display_name(ty),
             hint,
         })?;
+        if let Some(not_null) = self.table_rows.get(&ty.oid()) {
+            def.table_row = true;
+            def.not_null_fields = not_null.clone();
+        }
         let path = format!("{TYPES_PATH}::{}", def.rust_path());
         self.user_types
             .entry((ty.schema().to_string(), ty.name().to_string()))

@@ -5,7 +5,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use postgres_types::Type;
 use std::collections::HashSet;
 
-/// An enum or composite type used by at least one query.
+/// An enum, composite or (with `domain_newtypes`) domain used by at least one query.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UserType {
     /// The schema it lives in.
@@ -16,6 +16,12 @@ pub struct UserType {
     pub rust_name: String,
     /// Labels or fields.
     pub kind: UserTypeKind,
+    /// A table's row type (`SELECT t FROM t`, `array_agg(t)`), not a free-standing composite.
+    #[serde(default)]
+    pub table_row: bool,
+    /// For a table's row type, its `NOT NULL` columns: fields the struct keeps non-null.
+    #[serde(default)]
+    pub not_null_fields: Vec<String>,
 }
 
 /// What a [`UserType`] is.
@@ -23,9 +29,12 @@ pub struct UserType {
 pub enum UserTypeKind {
     /// Enum labels, in declaration order.
     Enum(Vec<String>),
-    /// Fields in order: PostgreSQL name and type. Fields are always nullable: PostgreSQL
-    /// cannot declare a composite type's attribute `NOT NULL`.
+    /// Fields in order: PostgreSQL name and type. Fields are nullable unless the type is a
+    /// table's row type and the column `NOT NULL` ([`UserType::not_null_fields`]): PostgreSQL
+    /// cannot declare a free-standing composite type's attribute `NOT NULL`.
     Composite(Vec<(String, RustType)>),
+    /// A domain, as a newtype over its base type (setting `domain_newtypes`).
+    Domain(RustType),
 }
 
 impl UserType {
@@ -34,6 +43,7 @@ impl UserType {
         let names: Vec<String> = match &kind {
             UserTypeKind::Enum(labels) => labels.iter().map(|l| crate::naming::variant(l)).collect(),
             UserTypeKind::Composite(fields) => fields.iter().map(|(f, _)| crate::naming::attribute(f)).collect(),
+            UserTypeKind::Domain(_) => Vec::new(),
         };
         let mut seen = HashSet::new();
         for name in &names {
@@ -49,6 +59,8 @@ impl UserType {
             pg_name: ty.name().to_string(),
             rust_name: ty.name().to_upper_camel_case(),
             kind,
+            table_row: false,
+            not_null_fields: Vec::new(),
         })
     }
 
