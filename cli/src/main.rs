@@ -150,7 +150,7 @@ struct Input {
     /// Map point, box and path to geo-types.
     #[arg(long)]
     geo_types: bool,
-    /// Type array elements not proven non-null as Option (Vec<Option<T>>).
+    /// Type array elements not proven non-null as `Option` (`Vec<Option<T>>`).
     #[arg(long)]
     nullable_array_elements: bool,
     /// Give each domain a Rust newtype (types::Email) instead of its base type.

@@ -666,3 +666,30 @@ async fn catalog_types_round_trip() {
     let tree = row.default_expr.expect("scalars.id has a default").0;
     assert!(tree.starts_with("{FUNCEXPR"), "{tree}");
 }
+
+/// A NULL element in an array typed `Vec<T>` (elements not proven either way, the default):
+/// the decode error names the query, the column and the setting that makes them `Option`.
+#[tokio::test]
+async fn a_null_element_names_the_query_the_column_and_the_setting() {
+    let client = client().await;
+    let id: i32 = client
+        .query_one(
+            "INSERT INTO arrays (ints, texts, maybe_texts, bytes, uuids, stamps, moods, ranks, grid) \
+             VALUES ('{1}', '{a,NULL}', '{}', '{}', '{}', '{}', '{}', '{}', '{}') RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let error = all_types::get_arrays(&client, id).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Decode);
+    let message = error.to_string();
+    for part in [
+        "query `get_arrays`",
+        "column `texts`",
+        "NULL element",
+        "nullable_array_elements",
+    ] {
+        assert!(message.contains(part), "{part} missing from: {message}");
+    }
+}
