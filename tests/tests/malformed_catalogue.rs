@@ -169,7 +169,7 @@ fn catalogue() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str)> {
         ),
         (
             "unsupported type",
-            s("-- name: q :one\nSELECT pg_current_snapshot() AS p;\n"),
+            s("-- name: q :one\nSELECT stxdndistinct AS p FROM pg_statistic_ext_data;\n"),
             "cannot map to a Rust type",
             "bad.sql:1:10",
         ),
