@@ -10,7 +10,7 @@
 use super::expr::{arguments, object_name};
 use super::from::narrow;
 use super::query::Analyser;
-use super::scope::{Grouping, Scope};
+use super::scope::Scope;
 use super::{Elements, Verdict};
 use crate::types::{RustType, TypeSettings};
 use sqlparser::ast::{BinaryOperator, CastKind, Expr, Function, FunctionArguments, Value};
@@ -32,6 +32,14 @@ impl Analyser<'_> {
     /// The verdict of `expr` as a result column: its own, plus what its elements can be.
     pub(super) fn column_verdict(&self, expr: &Expr, scope: &Scope<'_>) -> Result<Verdict, String> {
         let verdict = self.expr(expr, scope)?;
+        // A column reference or a scalar subquery carries its elements already: analysing the
+        // subquery again would double the work at every nesting level.
+        if matches!(
+            expr,
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Subquery(_)
+        ) {
+            return Ok(verdict);
+        }
         let elements = self.elements(expr, scope)?;
         Ok(verdict.with_elements(elements))
     }
@@ -39,7 +47,7 @@ impl Analyser<'_> {
     /// What is known about the elements of `expr`'s value, when it is an array.
     pub(super) fn elements(&self, expr: &Expr, scope: &Scope<'_>) -> Result<Elements, String> {
         Ok(match expr {
-            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => self.expr(expr, scope)?.elements,
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Subquery(_) => self.expr(expr, scope)?.elements,
             Expr::Nested(e) => self.elements(e, scope)?,
             Expr::Cast {
                 kind: CastKind::Cast | CastKind::DoubleColon,
@@ -60,10 +68,6 @@ impl Analyser<'_> {
             },
             Expr::Array(array) => self.constructor(&array.elem, scope)?,
             Expr::Function(f) => self.function_elements(f, scope)?,
-            Expr::Subquery(query) => match self.query(query, Some(scope))?.as_slice() {
-                [column] => column.verdict.elements.clone(),
-                _ => Elements::Unknown,
-            },
             Expr::Case {
                 conditions,
                 else_result,
@@ -148,12 +152,7 @@ impl Analyser<'_> {
     /// `array_agg(value)`: one element per input row, as nullable as `value` in those rows
     /// (before grouping, narrowed by the aggregate's `FILTER`).
     fn aggregated(&self, f: &Function, value: &Expr, scope: &Scope<'_>) -> Result<Elements, String> {
-        let mut rows = Scope {
-            relations: scope.relations.clone(),
-            narrowed: scope.narrowed.clone(),
-            grouping: Grouping::None,
-            parent: scope.parent,
-        };
+        let mut rows = self.inner_scope_for_aggregate(scope);
         if let Some(filter) = &f.filter {
             narrow(&mut rows, filter);
         }

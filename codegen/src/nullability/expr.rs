@@ -238,13 +238,19 @@ impl Analyser<'_> {
             }
             _ => false,
         };
-        match columns.as_slice() {
-            [column] if one_row && !column.verdict.nullable => Ok(Verdict::non_null(format!(
+        // An array's elements are the subquery column's, whatever the row count.
+        let elements = match columns.as_slice() {
+            [column] => column.verdict.elements.clone(),
+            _ => super::Elements::Unknown,
+        };
+        let verdict = match columns.as_slice() {
+            [column] if one_row && !column.verdict.nullable => Verdict::non_null(format!(
                 "aggregate subquery always returns one row ({})",
                 column.verdict.reason
-            ))),
-            _ => Ok(Verdict::nullable("scalar subquery may return no row")),
-        }
+            )),
+            _ => Verdict::nullable("scalar subquery may return no row"),
+        };
+        Ok(verdict.with_elements(elements))
     }
 
     fn function(&self, f: &Function, scope: &Scope<'_>) -> Result<Verdict, String> {
@@ -390,7 +396,7 @@ impl Analyser<'_> {
     }
 
     /// Aggregate arguments see the rows before grouping.
-    fn inner_scope_for_aggregate<'s>(&self, scope: &'s Scope<'s>) -> Scope<'s> {
+    pub(super) fn inner_scope_for_aggregate<'s>(&self, scope: &'s Scope<'s>) -> Scope<'s> {
         Scope {
             relations: scope.relations.clone(),
             narrowed: scope.narrowed.clone(),
