@@ -13,7 +13,7 @@ use crate::model::Query;
 use crate::parse::{parse_file, QueryFile};
 use crate::pg::Connection;
 use crate::progress::Listener;
-use crate::types::{TypeSettings, TYPES_PATH};
+use crate::types::{TypeSettings, MODELS_PATH, TYPES_PATH};
 use quarry_inline::entry::{self, Entry, InlineQueries, Problem};
 use quarry_inline::template::{self, Template};
 use std::path::PathBuf;
@@ -302,7 +302,11 @@ fn entry_of(template: &Template, query: &Query) -> Entry {
         .iter()
         .map(|p| &p.ty)
         .chain(query.columns.iter().map(|c| &c.ty))
-        .find(|ty| ty.param.contains(TYPES_PATH) || ty.owned.contains(TYPES_PATH));
+        .find(|ty| {
+            [TYPES_PATH, MODELS_PATH]
+                .iter()
+                .any(|p| ty.param.contains(p) || ty.owned.contains(p))
+        });
     if let Some(ty) = user_type {
         return Entry::Error(Problem {
             message: format!(

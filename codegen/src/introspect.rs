@@ -14,7 +14,6 @@ use crate::parse::{QueryDef, QueryFile, QueryKind, Syntax};
 use crate::pg::{Connection, DbError, Statement};
 use crate::progress::{Listener, Progress};
 use crate::scan::{scan, TokenKind};
-use crate::table_models::TableModels;
 use crate::types::{Resolver, RustType, TypeSettings, Unsupported};
 use std::collections::HashMap;
 
@@ -66,8 +65,7 @@ pub fn introspect(
     let catalog = Catalog::load(client).map_err(crate::database::lost)?;
     let mut statement_list = statements.iter();
     let mut proofs = proofs.iter_mut();
-    let mut resolver = Resolver::new(settings).with_table_rows(catalog.table_row_types().clone());
-    let mut models = TableModels::default();
+    let mut resolver = Resolver::new(settings).with_table_rows(catalog.table_row_types());
     let mut modules = Vec::new();
     let mut warnings = Vec::new();
     for file in files {
@@ -93,7 +91,7 @@ pub fn introspect(
                 base_verdicts: base,
                 key_types,
             };
-            match resolve_query(&input, &mut resolver, &mut models) {
+            match resolve_query(&input, &mut resolver) {
                 Ok((q, mut w)) => {
                     queries.push(q);
                     warnings.append(&mut w);
@@ -113,11 +111,12 @@ pub fn introspect(
     }
     crate::bulk::attach_all(client, files, &statements, &mut modules)?;
     modules.sort_by(|a, b| a.name.cmp(&b.name));
+    let (user_types, tables) = resolver.into_parts();
     Ok(Model {
         modules,
         warnings,
-        user_types: resolver.into_user_types(),
-        tables: models.into_models(),
+        user_types,
+        tables,
         search_path: catalog.explicit_search_path().to_vec(),
     })
 }
@@ -280,11 +279,7 @@ impl QueryInput<'_> {
     }
 }
 
-fn resolve_query(
-    input: &QueryInput<'_>,
-    resolver: &mut Resolver<'_>,
-    models: &mut TableModels,
-) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
+fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
     let QueryInput {
         source,
         query,
@@ -299,7 +294,7 @@ fn resolve_query(
             *verdict = Verdict::nullable(format!("nullable with no optional line: {}", base.reason));
         }
     }
-    let (verdicts, warnings) = apply_overrides(source, query, statement, verdicts);
+    let (verdicts, mut warnings) = apply_overrides(source, query, statement, verdicts);
     let mut columns = Vec::new();
     let mut fields: HashMap<String, String> = HashMap::new();
     // `:exec`-like kinds ignore result columns, so their types need no Rust mapping
@@ -314,6 +309,9 @@ fn resolve_query(
                 .resolve(&declared_type(column.type_(), origin_ids, catalog, resolver.settings()))
                 .map_err(|e| input.unsupported(format!("column `{}`", column.name()), e))?,
         };
+        if let Some(warning) = outer_joined_rows(input, column.name(), &ty, &verdict.elements) {
+            warnings.push(warning);
+        }
         let (ty, elements_reason) = element_nullability(ty, &verdict.elements, resolver.settings());
         let (nullable, reason) = (verdict.nullable, verdict.reason + &elements_reason);
         let several = statement.columns().len() > 1;
@@ -379,7 +377,7 @@ fn resolve_query(
         .iter()
         .map(|c| c.table_oid().zip(c.column_id()))
         .collect();
-    let mut embeds = models.embeds(catalog, source, query, &columns, &origins)?;
+    let mut embeds = resolver.models().embeds(catalog, source, query, &columns, &origins)?;
     if query.syntax == Syntax::Sqlc && !embeds.is_empty() {
         suffix_embedded_duplicates(&mut columns, &mut embeds);
     }
@@ -400,7 +398,7 @@ fn resolve_query(
         }
     }
     let row_model = if embeds.is_empty() && query.overrides.is_empty() {
-        models.whole_row(catalog, &columns, &origins)
+        resolver.models().whole_row(catalog, &columns, &origins)
     } else {
         None
     };
@@ -446,6 +444,38 @@ fn resolve_query(
         },
         warnings,
     ))
+}
+
+/// A warning for an array of table rows whose elements may be NULL — `array_agg(b)` over
+/// `LEFT JOIN books b` holds `{NULL}` for an author with no books — so the field is
+/// `Vec<Option<Book>>`; the hint gives the form that types as `Vec<Book>`, empty when there are
+/// none (docs/nested.md).
+fn outer_joined_rows(input: &QueryInput<'_>, column: &str, ty: &RustType, elements: &Elements) -> Option<Diagnostic> {
+    let Elements::Nullable(why) = elements else {
+        return None;
+    };
+    let model = ty
+        .owned
+        .strip_prefix("::std::vec::Vec<")?
+        .strip_prefix(crate::types::MODELS_PATH)?
+        .trim_start_matches("::")
+        .trim_end_matches('>');
+    let span = column_span(input.query, input.source, column);
+    Some(
+        Diagnostic::at(
+            input.source,
+            span,
+            format!(
+                "query `{}`: column `{column}` is `Vec<Option<{model}>>`: {why}",
+                input.query.name
+            ),
+        )
+        .with_help(format!(
+            "to get `Vec<{model}>`, empty for a parent with no match, aggregate the matched rows only and default to an \
+             empty array: `COALESCE(array_agg(b) FILTER (WHERE b.id IS NOT NULL), '{{}}') AS {column}`, with `b.id` a NOT NULL column of the row"
+        ))
+        .warning(),
+    )
 }
 
 /// The dynamic part of the model, with each sort's key types mapped to Rust.

@@ -35,6 +35,10 @@ pub struct TableModel {
     pub table: String,
     /// Every column of the table in order, nullable unless declared `NOT NULL`.
     pub columns: Vec<Column>,
+    /// Also a value of the table's row type (`array_agg(b)`, `SELECT b FROM books b`): the
+    /// struct gets `FromSql`/`ToSql`.
+    #[serde(default)]
+    pub row_type: bool,
 }
 
 /// A `sqlc.embed(table)` field: consecutive result columns read into a table's model.

@@ -48,6 +48,36 @@ impl TableModels {
         self.model_for(relation, declared)
     }
 
+    /// The model a table's row type (`array_agg(b)`, `SELECT b FROM books b`) decodes into:
+    /// `fields` are the row type's attributes, resolved. `None` when the table's model has
+    /// another shape (a per-query type override made it first).
+    pub fn table_row(
+        &mut self,
+        relation: &RelationByOid,
+        fields: Vec<(String, crate::types::RustType)>,
+    ) -> Option<String> {
+        let same_names = fields.len() == relation.columns.len()
+            && fields.iter().zip(&relation.columns).all(|((f, _), (_, c, _))| f == c);
+        if !same_names {
+            return None;
+        }
+        let columns: Vec<Column> = fields
+            .into_iter()
+            .map(|(name, ty)| Column {
+                field: crate::naming::field(&name).unwrap_or_else(|| crate::naming::attribute(&name)),
+                pg_name: name,
+                ty,
+                nullable: true,
+                nullability_reason: String::new(),
+            })
+            .collect();
+        let name = self.model_for(relation, declared(relation, &columns))?;
+        if let Some(model) = self.models.iter_mut().find(|m| m.name == name) {
+            model.row_type = true;
+        }
+        Some(name)
+    }
+
     /// Resolves each `sqlc.embed` of `query` to a run of result columns, left to right.
     pub fn embeds(
         &mut self,
@@ -110,6 +140,7 @@ impl TableModels {
             name: name.clone(),
             table,
             columns,
+            row_type: false,
         });
         Some(name)
     }

@@ -27,3 +27,13 @@ FROM departments d LEFT JOIN employees e ON e.dept_id = d.id GROUP BY d.id, d.na
 -- name: rows_in_an_array_subquery :many
 -- expect: id! lines![!]
 SELECT o.id, ARRAY(SELECT l FROM order_lines l WHERE l.order_id = o.id) AS lines FROM orders o;
+
+-- name: rows_aggregated_filtered_across_an_outer_join :many
+-- expect: name! staff?[!]
+SELECT d.name, array_agg(e ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL) AS staff
+FROM departments d LEFT JOIN employees e ON e.dept_id = d.id GROUP BY d.id, d.name;
+
+-- name: rows_aggregated_filtered_or_empty :many
+-- expect: name! staff![!]
+SELECT d.name, COALESCE(array_agg(e ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL), '{}') AS staff
+FROM departments d LEFT JOIN employees e ON e.dept_id = d.id GROUP BY d.id, d.name;

@@ -151,33 +151,32 @@ impl Tally {
     }
 }
 
-/// Table row types used as values (`composites.sql`): every NOT NULL column is a non-`Option`
+/// Table row types used as values (`composites.sql`) decode into the tables' shared `models`
+/// structs: every NOT NULL column (read from the fixture schema's text) is a non-`Option`
 /// field, every other one `Option` (the execution tests decode them against rows full of NULLs).
 fn composite_fields(model: &quarry_codegen::model::Model) {
-    use quarry_codegen::types::UserTypeKind;
     let (mut fields, mut non_null) = (0, 0);
-    for ty in model.user_types.iter().filter(|t| t.table_row) {
-        let UserTypeKind::Composite(columns) = &ty.kind else {
-            panic!("{} is a table row type", ty.pg_name)
-        };
-        let table = model
-            .tables
-            .iter()
-            .find(|t| t.table == format!("{}.{}", ty.schema, ty.pg_name));
-        fields += columns.len();
-        non_null += ty.not_null_fields.len();
-        if let Some(table) = table {
-            for column in &table.columns {
-                assert_eq!(
-                    ty.not_null_fields.contains(&column.pg_name),
-                    !column.nullable,
-                    "{}.{}",
-                    ty.pg_name,
-                    column.pg_name
-                );
-            }
+    for table in model.tables.iter().filter(|t| t.row_type) {
+        let name = table.table.trim_start_matches("public.");
+        let start = SCHEMA
+            .find(&format!("CREATE TABLE {name} ("))
+            .unwrap_or_else(|| panic!("{name} is in the schema"));
+        let body = &SCHEMA[start..start + SCHEMA[start..].find("\n);").expect("a closed CREATE TABLE")];
+        for column in &table.columns {
+            let line = body
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{} ", column.pg_name)))
+                .unwrap_or_else(|| panic!("{name}.{} is declared", column.pg_name));
+            let declared_not_null = line.contains("NOT NULL") || line.contains("PRIMARY KEY");
+            assert_eq!(declared_not_null, !column.nullable, "{name}.{}", column.pg_name);
+            fields += 1;
+            non_null += usize::from(!column.nullable);
         }
     }
+    assert!(
+        model.user_types.iter().all(|t| !t.table_row),
+        "table row types map to models, not to composites of their own"
+    );
     println!("composite fields of table row types: {non_null} of {fields} typed non-null (the NOT NULL columns)");
     assert!(non_null >= 10, "composites.sql uses table row types");
 }

@@ -7,12 +7,12 @@ use crate::model::{Column, Query};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// From a query module, the shared types module is a sibling.
-const TYPES_FROM_QUERIES: &str = "super::types";
+/// From a query module (or `models`), the shared `types` and `models` modules are siblings.
+const FROM_QUERIES: (&str, &str) = ("super::types", "super::models");
 
 /// A field or parameter type, `Option` when nullable.
 pub(super) fn ty(rust: &str, nullable: bool) -> TokenStream {
-    optional(parse_type(rust, TYPES_FROM_QUERIES), nullable)
+    optional(parse_type(rust, FROM_QUERIES), nullable)
 }
 
 /// The runtime call that runs a query once: helper, query static and row decoder.

@@ -6,14 +6,14 @@
 use super::EmitOptions;
 use crate::model::{Model, Query};
 use crate::parse::QueryKind;
-use crate::types::{RustType, UserTypeKind, TYPES_PATH};
+use crate::types::{RustType, UserTypeKind, MODELS_PATH, TYPES_PATH};
 
 /// What the emitter cannot write, in words.
 pub(super) fn check(model: &Model, options: &EmitOptions) -> Result<(), String> {
     for ty in types(model) {
         for rust in [&ty.owned, &ty.param, &ty.borrowed] {
             // The path placeholder stands for `super::types`; any path parses the same.
-            let rust = rust.replace(TYPES_PATH, "types");
+            let rust = rust.replace(TYPES_PATH, "types").replace(MODELS_PATH, "models");
             if syn::parse_str::<syn::Type>(&rust).is_err() {
                 return Err(format!("`{rust}` (for PostgreSQL `{}`) is not a Rust type", ty.pg_name));
             }

@@ -16,7 +16,7 @@ mod stream;
 mod user_types;
 
 use crate::model::Model;
-use crate::types::TYPES_PATH;
+use crate::types::{MODELS_PATH, TYPES_PATH};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -110,21 +110,32 @@ fn models(tables: &[crate::model::TableModel], options: &EmitOptions) -> TokenSt
     let extra = extra_attributes(&options.row_derives, &options.row_attributes);
     let structs = tables.iter().map(|table| {
         let name = proc_macro2::Ident::new(&table.name, Span::call_site());
-        let doc = format!(
+        let mut doc = format!(
             " A row of `{}`: every column, nullable unless declared `NOT NULL`.",
             table.table
         );
-        let fields = table.columns.iter().map(|c| {
-            let field = ident(&c.field);
+        let idents: Vec<_> = table.columns.iter().map(|c| ident(&c.field)).collect();
+        let fields = table.columns.iter().zip(&idents).map(|(c, field)| {
             let ty = call::ty(&c.ty.owned, c.nullable);
             let doc = call::column_doc(c);
             quote! { #[doc = #doc] pub #field: #ty }
+        });
+        // A value of the table's row type (`array_agg(b)`) decodes into the same struct.
+        let impls = table.row_type.then(|| {
+            doc.push_str(
+                " Also the table's row type as a value (`SELECT b FROM books b`, `array_agg(b)`): a value \
+                 built elsewhere with NULL in a `NOT NULL` column (`ROW(…)::table`) fails to decode, naming the field.",
+            );
+            let pg_fields: Vec<String> = table.columns.iter().map(|c| c.pg_name.clone()).collect();
+            let (schema, pg_name) = table.table.split_once('.').unwrap_or(("public", &table.table));
+            user_types::composite_impls(&name, &idents, &pg_fields, (schema, pg_name))
         });
         quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, PartialEq)]
             #extra
             pub struct #name { #(#fields),* }
+            #impls
         }
     });
     quote! { #(#structs)* }
@@ -247,10 +258,10 @@ fn mod_rs(model: &Model, layout: &Layout, flavor: Flavor) -> TokenStream {
     quote! { #(#modules)* #verify }
 }
 
-/// Parses a type from the type table, with [`TYPES_PATH`] replaced by `types_path` (the way
-/// to the shared `types` module from where the type is used).
-fn parse_type(ty: &str, types_path: &str) -> TokenStream {
-    let ty = ty.replace(TYPES_PATH, types_path);
+/// Parses a type from the type table, with [`TYPES_PATH`] and [`MODELS_PATH`] replaced by the
+/// ways to the shared `types` and `models` modules from where the type is used.
+fn parse_type(ty: &str, (types_path, models_path): (&str, &str)) -> TokenStream {
+    let ty = ty.replace(TYPES_PATH, types_path).replace(MODELS_PATH, models_path);
     let ty: syn::Type = syn::parse_str(&ty).expect("types are valid Rust (emit::check)");
     quote!(#ty)
 }

@@ -15,8 +15,11 @@ pub(super) fn emit(types: &[UserType], options: &EmitOptions) -> TokenStream {
         by_module.entry(ty.module()).or_default().push(ty);
     }
     let modules = by_module.into_iter().map(|(module, types)| {
-        // The way back to the `types` module from where these types are defined.
-        let root = if module.is_some() { "super" } else { "self" };
+        // The ways to the `types` and `models` modules from where these types are defined.
+        let root = match module {
+            Some(_) => ("super", "super::super::models"),
+            None => ("self", "super::models"),
+        };
         let items = types.iter().map(|t| user_type(t, root, options));
         match module {
             None => quote! { #(#items)* },
@@ -30,7 +33,7 @@ pub(super) fn emit(types: &[UserType], options: &EmitOptions) -> TokenStream {
     quote! { #(#modules)* }
 }
 
-fn user_type(ty: &UserType, root: &str, options: &EmitOptions) -> TokenStream {
+fn user_type(ty: &UserType, root: (&str, &str), options: &EmitOptions) -> TokenStream {
     let extra = extra_attributes(&options.type_derives, &[]);
     match &ty.kind {
         UserTypeKind::Enum(labels) => enumeration(ty, labels, extra),
@@ -41,7 +44,7 @@ fn user_type(ty: &UserType, root: &str, options: &EmitOptions) -> TokenStream {
 
 /// A domain's newtype: the base type's wire format and checks on the server; in Rust, a type
 /// of its own.
-fn domain(ty: &UserType, base: &RustType, root: &str, extra: TokenStream) -> TokenStream {
+fn domain(ty: &UserType, base: &RustType, root: (&str, &str), extra: TokenStream) -> TokenStream {
     let name = format_ident!("{}", ty.rust_name);
     let inner = parse_type(&base.owned, root);
     let doc = format!(
@@ -50,7 +53,9 @@ fn domain(ty: &UserType, base: &RustType, root: &str, extra: TokenStream) -> Tok
         ty.schema,
         ty.pg_name,
         base.pg_name,
-        base.owned.replace(crate::types::TYPES_PATH, "types")
+        base.owned
+            .replace(crate::types::TYPES_PATH, "types")
+            .replace(crate::types::MODELS_PATH, "models")
     );
     quote! {
         #[doc = #doc]
@@ -171,7 +176,7 @@ fn enumeration(ty: &UserType, labels: &[String], extra: TokenStream) -> TokenStr
     }
 }
 
-fn composite(ty: &UserType, fields: &[(String, RustType)], root: &str, extra: TokenStream) -> TokenStream {
+fn composite(ty: &UserType, fields: &[(String, RustType)], root: (&str, &str), extra: TokenStream) -> TokenStream {
     let name = format_ident!("{}", ty.rust_name);
     let idents: Vec<_> = fields.iter().map(|(f, _)| ident(&field_name(f))).collect();
     let pg_fields: Vec<_> = fields.iter().map(|(f, _)| f.clone()).collect();
@@ -183,7 +188,6 @@ fn composite(ty: &UserType, fields: &[(String, RustType)], root: &str, extra: To
         true => format!(" `{f}` ({}, NOT NULL in the table).", rust.pg_name),
         false => format!(" `{f}` ({}).", rust.pg_name),
     });
-    let count = Literal::usize_unsuffixed(fields.len());
     let doc = if ty.table_row {
         format!(
             " The row type of table `{}.{}`, as a value (`SELECT t FROM t`, `array_agg(t)`). The table's \
@@ -197,13 +201,32 @@ fn composite(ty: &UserType, fields: &[(String, RustType)], root: &str, extra: To
             ty.schema, ty.pg_name
         )
     };
-    let accepts = accepts(ty);
+    let impls = composite_impls(&name, &idents, &pg_fields, (&ty.schema, &ty.pg_name));
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq)]
         #extra
         pub struct #name { #(#[doc = #docs] pub #idents: #types),* }
+        #impls
+    }
+}
 
+/// `FromSql` and `ToSql` of a struct read from, and written as, PostgreSQL composite
+/// `pg_type` = (schema, name): fields by name, in the type's attribute order. Shared by
+/// free-standing composites and the `models` structs of tables whose row type is a value.
+pub(super) fn composite_impls(
+    name: &proc_macro2::Ident,
+    idents: &[proc_macro2::Ident],
+    pg_fields: &[String],
+    (schema, pg_name): (&str, &str),
+) -> TokenStream {
+    let count = Literal::usize_unsuffixed(idents.len());
+    let accepts = quote! {
+        fn accepts(ty: &::quarry::types::Type) -> bool {
+            ::quarry::types::user::is(ty, #schema, #pg_name)
+        }
+    };
+    quote! {
         impl<'a> ::quarry::types::FromSql<'a> for #name {
             fn from_sql(ty: &::quarry::types::Type, raw: &'a [u8]) -> ::core::result::Result<Self, ::quarry::types::BoxError> {
                 let mut fields = ::quarry::types::user::CompositeReader::new(ty, raw, #count)?;

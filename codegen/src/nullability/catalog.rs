@@ -51,8 +51,8 @@ pub struct Catalog {
     /// the model for `verify`.
     explicit_search_path: Vec<String>,
     not_null_origins: HashSet<(u32, i16)>,
-    /// The `NOT NULL` columns of each table, by the OID of the table's row type.
-    table_row_types: HashMap<u32, Vec<String>>,
+    /// Each table's OID, by the OID of its row type.
+    table_row_types: HashMap<u32, u32>,
     /// Table columns declared with a domain, by origin: the domain's OID, schema and name
     /// (the server reports such a result column as the domain's base type).
     domain_columns: HashMap<(u32, i16), (u32, String, String)>,
@@ -119,10 +119,9 @@ impl Catalog {
             let (schema, name, kind): (String, String, String) = (row.get(0), row.get(1), row.get(2));
             let (column, not_null): (String, bool) = (row.get(4), row.get(5));
             if kind == "r" || kind == "p" {
-                let not_null_columns = catalog.table_row_types.entry(row.get(8)).or_default();
+                catalog.table_row_types.insert(row.get(8), row.get(6));
                 if not_null {
                     catalog.not_null_origins.insert((row.get(6), row.get(7)));
-                    not_null_columns.push(column.clone());
                 }
             }
             catalog
@@ -181,10 +180,12 @@ impl Catalog {
         self.not_null_origins.contains(&(table_oid, attnum))
     }
 
-    /// The `NOT NULL` columns of every table, by the OID of its row type (the composite type
-    /// of `SELECT t FROM t`).
-    pub fn table_row_types(&self) -> &HashMap<u32, Vec<String>> {
-        &self.table_row_types
+    /// Every table, by the OID of its row type (the composite type of `SELECT t FROM t`).
+    pub fn table_row_types(&self) -> HashMap<u32, RelationByOid> {
+        self.table_row_types
+            .iter()
+            .filter_map(|(row_type, table)| Some((*row_type, self.by_oid.get(table)?.clone())))
+            .collect()
     }
 
     /// The domain (OID, schema, name) the table column with this origin is declared with.

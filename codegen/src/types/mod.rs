@@ -12,6 +12,9 @@ mod user;
 pub use builtin::TimeCrate;
 pub use user::{UserType, UserTypeKind};
 
+use crate::model::TableModel;
+use crate::nullability::RelationByOid;
+use crate::table_models::TableModels;
 use postgres_types::{Kind, Type};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -19,6 +22,11 @@ use std::sync::OnceLock;
 /// Where generated code reaches the shared `types` module; replaced by the emitter with the
 /// path valid at each use site (`super::types` from a query module).
 pub const TYPES_PATH: &str = "__quarry_types__";
+
+/// The placeholder for the path of the shared `models` module (one struct per table), which
+/// a table's row type maps to (`array_agg(b)` → `Vec<models::Book>`); replaced like
+/// [`TYPES_PATH`].
+pub const MODELS_PATH: &str = "__quarry_models__";
 
 /// How one PostgreSQL type appears in generated code. Type strings may contain
 /// [`TYPES_PATH`].
@@ -113,7 +121,11 @@ impl TypeSettings {
         if let Some(rust) = self.query_columns.get(&format!("{query}.{column}")) {
             return Some(rust);
         }
-        let (schema, table, attribute) = origin?;
+        self.table_column_override(origin?)
+    }
+
+    /// The override for table column `(schema, table, column)`, wherever it is read.
+    pub fn table_column_override(&self, (schema, table, attribute): (&str, &str, &str)) -> Option<&str> {
         self.table_columns
             .get(&format!("{schema}.{table}.{attribute}"))
             .or_else(|| self.table_columns.get(&format!("{table}.{attribute}")))
@@ -135,8 +147,10 @@ pub struct Unsupported {
 pub struct Resolver<'s> {
     settings: &'s TypeSettings,
     user_types: BTreeMap<(String, String), UserType>,
-    /// The `NOT NULL` columns of each table, by the OID of its row type.
-    table_rows: HashMap<u32, Vec<String>>,
+    /// Each table, by the OID of its row type.
+    table_rows: HashMap<u32, RelationByOid>,
+    /// The shared per-table structs, which table row types map to.
+    models: TableModels,
 }
 
 impl<'s> Resolver<'s> {
@@ -146,14 +160,20 @@ impl<'s> Resolver<'s> {
             settings,
             user_types: BTreeMap::new(),
             table_rows: HashMap::new(),
+            models: TableModels::default(),
         }
     }
 
-    /// Tells the resolver which composite types are table row types, and their `NOT NULL`
-    /// columns, which their structs keep non-null.
-    pub fn with_table_rows(mut self, table_rows: HashMap<u32, Vec<String>>) -> Self {
+    /// Tells the resolver which composite types are table row types: they map to the
+    /// table's shared struct in `models`, whose `NOT NULL` columns are not `Option`.
+    pub fn with_table_rows(mut self, table_rows: HashMap<u32, RelationByOid>) -> Self {
         self.table_rows = table_rows;
         self
+    }
+
+    /// The shared per-table structs found so far (`SELECT *`, `sqlc.embed`, table row types).
+    pub fn models(&mut self) -> &mut TableModels {
+        &mut self.models
     }
 
     /// The override for parameter `param` of query `query`.
@@ -169,9 +189,9 @@ impl<'s> Resolver<'s> {
         self.settings
     }
 
-    /// The enums and composites used so far, sorted by schema and name.
-    pub fn into_user_types(self) -> Vec<UserType> {
-        self.user_types.into_values().collect()
+    /// The enums and composites used, sorted by schema and name, and the per-table structs.
+    pub fn into_parts(self) -> (Vec<UserType>, Vec<TableModel>) {
+        (self.user_types.into_values().collect(), self.models.into_models())
     }
 
     /// Maps `ty` to Rust.
@@ -223,10 +243,37 @@ impl<'s> Resolver<'s> {
                     })?;
                     resolved.push((field.name().to_string(), rust));
                 }
+                if let Some(model) = self.table_row_model(ty, fields, &resolved) {
+                    return Ok(RustType::by_ref(ty, format!("{MODELS_PATH}::{model}")));
+                }
                 self.user_type(ty, UserTypeKind::Composite(resolved), false)
             }
             _ => Err(unsupported(ty, None)),
         }
+    }
+
+    /// A table's row type is the table's shared struct, with the table's column overrides; a
+    /// table whose struct a per-query override already shaped differently keeps a composite
+    /// of its own in `types`.
+    fn table_row_model(
+        &mut self,
+        ty: &Type,
+        fields: &[postgres_types::Field],
+        resolved: &[(String, RustType)],
+    ) -> Option<String> {
+        let relation = self.table_rows.get(&ty.oid())?;
+        let fields = fields
+            .iter()
+            .zip(resolved)
+            .map(|(field, (name, rust))| {
+                let origin = (relation.schema.as_str(), relation.name.as_str(), name.as_str());
+                match self.settings.table_column_override(origin) {
+                    Some(path) => (name.clone(), RustType::by_ref(field.type_(), path.to_string())),
+                    None => (name.clone(), rust.clone()),
+                }
+            })
+            .collect();
+        self.models.table_row(relation, fields)
     }
 
     fn override_for(&self, ty: &Type) -> Option<String> {
@@ -268,9 +315,14 @@ impl<'s> Resolver<'s> {
             pg_type: display_name(ty),
             hint,
         })?;
-        if let Some(not_null) = self.table_rows.get(&ty.oid()) {
+        if let Some(relation) = self.table_rows.get(&ty.oid()) {
             def.table_row = true;
-            def.not_null_fields = not_null.clone();
+            def.not_null_fields = relation
+                .columns
+                .iter()
+                .filter(|(_, _, not_null)| *not_null)
+                .map(|(_, name, _)| name.clone())
+                .collect();
         }
         let path = format!("{TYPES_PATH}::{}", def.rust_path());
         self.user_types
