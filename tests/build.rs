@@ -3,6 +3,7 @@
 //! - `time_and_geo/` with the `time` crate and geo-types;
 //! - `postgis/`: PostGIS geometry and geography;
 //! - `domains/`: a newtype per domain (`domain_newtypes`);
+//! - `nested/`: nested results, from table row values and from JSON shapes;
 //! - `dynamic/`: optional lines and sort choices (a ticket search), both flavours;
 //! - `bulk/`: set-based writes over `unnest` and COPY with upsert, both flavours;
 //! - `limits/`: million-item batches, huge values and long streams;
@@ -47,6 +48,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .schema("domains/schema.sql")
         .domain_newtypes(true)
         .include_dir("domains")
+        .read_database_url_from_env(false)
+        .compile()?;
+
+    // Nested results (tests/nested.rs): table rows and JSON shapes as structs.
+    println!("cargo:rerun-if-changed=nested");
+    quarry_codegen::Config::new()
+        .queries("nested")
+        .schema("nested/schema.sql")
+        .include_dir("nested")
         .read_database_url_from_env(false)
         .compile()?;
 

@@ -91,7 +91,7 @@ pub fn introspect(
                 base_verdicts: base,
                 key_types,
             };
-            match resolve_query(&input, &mut resolver) {
+            match resolve_query(&input, &mut resolver, client) {
                 Ok((q, mut w)) => {
                     queries.push(q);
                     warnings.append(&mut w);
@@ -279,7 +279,11 @@ impl QueryInput<'_> {
     }
 }
 
-fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
+fn resolve_query(
+    input: &QueryInput<'_>,
+    resolver: &mut Resolver<'_>,
+    client: &mut Connection,
+) -> Result<(Query, Vec<Diagnostic>), Diagnostic> {
     let QueryInput {
         source,
         query,
@@ -296,6 +300,7 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
     }
     let (verdicts, mut warnings) = apply_overrides(source, query, statement, verdicts);
     let mut columns = Vec::new();
+    let mut json_structs = Vec::new();
     let mut fields: HashMap<String, String> = HashMap::new();
     // `:exec`-like kinds ignore result columns, so their types need no Rust mapping
     // (`SELECT pg_sleep(1)` returns `void`).
@@ -303,7 +308,8 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
     for (column, verdict) in statement.columns().iter().zip(verdicts).filter(|_| returns_rows) {
         let origin_ids = column.table_oid().zip(column.column_id());
         let origin = origin_ids.and_then(|(oid, attnum)| catalog.origin(oid, attnum));
-        let ty: RustType = match resolver.settings().column_override(&query.name, column.name(), origin) {
+        let overridden = resolver.settings().column_override(&query.name, column.name(), origin);
+        let ty: RustType = match overridden {
             Some(rust) => RustType::by_ref(column.type_(), rust),
             None => resolver
                 .resolve(&declared_type(column.type_(), origin_ids, catalog, resolver.settings()))
@@ -312,7 +318,28 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
         if let Some(warning) = outer_joined_rows(input, column.name(), &ty, &verdict.elements) {
             warnings.push(warning);
         }
-        let (ty, elements_reason) = element_nullability(ty, &verdict.elements, resolver.settings());
+        let shape = verdict
+            .json
+            .as_deref()
+            .filter(|_| overridden.is_none() && !query.inline);
+        let json = match shape {
+            Some(shape) => match json_column(input, resolver, client, column, shape) {
+                Ok(typed) => {
+                    json_structs.extend(typed.structs);
+                    Some(typed.ty)
+                }
+                Err(warning) => {
+                    warnings.push(warning);
+                    None
+                }
+            },
+            None => None,
+        };
+        let is_json = json.is_some();
+        let (ty, elements_reason) = match json {
+            Some(typed) => (typed, String::new()),
+            None => element_nullability(ty, &verdict.elements, resolver.settings()),
+        };
         let (nullable, reason) = (verdict.nullable, verdict.reason + &elements_reason);
         let several = statement.columns().len() > 1;
         let mut field = match crate::naming::field(column.name()) {
@@ -353,6 +380,7 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
             ty,
             nullable,
             nullability_reason: reason,
+            json: is_json,
         });
     }
     // `SELECT FROM t` has rows of no columns (sqlc reads them into an empty struct); a write
@@ -441,9 +469,45 @@ fn resolve_query(input: &QueryInput<'_>, resolver: &mut Resolver<'_>) -> Result<
             columns,
             row_model,
             embeds,
+            json_structs,
         },
         warnings,
     ))
+}
+
+/// Types a JSON column whose shape the SQL spells out, or says (as a warning) why it stays
+/// `serde_json::Value`.
+fn json_column(
+    input: &QueryInput<'_>,
+    resolver: &mut Resolver<'_>,
+    client: &mut Connection,
+    column: &crate::pg::Column,
+    shape: &crate::nullability::JsonShape,
+) -> Result<crate::json_columns::Typed, Diagnostic> {
+    let query = input.query;
+    let prefix = format!("{}_{}", crate::naming::snake(&query.name), column.name());
+    let statement = (query.sql.as_str(), input.statement.params());
+    crate::json_columns::type_column(client, resolver, statement, column.type_(), shape, &prefix)
+        .map(|mut typed| {
+            typed
+                .structs
+                .iter_mut()
+                .for_each(|s| s.column = column.name().to_string());
+            typed
+        })
+        .map_err(|why| {
+            Diagnostic::at(
+                input.source,
+                column_span(query, input.source, column.name()),
+                format!(
+                    "query `{}`: column `{}` stays `serde_json::Value`: {why}",
+                    query.name,
+                    column.name()
+                ),
+            )
+            .with_help("docs/nested.md lists the JSON shapes and value types quarry reads into structs")
+            .warning()
+        })
 }
 
 /// A warning for an array of table rows whose elements may be NULL — `array_agg(b)` over
@@ -575,6 +639,7 @@ fn apply_overrides(
             reason: format!("override `{marker}` at line {line} (inferred: {})", verdicts[i].reason),
             catalog_nullable: false,
             elements: verdicts[i].elements.clone(),
+            json: verdicts[i].json.clone(),
         };
     }
     (verdicts, warnings)

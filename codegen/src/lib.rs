@@ -63,6 +63,7 @@ mod hash;
 pub mod inline;
 #[doc(hidden)]
 pub mod introspect;
+mod json_columns;
 #[doc(hidden)]
 pub mod migrations;
 #[doc(hidden)]

@@ -39,6 +39,9 @@ pub struct TableModel {
     /// struct gets `FromSql`/`ToSql`.
     #[serde(default)]
     pub row_type: bool,
+    /// Also read from JSON (`json_agg(b)`): the struct gets `FromJson`.
+    #[serde(default)]
+    pub json: bool,
 }
 
 /// A `sqlc.embed(table)` field: consecutive result columns read into a table's model.
@@ -115,6 +118,9 @@ pub struct Query {
     /// `sqlc.embed` fields, in column order.
     #[serde(default)]
     pub embeds: Vec<Embed>,
+    /// The structs of the JSON objects its columns build, outermost first.
+    #[serde(default)]
+    pub json_structs: Vec<JsonStruct>,
 }
 
 /// One parameter.
@@ -141,4 +147,36 @@ pub struct Column {
     pub nullable: bool,
     /// Why it is or is not nullable, for docs and `cargo quarry explain`.
     pub nullability_reason: String,
+    /// JSON whose shape the SQL spells out (`json_agg(b)`, `json_build_object(…)`), read into
+    /// `ty` with `FromJson` instead of `FromSql` (docs/nested.md).
+    #[serde(default)]
+    pub json: bool,
+}
+
+/// The struct of a JSON object a query builds with `json_build_object(…)`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct JsonStruct {
+    /// Rust name, unique in the query's module (`OrdersWithLinesLine`).
+    pub name: String,
+    /// The result column it is found in.
+    pub column: String,
+    /// The SQL that builds it, for the docs.
+    pub sql: String,
+    /// Its keys, in order.
+    pub fields: Vec<JsonField>,
+}
+
+/// One key of a [`JsonStruct`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct JsonField {
+    /// Rust field name.
+    pub field: String,
+    /// The JSON key.
+    pub key: String,
+    /// The Rust type (without the `Option`), with the usual path placeholders.
+    pub ty: String,
+    /// Whether the value can be `null`.
+    pub nullable: bool,
+    /// Why, as for a column.
+    pub reason: String,
 }

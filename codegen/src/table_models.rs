@@ -69,6 +69,7 @@ impl TableModels {
                 ty,
                 nullable: true,
                 nullability_reason: String::new(),
+                json: false,
             })
             .collect();
         let name = self.model_for(relation, declared(relation, &columns))?;
@@ -76,6 +77,21 @@ impl TableModels {
             model.row_type = true;
         }
         Some(name)
+    }
+
+    /// The columns of model `name` (none for an unknown name).
+    pub fn columns(&self, name: &str) -> &[Column] {
+        self.models
+            .iter()
+            .find(|m| m.name == name)
+            .map_or(&[], |m| m.columns.as_slice())
+    }
+
+    /// Marks model `name` as read from JSON too (`json_agg(b)`).
+    pub fn mark_json(&mut self, name: &str) {
+        if let Some(model) = self.models.iter_mut().find(|m| m.name == name) {
+            model.json = true;
+        }
     }
 
     /// Resolves each `sqlc.embed` of `query` to a run of result columns, left to right.
@@ -141,6 +157,7 @@ impl TableModels {
             table,
             columns,
             row_type: false,
+            json: false,
         });
         Some(name)
     }

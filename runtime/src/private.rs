@@ -94,6 +94,28 @@ pub fn get<'a, R: DecodeRow, T: FromSql<'a>>(row: &'a R, index: usize) -> Result
         .map_err(|e| Error::decode_message(row.column_name(index), ty, index, e.to_string()))
 }
 
+/// Reads column `index`, a `json` or `jsonb` value whose shape the generator knows, as `T`
+/// (docs/nested.md); SQL `NULL` is `T`'s null.
+pub fn get_json<R: DecodeRow, T: crate::types::FromJson>(row: &R, index: usize) -> Result<T, Error> {
+    let ty = row.column_type(index);
+    let fail = |message: String| Error::decode_message(row.column_name(index), ty, index, message);
+    let raw: RawValue<'_> = row
+        .try_get_as(index)
+        .map_err(|e| Error::decode(row.column_name(index), ty, index, e))?;
+    let Some(bytes) = raw.0 else {
+        return T::from_null().map_err(|e| fail(e.to_string()));
+    };
+    // jsonb's binary form is a version byte (1) and the text.
+    let text = match (ty.name(), bytes.split_first()) {
+        ("jsonb", Some((1, text))) => text,
+        ("jsonb", _) => return Err(fail("unknown jsonb format version".into())),
+        _ => bytes,
+    };
+    let text = std::str::from_utf8(text).map_err(|e| fail(e.to_string()))?;
+    let json: &serde_json::value::RawValue = serde_json::from_str(text).map_err(|e| fail(e.to_string()))?;
+    crate::types::json_shape_decode(json).map_err(|e| fail(e.to_string()))
+}
+
 /// Whether every column in `columns` is NULL: the row of an outer-joined `sqlc.embed` table
 /// that had no match, decoded as `None`.
 pub fn all_null<R: DecodeRow>(row: &R, columns: std::ops::Range<usize>) -> Result<bool, Error> {

@@ -64,6 +64,14 @@ pub mod domains {
     pub const SCHEMA: &str = include_str!("../domains/schema.sql");
 }
 
+/// `nested/`: one-to-many results in one query (docs/nested.md).
+pub mod nested {
+    quarry::include_queries!("nested");
+
+    /// The tables these queries use, for `db::fresh_database_with`.
+    pub const SCHEMA: &str = include_str!("../nested/schema.sql");
+}
+
 /// `dynamic/` (own tables, `dynamic/schema.sql`): a ticket search with optional filters and
 /// sort choices, async.
 pub mod dynamic {

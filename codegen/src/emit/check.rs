@@ -19,6 +19,21 @@ pub(super) fn check(model: &Model, options: &EmitOptions) -> Result<(), String> 
             }
         }
     }
+    let json_fields = model
+        .modules
+        .iter()
+        .flat_map(|m| &m.queries)
+        .flat_map(|q| &q.json_structs)
+        .flat_map(|s| &s.fields);
+    for field in json_fields {
+        let rust = field.ty.replace(TYPES_PATH, "types").replace(MODELS_PATH, "models");
+        if syn::parse_str::<syn::Type>(&rust).is_err() || !crate::naming::is_rust_name(&field.field) {
+            return Err(format!(
+                "`{}: {rust}` (JSON key `{}`) is not a Rust field",
+                field.field, field.key
+            ));
+        }
+    }
     for derive in options.row_derives.iter().chain(&options.type_derives) {
         if syn::parse_str::<syn::Path>(derive).is_err() {
             return Err(format!("`{derive}` is not a derive path"));

@@ -11,6 +11,7 @@ mod bulk;
 mod call;
 mod check;
 mod dynamic;
+mod json;
 mod query;
 mod stream;
 mod user_types;
@@ -130,12 +131,15 @@ fn models(tables: &[crate::model::TableModel], options: &EmitOptions) -> TokenSt
             let (schema, pg_name) = table.table.split_once('.').unwrap_or(("public", &table.table));
             user_types::composite_impls(&name, &idents, &pg_fields, (schema, pg_name))
         });
+        let keys: Vec<String> = table.columns.iter().map(|c| c.pg_name.clone()).collect();
+        let from_json = table.json.then(|| json::from_json(&name, &idents, &keys));
         quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, PartialEq)]
             #extra
             pub struct #name { #(#fields),* }
             #impls
+            #from_json
         }
     });
     quote! { #(#structs)* }

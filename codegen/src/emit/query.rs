@@ -46,6 +46,7 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
         .then(|| format!(" Parameters: {oid_doc}."))
         .into_iter();
     let (row_struct, row_type, decode) = row(query, options);
+    let json_structs = super::json::structs(query, options);
     let single = query.kind.single();
     let (helper, ret) = match single {
         QueryKind::One => (quote!(one), quote!(#row_type)),
@@ -105,6 +106,7 @@ fn emit_query(query: &Query, file: &str, flavor: &FlavorTokens, options: &EmitOp
     .to_tokens(&static_name);
     quote! {
         #row_struct
+        #json_structs
 
         #(#[doc = #oid_doc])*
         #query_static
@@ -171,11 +173,10 @@ fn single_fn(
 /// The row struct (if several columns), the row type, and the closure decoding one row.
 fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStream, TokenStream) {
     if let ([column], true) = (query.columns.as_slice(), query.embeds.is_empty()) {
-        return (
-            None,
-            ty(&column.ty.owned, column.nullable),
-            quote!(|row| ::quarry::__private::get(row, 0)),
-        );
+        return (None, ty(&column.ty.owned, column.nullable), {
+            let get = getter(column);
+            quote!(|row| #get(row, 0))
+        });
     }
     let row_name = format_ident!("{}", query.row_name);
     let decoders = decoders(query);
@@ -241,6 +242,15 @@ fn row(query: &Query, options: &EmitOptions) -> (Option<TokenStream>, TokenStrea
     (Some(def), quote!(#row_name), decode)
 }
 
+/// The runtime function that reads a column: `FromJson` for JSON the SQL shapes
+/// (docs/nested.md), else `FromSql`.
+fn getter(column: &Column) -> TokenStream {
+    match column.json {
+        true => quote!(::quarry::__private::get_json),
+        false => quote!(::quarry::__private::get),
+    }
+}
+
 /// One field of a row struct: a column, or a `sqlc.embed` covering several.
 enum Field<'q> {
     /// Result column `.0`.
@@ -269,7 +279,8 @@ fn decoders(query: &Query) -> impl Iterator<Item = TokenStream> + '_ {
     let column = |i: usize, c: &Column| {
         let field = ident(&c.field);
         let i = Literal::usize_unsuffixed(i);
-        quote! { #field: ::quarry::__private::get(row, #i)? }
+        let get = getter(c);
+        quote! { #field: #get(row, #i)? }
     };
     fields(query).map(move |field| match field {
         Field::Column(i, c) => column(i, c),
@@ -310,11 +321,10 @@ fn zero_copy(query: &Query, flavor: &FlavorTokens, static_name: &proc_macro2::Id
     let (ref_struct, ref_type, build) = match query.columns.as_slice() {
         [column] => {
             let rust = column.ty.borrowed.replace("'r", "'_");
-            (
-                None,
-                ty(&rust, column.nullable),
-                quote!(::quarry::__private::get(row, 0)?),
-            )
+            (None, ty(&rust, column.nullable), {
+                let get = getter(column);
+                quote!(#get(row, 0)?)
+            })
         }
         columns => {
             let ref_name = format_ident!("{}Ref", query.row_name);

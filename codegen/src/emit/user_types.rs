@@ -119,6 +119,7 @@ fn enumeration(ty: &UserType, labels: &[String], extra: TokenStream) -> TokenStr
     let variant_docs = labels.iter().map(|l| format!(" `{l}`"));
     let pg_name = format!("{}.{}", ty.schema, ty.pg_name);
     let accepts = accepts(ty);
+    let from_json = ty.json.then(|| super::json::enum_from_json(&name));
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -173,6 +174,7 @@ fn enumeration(ty: &UserType, labels: &[String], extra: TokenStream) -> TokenStr
             #accepts
             ::quarry::types::user::to_sql_checked!();
         }
+        #from_json
     }
 }
 

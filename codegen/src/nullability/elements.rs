@@ -33,15 +33,20 @@ impl Analyser<'_> {
     pub(super) fn column_verdict(&self, expr: &Expr, scope: &Scope<'_>) -> Result<Verdict, String> {
         let verdict = self.expr(expr, scope)?;
         // A column reference or a scalar subquery carries its elements already: analysing the
-        // subquery again would double the work at every nesting level.
-        if matches!(
-            expr,
-            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Subquery(_)
-        ) {
-            return Ok(verdict);
+        // subquery again would double the work at every nesting level. A JSON shape is
+        // only read from the expression itself: a reference to a derived table's column
+        // would carry probes that are valid only inside that table.
+        match expr {
+            Expr::Subquery(_) => return Ok(verdict),
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => return Ok(Verdict { json: None, ..verdict }),
+            _ => {}
         }
         let elements = self.elements(expr, scope)?;
-        Ok(verdict.with_elements(elements))
+        let json = self.json_shape(expr, scope)?.map(Box::new);
+        Ok(Verdict {
+            json,
+            ..verdict.with_elements(elements)
+        })
     }
 
     /// What is known about the elements of `expr`'s value, when it is an array.

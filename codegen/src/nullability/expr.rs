@@ -243,6 +243,14 @@ impl Analyser<'_> {
             [column] => column.verdict.elements.clone(),
             _ => super::Elements::Unknown,
         };
+        let json = match columns.as_slice() {
+            [column] => column
+                .verdict
+                .json
+                .clone()
+                .map(|shape| Box::new(shape.through_subquery(query))),
+            _ => None,
+        };
         let verdict = match columns.as_slice() {
             [column] if one_row && !column.verdict.nullable => Verdict::non_null(format!(
                 "aggregate subquery always returns one row ({})",
@@ -250,7 +258,10 @@ impl Analyser<'_> {
             )),
             _ => Verdict::nullable("scalar subquery may return no row"),
         };
-        Ok(verdict.with_elements(elements))
+        Ok(Verdict {
+            json,
+            ..verdict.with_elements(elements)
+        })
     }
 
     fn function(&self, f: &Function, scope: &Scope<'_>) -> Result<Verdict, String> {

@@ -19,12 +19,14 @@ mod elements;
 mod expr;
 mod from;
 mod functions;
+mod json;
 mod query;
 mod rewrite;
 mod scope;
 
 pub use catalog::{Catalog, CatalogColumn, CatalogRelation, RelationByOid};
 pub(crate) use elements::element_nullability;
+pub use json::{probe_statement, JsonNode, JsonShape};
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -41,6 +43,8 @@ pub struct Verdict {
     pub catalog_nullable: bool,
     /// For an array: whether its elements can be `NULL` (see [`Elements`]).
     pub elements: Elements,
+    /// For JSON the SQL builds (`json_agg(b)`, `json_build_object(…)`): its shape.
+    pub json: Option<Box<JsonShape>>,
 }
 
 /// What is known about the elements of an array value. PostgreSQL cannot declare array
@@ -77,6 +81,7 @@ impl Verdict {
             reason: reason.into(),
             catalog_nullable: false,
             elements: Elements::Unknown,
+            json: None,
         }
     }
 
@@ -86,6 +91,7 @@ impl Verdict {
             reason: reason.into(),
             catalog_nullable: false,
             elements: Elements::Unknown,
+            json: None,
         }
     }
 

@@ -254,6 +254,7 @@ pub(super) fn combine(
                 reason: format!("{what}: {}", verdict.reason),
                 catalog_nullable: false,
                 elements,
+                json: None,
                 ..verdict
             };
             Column { name: l.name, verdict }

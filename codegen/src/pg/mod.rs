@@ -308,12 +308,23 @@ impl Connection {
     pub fn prepare_all(
         &mut self,
         sqls: &[&str],
+        done: impl FnMut(usize),
+    ) -> Result<Vec<Result<Statement, Box<DbError>>>, PgError> {
+        let untyped: Vec<(&str, &[u32])> = sqls.iter().map(|sql| (*sql, &[][..])).collect();
+        self.prepare_all_typed(&untyped, done)
+    }
+
+    /// [`Connection::prepare_all`] with the parameter types given (by OID) for each statement,
+    /// so a statement need not use every parameter to know its type.
+    pub fn prepare_all_typed(
+        &mut self,
+        sqls: &[(&str, &[u32])],
         mut done: impl FnMut(usize),
     ) -> Result<Vec<Result<Statement, Box<DbError>>>, PgError> {
         let mut described = Vec::with_capacity(sqls.len());
         for chunk in sqls.chunks(PIPELINE_DEPTH) {
-            for sql in chunk {
-                frontend::parse("", sql, std::iter::empty(), &mut self.output)?;
+            for (sql, param_types) in chunk {
+                frontend::parse("", sql, param_types.iter().copied(), &mut self.output)?;
                 frontend::describe(b'S', "", &mut self.output)?;
                 frontend::sync(&mut self.output);
             }

@@ -171,6 +171,22 @@ impl<'s> Resolver<'s> {
         self
     }
 
+    /// Whether `path` (below the `types` module) is a user-defined enum; if so it is marked as
+    /// read from JSON too (it gets `FromJson`).
+    pub fn enum_in_json(&mut self, path: &str) -> bool {
+        let found = self
+            .user_types
+            .values_mut()
+            .find(|t| t.rust_path() == path && matches!(t.kind, UserTypeKind::Enum(_)));
+        match found {
+            Some(ty) => {
+                ty.json = true;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The shared per-table structs found so far (`SELECT *`, `sqlc.embed`, table row types).
     pub fn models(&mut self) -> &mut TableModels {
         &mut self.models

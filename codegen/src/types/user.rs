@@ -22,6 +22,9 @@ pub struct UserType {
     /// For a table's row type, its `NOT NULL` columns: fields the struct keeps non-null.
     #[serde(default)]
     pub not_null_fields: Vec<String>,
+    /// Read from JSON too (an enum inside `json_agg(…)`): it gets `FromJson`.
+    #[serde(default)]
+    pub json: bool,
 }
 
 /// What a [`UserType`] is.
@@ -61,6 +64,7 @@ impl UserType {
             kind,
             table_row: false,
             not_null_fields: Vec::new(),
+            json: false,
         })
     }
 

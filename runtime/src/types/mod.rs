@@ -12,6 +12,7 @@ mod catalog;
 #[cfg(feature = "geo-types")]
 mod geo_conversions;
 mod geometric;
+mod json_shape;
 #[cfg(feature = "postgis")]
 mod postgis;
 mod range;
@@ -26,6 +27,9 @@ pub use catalog::{JsonPath, NodeTree, RefCursor, Snapshot};
 #[cfg(feature = "geo-types")]
 pub use geo_conversions::NotExact;
 pub use geometric::{Circle, Line, LineSegment, Path, PgBox, Point, Polygon};
+#[doc(hidden)]
+pub use json_shape::decode as json_shape_decode;
+pub use json_shape::{FromJson, JsonError, JsonObject};
 #[cfg(feature = "postgis")]
 pub use postgis::{Ewkb, Geometry};
 pub use range::{Bound, Multirange, Range};
