@@ -39,7 +39,7 @@ SELECT dept_id, string_agg(name, ',') AS names FROM employees GROUP BY dept_id;
 SELECT project_id, string_agg(role, ',') AS roles FROM assignments GROUP BY project_id;
 
 -- name: group_by_json_agg :many
--- expect: dept_id! titles!
+-- expect: dept_id! titles![!]
 SELECT p.dept_id, json_agg(p.title) AS titles FROM projects p GROUP BY p.dept_id;
 
 -- name: aggregate_filter :many

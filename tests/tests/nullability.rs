@@ -68,6 +68,7 @@ fn corpus_is_sound_and_precise() {
     }
     elements.report();
     composite_fields(&generated.model);
+    json_keys(&generated.model);
     assert!(queries >= 120, "the corpus has {queries} queries");
     assert!(unsound.is_empty(), "unsound verdicts:\n{}", unsound.join("\n"));
     assert!(
@@ -179,6 +180,25 @@ fn composite_fields(model: &quarry_codegen::model::Model) {
     );
     println!("composite fields of table row types: {non_null} of {fields} typed non-null (the NOT NULL columns)");
     assert!(non_null >= 10, "composites.sql uses table row types");
+}
+
+/// Keys of the JSON objects the corpus builds (`json.sql`): how many are typed non-null. Their
+/// soundness is checked by decoding: the execution tests below run every corpus function
+/// against rows full of NULLs, and a non-null key holding null fails to decode.
+fn json_keys(model: &quarry_codegen::model::Model) {
+    let keys: Vec<_> = model
+        .modules
+        .iter()
+        .flat_map(|m| &m.queries)
+        .flat_map(|q| &q.json_structs)
+        .flat_map(|s| &s.fields)
+        .collect();
+    let non_null = keys.iter().filter(|k| !k.nullable).count();
+    println!(
+        "JSON object keys: {non_null} of {} typed non-null (decoded against rows full of NULLs)",
+        keys.len()
+    );
+    assert!(keys.len() >= 15, "json.sql builds objects");
 }
 
 async fn run_corpus(scripts: &[&str]) -> Vec<String> {
