@@ -168,3 +168,22 @@ fn bulk_queries() {
         ["async_products.rs".to_string(), "sync_products.rs".to_string()],
     );
 }
+
+/// Nested results' generated code (tests/nested): the tables' structs with their `FromSql`,
+/// `ToSql` and `FromJson`, the structs of JSON objects, and the rows that hold them.
+#[test]
+fn nested_results() {
+    let url = quarry_tests::db::fresh_database_with(&[quarry_tests::nested::SCHEMA]);
+    let files = Config::new()
+        .queries("nested")
+        .schema("nested/schema.sql")
+        .database_url(&url)
+        .generate(&Layout::Files)
+        .unwrap();
+    let names = ["library.rs", "shop.rs", "models.rs", "types.rs"];
+    for name in names {
+        let file = files.iter().find(|f| f.name == name).expect("a generated file");
+        insta::assert_snapshot!(format!("nested_{name}"), file.contents);
+    }
+    no_stale_snapshots("nested_", names.iter().map(|n| n.to_string()));
+}
