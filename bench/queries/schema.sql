@@ -46,3 +46,17 @@ CREATE INDEX tickets_status ON tickets (status, created_at, id);
 CREATE INDEX tickets_assignee ON tickets (assignee, created_at, id);
 CREATE INDEX tickets_created_at ON tickets (created_at, id);
 CREATE INDEX tickets_priority ON tickets (priority, id);
+
+-- Figure 11 (nested results): 100 orders × 10 lines.
+CREATE TABLE nest_orders (
+    id        integer PRIMARY KEY,
+    placed_at timestamptz NOT NULL
+);
+
+CREATE TABLE nest_lines (
+    order_id integer NOT NULL REFERENCES nest_orders (id),
+    line     integer NOT NULL,
+    qty      integer NOT NULL,
+    price    numeric(12, 2) NOT NULL,
+    PRIMARY KEY (order_id, line)
+);

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cd bench && cargo run --release                    # every figure
-//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking dynamic bulk
+//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking dynamic bulk nested
 //! QUARRY_BENCH_RUNS=9 cargo run --release            # runs per variant (default 5; decode uses ≥ 15)
 //! QUARRY_BENCH_PIN=1 cargo run --release -- select   # client and server on CPU 0 (per-query cost)
 //! ```
@@ -18,6 +18,7 @@ mod counting;
 mod decode;
 mod dynamic;
 mod insert;
+mod nested;
 mod pool;
 mod select;
 mod stream;
@@ -51,8 +52,8 @@ pub fn port(url: &str) -> u16 {
         .expect("the connection string names a port")
 }
 
-const FIGURES: [&str; 10] = [
-    "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking", "dynamic", "bulk",
+const FIGURES: [&str; 11] = [
+    "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking", "dynamic", "bulk", "nested",
 ];
 
 #[tokio::main(flavor = "current_thread")]
@@ -116,6 +117,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if run("bulk") {
         bulk::run(&bench).await;
+    }
+    if run("nested") {
+        nested::run(&bench).await;
     }
     Ok(())
 }
