@@ -154,6 +154,7 @@ async fn orders_lines_and_products_keep_exact_numbers() {
         Some("1234567890.01".into()),
         "beyond f64's exact digits"
     );
+    assert_eq!(orders[1].id, empty);
     assert!(orders[1].lines.is_empty(), "an order with no lines");
 
     let binary = shop::order_lines_binary(&client).await.unwrap();
