@@ -535,3 +535,31 @@ fn bulk_query_named_like_another_ones_with_function() {
         "-- name: rename :bulkexec\nUPDATE tasks SET title = :title WHERE id = :id;\n\n-- name: rename_with :exec\nUPDATE tasks SET title = 'x';\n"
     ));
 }
+
+/// Nested results (docs/nested.md): an array of outer-joined rows says how to get `Vec<Book>`;
+/// a JSON shape holding a value with no exact JSON form says which value, and stays JSON.
+#[test]
+fn nested_results_warn_with_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("q.sql"),
+        "-- name: authors_books :many\nSELECT a.id, array_agg(b) AS books FROM authors a LEFT JOIN books b ON b.author_id = a.id GROUP BY a.id;\n\n\
+         -- name: photos :one\nSELECT json_agg(json_build_object('id', p.id, 'photo', p.photo)) AS photos FROM products p;\n",
+    )
+    .unwrap();
+    let url = quarry_tests::db::fresh_database_with(&[quarry_tests::nested::SCHEMA]);
+    let generated = Config::new()
+        .queries(dir.path())
+        .database_url(url)
+        .run(&Layout::Files)
+        .unwrap();
+    let warnings: Vec<String> = generated
+        .model
+        .warnings
+        .iter()
+        .map(|w| normalize(&w.to_string(), dir.path()))
+        .collect();
+    insta::assert_snapshot!(warnings.join("\n\n"));
+    let photos = &generated.model.modules[0].queries[1].columns[0];
+    assert_eq!(photos.ty.owned, "::quarry::serde_json::Value");
+}
