@@ -103,6 +103,18 @@ async fn every_construct_runs_through_the_generated_functions() {
         (order.id, bob.id, "Bob")
     );
 
+    // Repeated JSON column names: a struct each (`_2` for the second); `{}` and a window
+    // aggregate stay JSON.
+    let rows = orders_queries::order_summaries(&c).await.unwrap();
+    let first = &rows[0];
+    assert_eq!(
+        (first.json_build_object.id, first.json_build_object.note.as_deref()),
+        (order.id, Some("second"))
+    );
+    assert_eq!(first.json_build_object_2.status.as_str(), "open");
+    assert_eq!(first.json_build_object_3, quarry::serde_json::json!({}));
+    assert!(first.totals.is_array());
+
     // `SELECT FROM orders`: one empty row per order.
     assert_eq!(orders_queries::count_order_rows(&c, bob.id).await.unwrap().len(), 1);
     assert!(orders_queries::count_order_rows(&c, ada.id).await.unwrap().is_empty());

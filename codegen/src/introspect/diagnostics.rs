@@ -42,7 +42,16 @@ pub(super) fn json_column(
     shape: &crate::nullability::JsonShape,
 ) -> Result<crate::json_columns::Typed, Diagnostic> {
     let query = input.query;
-    let prefix = format!("{}_{}", crate::naming::snake(&query.name), column.name());
+    // A name the query repeats (`SELECT json_build_object(…), json_build_object(…)`) is told
+    // apart as sqlc tells fields apart: `_2`, `_3`, ….
+    let columns = input.statement.columns();
+    let at = columns.iter().position(|c| std::ptr::eq(c, column)).unwrap_or(0);
+    let repeats = columns[..at].iter().filter(|c| c.name() == column.name()).count();
+    let label = match repeats {
+        0 => column.name().to_string(),
+        n => format!("{}_{}", column.name(), n + 1),
+    };
+    let prefix = format!("{}_{label}", crate::naming::snake(&query.name));
     let statement = (query.sql.as_str(), input.statement.params());
     crate::json_columns::type_column(client, resolver, statement, column.type_(), shape, &prefix)
         .map(|mut typed| {

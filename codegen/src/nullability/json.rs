@@ -149,7 +149,8 @@ impl Analyser<'_> {
                 Some(JsonShape::Array(Box::new(self.json_node(value, &rows)?)))
             }
             ("to_json" | "to_jsonb" | "row_to_json", [value]) => Some(self.json_node(value, scope)?.shape),
-            ("json_build_object" | "jsonb_build_object", pairs) if pairs.len() % 2 == 0 => {
+            // An empty object (`json_build_object()`) has nothing to type: it stays JSON.
+            ("json_build_object" | "jsonb_build_object", pairs) if !pairs.is_empty() && pairs.len() % 2 == 0 => {
                 let mut fields = Vec::new();
                 for pair in pairs.chunks(2) {
                     let Some(key) = string_literal(pair[0]) else {
