@@ -139,6 +139,9 @@ impl Typer<'_, '_, '_> {
 
     /// A SQL value inside the JSON: its Rust type if its JSON form is exact.
     fn value(&mut self, ty: &Type) -> Result<String, String> {
+        if *ty == Type::RECORD {
+            return Err("an anonymous row (of a CTE, a subquery or ROW(…)) has no known columns; build its object with json_build_object(…)".into());
+        }
         if let Kind::Composite(_) = ty.kind() {
             let rust = self.resolver.resolve(ty).map_err(|e| e.hint)?.owned;
             let model = rust

@@ -7,6 +7,11 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// Both tests open a pool named `app`, and the metrics recorder is one per process: the
+/// metrics test's `quarry_pool_max_size{pool="app"}` would read the other test's pool if they
+/// overlapped, so they run one at a time.
+static ONE_POOL_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// One HTTP/1.1 request (`Connection: close`); returns the status and the body.
 async fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).await.expect("connect to the service");
@@ -61,6 +66,7 @@ impl Service {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_answers_over_http_with_typed_statuses() {
+    let _alone = ONE_POOL_AT_A_TIME.lock().await;
     let db = ExampleDb::open().await.unwrap();
     let service = start(&db.url, 4, Duration::from_secs(2)).await;
     let addr = service.addr;
@@ -139,6 +145,7 @@ async fn the_service_answers_over_http_with_typed_statuses() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exhausted_pool_is_503_not_a_hang() {
+    let _alone = ONE_POOL_AT_A_TIME.lock().await;
     let db = ExampleDb::open().await.unwrap();
     // One connection, 100 ms to wait for it; the test holds it.
     let service = start(&db.url, 1, Duration::from_millis(100)).await;

@@ -66,3 +66,8 @@ FROM departments d;
 SELECT json_build_object('pay', e.salary + COALESCE(e.bonus, 0), 'bonus_share', e.bonus / e.salary,
                          'tenure', e.left_on - e.hired_on) AS totals
 FROM employees e;
+
+-- name: json_cte_rows :many
+-- expect: staff![!]
+WITH rich AS (SELECT e.name, e.salary FROM employees e WHERE e.salary > 0)
+SELECT COALESCE(json_agg(json_build_object('name', r.name, 'salary', r.salary)), '[]') AS staff FROM rich r;
