@@ -3,6 +3,7 @@
 //! Each macro is a thin shell: parse the input, check what can be checked, emit tokens, and
 //! turn any problem into a `compile_error!` that says what to do.
 
+mod migrations;
 mod pipeline;
 mod query;
 
@@ -28,6 +29,16 @@ pub fn include_queries(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn query(input: TokenStream) -> TokenStream {
     match query::expand(input.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
+/// `quarry::migrations!("dir")`: the migrations of `dir` (relative to Cargo.toml), embedded
+/// as a `quarry::migrate::Migrator`. See `quarry::migrations!`.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    match migrations::expand(input.into()) {
         Ok(tokens) => tokens.into(),
         Err(error) => error.to_compile_error().into(),
     }

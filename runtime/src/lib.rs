@@ -124,6 +124,15 @@ pub use quarry_macros::query;
 
 pub mod types;
 
+pub mod migrate;
+
+/// Embeds a folder of migrations at compile time: `static MIGRATOR: quarry::migrate::Migrator =
+/// quarry::migrations!("migrations");` (the path is relative to the crate's Cargo.toml), then
+/// `MIGRATOR.run(&client).await?` at start-up. Reads the formats the code generator reads
+/// (golang-migrate, goose, dbmate, sql-migrate, tern, numbered files); each file is included, so
+/// editing one rebuilds. See docs/migrations.md.
+pub use quarry_macros::migrations;
+
 // The crates generated code names, re-exported so applications need not depend on them.
 pub use bit_vec;
 pub use chrono;

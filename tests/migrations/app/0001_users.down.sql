@@ -1,0 +1,2 @@
+DROP TABLE migration_runs;
+DROP TABLE users;

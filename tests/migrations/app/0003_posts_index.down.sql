@@ -1,0 +1,2 @@
+DROP INDEX CONCURRENTLY posts_by_user;
+DELETE FROM migration_runs WHERE version = 3;
