@@ -5,6 +5,7 @@
 //! environment failed (database unreachable, embedded server, file system).
 
 mod init;
+mod migrate;
 mod ui;
 
 use clap::{Args, Parser, Subcommand};
@@ -34,6 +35,7 @@ Examples:
   cargo quarry regenerate                refresh quarry.snapshot.json (builds then need no database)
   cargo quarry check                     CI drift gate after a migration
   cargo quarry explain tasks::find       why each column is (not) nullable
+  cargo quarry migrate run               apply the migrations folder to $DATABASE_URL
 
 Exit codes:
   0  success
@@ -109,6 +111,27 @@ Examples:
         /// Snapshot file to compare with (default: `snapshot` from quarry.toml, else quarry.snapshot.json).
         #[arg(long)]
         snapshot: Option<PathBuf>,
+    },
+    /// Apply, revert, list or add migrations: the folder codegen reads, applied as the app's
+    /// `quarry::migrations!` applies it (docs/migrations.md).
+    #[command(after_help = "\
+Examples:
+  cargo quarry migrate add create_users                 next file, in the folder's own format
+  DATABASE_URL=postgres://localhost/app cargo quarry migrate run
+  cargo quarry migrate status --dir db/migrations --database-url postgres://localhost/app
+  cargo quarry migrate adopt                            take over goose's or golang-migrate's history
+
+Exit codes: 0 success; 1 a migration failed (rolled back), or the history disagrees with the
+folder (an applied file edited, missing, out of order); 2 usage; 3 database unreachable.")]
+    Migrate {
+        #[command(subcommand)]
+        action: migrate::Action,
+        /// The migrations folder.
+        #[arg(long, default_value = "migrations", global = true)]
+        dir: PathBuf,
+        /// The database; defaults to $DATABASE_URL.
+        #[arg(long, global = true)]
+        database_url: Option<String>,
     },
     /// Print each result column's type, nullability and the reason for it.
     #[command(after_help = "\
@@ -261,7 +284,22 @@ fn mapping(text: &str) -> Result<(String, String), String> {
 fn main() -> ExitCode {
     let Cargo::Quarry(cli) = Cargo::parse();
     let ui = Ui::new(cli.quiet);
+    if let Command::Migrate {
+        action,
+        dir,
+        database_url,
+    } = &cli.command
+    {
+        return match migrate::run(action, dir, database_url.as_deref(), &ui) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(failure) => {
+                eprintln!("error: {}", failure.message);
+                ExitCode::from(failure.code)
+            }
+        };
+    }
     let result = match cli.command {
+        Command::Migrate { .. } => unreachable!("handled above"),
         Command::Init { dir } => init::run(&dir, &ui),
         Command::Generate { input, out, sync } => generate(&input, &out, sync, &ui),
         Command::Explain { input, query } => explain(&input, query.as_deref(), &ui),
