@@ -252,3 +252,13 @@ async fn a_goose_history_is_adopted() {
     // Adopting twice marks nothing more.
     assert_eq!(GOOSE.adopt(&client).await.unwrap(), Some(("goose", 0)));
 }
+
+#[test]
+fn the_blocking_flavour_migrates_too() {
+    let client = quarry::sync::Client::connect(&empty_database()).unwrap();
+    assert_eq!(APP.run_blocking(&client).unwrap().len(), 3);
+    assert!(APP.run_blocking(&client).unwrap().is_empty());
+    assert_eq!(APP.revert_blocking(&client).unwrap(), Some(3));
+    let status = APP.status_blocking(&client).unwrap();
+    assert_eq!(status.iter().filter(|s| s.state == State::Pending).count(), 1);
+}

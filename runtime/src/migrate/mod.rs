@@ -421,6 +421,24 @@ impl Migrator {
         Ok(Some((tool, marked)))
     }
 
+    /// [`Migrator::run`] for the blocking flavour, on the client's own runtime.
+    #[cfg(feature = "sync")]
+    pub fn run_blocking(&self, client: &crate::sync::Client) -> Result<Vec<Applied>, MigrateError> {
+        client.block_on(self.run(client.as_async()))
+    }
+
+    /// [`Migrator::status`] for the blocking flavour.
+    #[cfg(feature = "sync")]
+    pub fn status_blocking(&self, client: &crate::sync::Client) -> Result<Vec<Status>, MigrateError> {
+        client.block_on(self.status(client.as_async()))
+    }
+
+    /// [`Migrator::revert`] for the blocking flavour.
+    #[cfg(feature = "sync")]
+    pub fn revert_blocking(&self, client: &crate::sync::Client) -> Result<Option<i64>, MigrateError> {
+        client.block_on(self.revert(client.as_async()))
+    }
+
     fn check(&self, history: &[(i64, String, Vec<u8>)]) -> Result<(), MigrateError> {
         for (version, description, checksum) in history {
             match self.migrations.iter().find(|m| m.version == *version) {
