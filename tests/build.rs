@@ -4,6 +4,7 @@
 //! - `postgis/`: PostGIS geometry and geography;
 //! - `domains/`: a newtype per domain (`domain_newtypes`);
 //! - `nested/`: nested results, from table row values and from JSON shapes;
+//! - `migrated/`: queries typed against the migrations folder `migrations/app`;
 //! - `dynamic/`: optional lines and sort choices (a ticket search), both flavours;
 //! - `bulk/`: set-based writes over `unnest` and COPY with upsert, both flavours;
 //! - `limits/`: million-item batches, huge values and long streams;
@@ -48,6 +49,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .schema("domains/schema.sql")
         .domain_newtypes(true)
         .include_dir("domains")
+        .read_database_url_from_env(false)
+        .compile()?;
+
+    // Queries typed against a migrations folder (tests/migrations.rs): `verify` checks the
+    // database's migration history too.
+    println!("cargo:rerun-if-changed=migrated");
+    println!("cargo:rerun-if-changed=migrations");
+    quarry_codegen::Config::new()
+        .queries("migrated")
+        .schema("migrations/app")
+        .include_dir("migrated")
         .read_database_url_from_env(false)
         .compile()?;
 

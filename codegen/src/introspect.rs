@@ -122,6 +122,7 @@ pub fn introspect(
         user_types,
         tables,
         search_path: catalog.explicit_search_path().to_vec(),
+        migrations: Vec::new(),
     })
 }
 

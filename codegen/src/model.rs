@@ -24,6 +24,11 @@ pub struct Model {
     /// which `verify` compares with the connection's. Empty in snapshots written before it.
     #[serde(default)]
     pub search_path: Vec<String>,
+    /// The migrations of the schema folder(s) the code was generated against, `(version,
+    /// file name)`: `verify` checks the database applied them (docs/migrations.md). Read from
+    /// the files at each run, so not part of the snapshot.
+    #[serde(skip)]
+    pub migrations: Vec<(i64, String)>,
 }
 
 /// The shared row struct of one table (sqlc's `models`).

@@ -90,6 +90,42 @@ where
     with_search_path(path, generated, verify(client, modules).await)
 }
 
+/// [`verify_search_path`], and the migrations the code was generated against (the schema
+/// folder's, `(version, file)`), compared with the database's `quarry_migrations` history: a
+/// migration not applied yet (the database is older than the code) or an applied one newer
+/// than the code's newest (the code is older than the database) is a drift naming it. A
+/// database without quarry's history table (migrated by another tool) is not compared.
+pub async fn verify_with_migrations<C>(
+    client: &C,
+    modules: &[&[&'static Query]],
+    generated: &[&str],
+    migrations: &[(i64, &'static str)],
+) -> Result<usize, VerifyError>
+where
+    C: GenericClient + ?Sized,
+{
+    let queries = verify_search_path(client, modules, generated).await;
+    let problems = crate::migrate::compare_with_history(client.__raw(), migrations).await;
+    if problems.is_empty() {
+        return queries;
+    }
+    let mut drifts: Vec<Drift> = problems
+        .into_iter()
+        .map(|problem| Drift {
+            query: "(migrations)",
+            source: MIGRATIONS_SOURCE,
+            problem,
+        })
+        .collect();
+    if let Err(e) = queries {
+        drifts.extend(e.drifts);
+    }
+    Err(VerifyError { drifts })
+}
+
+/// Where a migration drift comes from.
+const MIGRATIONS_SOURCE: &str = "quarry_migrations";
+
 /// Puts a search-path drift first among the query drifts.
 fn with_search_path<E: std::fmt::Display>(
     actual: Result<Vec<String>, E>,

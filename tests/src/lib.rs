@@ -64,6 +64,11 @@ pub mod domains {
     pub const SCHEMA: &str = include_str!("../domains/schema.sql");
 }
 
+/// `migrated/`: queries typed against the migrations folder `migrations/app`.
+pub mod migrated {
+    quarry::include_queries!("migrated");
+}
+
 /// `nested/`: one-to-many results in one query (docs/nested.md).
 pub mod nested {
     quarry::include_queries!("nested");

@@ -262,3 +262,47 @@ fn the_blocking_flavour_migrates_too() {
     let status = APP.status_blocking(&client).unwrap();
     assert_eq!(status.iter().filter(|s| s.state == State::Pending).count(), 1);
 }
+
+#[tokio::test]
+async fn verify_names_the_migrations_the_code_expects() {
+    use quarry_tests::migrated;
+    assert_eq!(
+        migrated::MIGRATIONS,
+        [
+            (1, "0001_users.up.sql"),
+            (2, "0002_posts.up.sql"),
+            (3, "0003_posts_index.up.sql")
+        ]
+    );
+    let client = connect(&empty_database()).await;
+    // Two of three applied: the third is named.
+    let two: Vec<_> = APP.migrations()[..2].to_vec();
+    Migrator::from_migrations(two).run(&client).await.unwrap();
+    let error = migrated::verify(&client).await.unwrap_err();
+    assert_eq!(error.drifts.len(), 1, "{error}");
+    assert!(
+        error.drifts[0]
+            .problem
+            .starts_with("migration 3 (0003_posts_index.up.sql) is not applied to this database"),
+        "{error}"
+    );
+    // All applied: the code and the database agree.
+    APP.run(&client).await.unwrap();
+    assert_eq!(migrated::verify(&client).await.unwrap(), 2);
+    let id = migrated::posts::add_user(&client, "a@b.c").await.unwrap();
+    assert_eq!(migrated::posts::user_post_count(&client, id).await.unwrap(), Some(0));
+    // A migration the code does not know: the code is older than the database.
+    let mut newer = APP.migrations().to_vec();
+    let mut four = newer[0].clone();
+    (four.version, four.description) = (4, "newer".into());
+    (four.up, four.statements, four.down) = ("SELECT 1".into(), vec![(0, 8)].into(), None);
+    newer.push(four);
+    Migrator::from_migrations(newer).run(&client).await.unwrap();
+    let error = migrated::verify(&client).await.unwrap_err();
+    assert!(
+        error.drifts[0]
+            .problem
+            .starts_with("the database has migration 4 (newer)"),
+        "{error}"
+    );
+}

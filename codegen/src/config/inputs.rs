@@ -96,6 +96,25 @@ impl Config {
         Ok(files)
     }
 
+    /// The migrations of the schema folder, `(version, file name)`, for `verify`: only when the
+    /// schema is one folder (what one `quarry::migrations!` applies) of versioned migrations.
+    pub(super) fn expected_migrations(&self) -> Vec<(i64, String)> {
+        let [dir] = self.schema_paths()[..] else {
+            return Vec::new();
+        };
+        if !dir.is_dir() {
+            return Vec::new();
+        }
+        crate::migrations::read_dir(dir)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| {
+                let name = m.path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                (m.version, name)
+            })
+            .collect()
+    }
+
     /// The schema paths, each once (quarry.toml and `--schema` may both name one), in order.
     pub(super) fn schema_paths(&self) -> Vec<&PathBuf> {
         let mut seen = std::collections::HashSet::new();

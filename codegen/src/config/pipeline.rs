@@ -23,6 +23,7 @@ impl Config {
                 (model, stale, false)
             }
         };
+        model.migrations = self.expected_migrations();
         model.warnings.splice(0..0, parse_warnings(&files));
         model.warnings.extend(stale.into_iter().map(Diagnostic::warning));
         model.warnings.extend(unused::warnings(&model, &self.setting_sites));

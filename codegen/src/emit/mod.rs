@@ -235,31 +235,54 @@ fn mod_rs(model: &Model, layout: &Layout, flavor: Flavor) -> TokenStream {
         );
         quote!(#[doc = #doc])
     });
+    // With a migrations folder as the schema, `verify` also compares the database's history.
+    let (migrations_const, check) = match model.migrations.is_empty() {
+        true => (
+            None,
+            quote!(::quarry::verify::verify_search_path(client, &[#(#names::__QUERIES),*], &[#(#path),*])),
+        ),
+        false => {
+            let entries = model.migrations.iter().map(|(version, file)| {
+                let version = proc_macro2::Literal::i64_unsuffixed(*version);
+                quote!((#version, #file))
+            });
+            let doc = " The migrations this code was generated against, `(version, file)`: `verify` checks the database's `quarry_migrations` history holds them, and nothing newer.";
+            (
+                Some(quote! { #[doc = #doc] pub const MIGRATIONS: &[(i64, &str)] = &[#(#entries),*]; }),
+                quote!(::quarry::verify::verify_with_migrations(client, &[#(#names::__QUERIES),*], &[#(#path),*], MIGRATIONS)),
+            )
+        }
+    };
+    let migrations_doc = migrations_const.is_some().then(
+        || quote!(#[doc = " It also checks the database applied the migrations in [`MIGRATIONS`], and none newer."]),
+    );
     let verify = match flavor {
         Flavor::Async => quote! {
             #doc
             /// The statements are prepared pipelined: one round trip for all of them.
             #path_doc
+            #migrations_doc
             pub async fn verify<C>(client: &C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
             where
                 C: ::quarry::GenericClient + ?Sized,
             {
-                ::quarry::verify::verify_search_path(client, &[#(#names::__QUERIES),*], &[#(#path),*]).await
+                #check.await
             }
         },
         Flavor::Sync => quote! {
             #doc
             #path_doc
+            #migrations_doc
             pub fn verify<C>(client: &C) -> ::core::result::Result<usize, ::quarry::verify::VerifyError>
             where
                 C: ::quarry::sync::GenericClient + ?Sized,
             {
                 let (client, runtime) = ::quarry::sync::__private::split(client);
-                runtime.block_on(::quarry::verify::verify_search_path(client, &[#(#names::__QUERIES),*], &[#(#path),*]))
+                runtime.block_on(#check)
             }
         },
     };
-    quote! { #(#modules)* #verify }
+    quote! { #(#modules)* #migrations_const #verify }
 }
 
 /// Parses a type from the type table, with [`TYPES_PATH`] and [`MODELS_PATH`] replaced by the

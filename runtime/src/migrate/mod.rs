@@ -602,6 +602,36 @@ impl Migrator {
     }
 }
 
+/// What differs between the migrations generated code expects (`(version, file)`, from the
+/// schema folder it was generated against) and the default history table: each expected
+/// migration not applied, and an applied one newer than every expected. Empty when the
+/// database has no `quarry_migrations` (migrated by another tool) or on a read error (the
+/// query checks of `verify` report a broken connection).
+pub(crate) async fn compare_with_history(client: &Client, expected: &[(i64, &str)]) -> Vec<String> {
+    let migrator = Migrator::new(&[]);
+    let history = match migrator.table_exists(client).await {
+        Ok(true) => match migrator.history(client).await {
+            Ok(history) => history,
+            Err(_) => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    let mut problems: Vec<String> = expected
+        .iter()
+        .filter(|(version, _)| !history.iter().any(|h| h.0 == *version))
+        .map(|(version, file)| {
+            format!("migration {version} ({file}) is not applied to this database; the code was generated with it: run the migrations first")
+        })
+        .collect();
+    let newest_expected = expected.iter().map(|m| m.0).max().unwrap_or(i64::MIN);
+    if let Some((version, description, _)) = history.iter().rev().find(|h| h.0 > newest_expected) {
+        problems.push(format!(
+            "the database has migration {version} ({description}), newer than the code's newest ({newest_expected}): regenerate the code from the current migrations"
+        ));
+    }
+    problems
+}
+
 /// Runs a migration's statements (of its up or down part) one by one, so an error without a
 /// position (a constraint violated by a data migration) still names its statement's line;
 /// without known statements, the whole text at once.
