@@ -24,7 +24,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
         "--queries",
         "../queries",
         "--schema",
-        "../queries/schema.sql",
+        "../queries/migrations",
         "--out",
         out_dir,
     ];
@@ -38,7 +38,7 @@ fn generate_writes_the_same_code_as_the_library_formatted_and_stamped() {
 
     let expected = quarry_codegen::Config::new()
         .queries("../queries")
-        .schema("../queries/schema.sql")
+        .schema("../queries/migrations")
         .read_database_url_from_env(false)
         .generate(&Layout::Files)
         .unwrap();
@@ -140,7 +140,7 @@ fn explain_prints_type_nullability_and_reason_per_column() {
         "--queries",
         "../queries",
         "--schema",
-        "../queries/schema.sql",
+        "../queries/migrations",
         "users::tasks_with_owner",
     ]);
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
@@ -158,7 +158,7 @@ fn explain_prints_type_nullability_and_reason_per_column() {
         "--queries",
         "../queries",
         "--schema",
-        "../queries/schema.sql",
+        "../queries/migrations",
         "nope",
     ]);
     assert_eq!(missing.status.code(), Some(2), "an unknown query name is a usage error");
@@ -327,7 +327,7 @@ fn quiet_generation_prints_nothing_and_pipes_get_no_colour() {
         "--queries",
         "../queries",
         "--schema",
-        "../queries/schema.sql",
+        "../queries/migrations",
         "--out",
         out.to_str().unwrap(),
         "--quiet",
@@ -398,7 +398,7 @@ fn type_settings_that_match_nothing_are_warned_about_where_they_were_made() {
     let mut builder = quarry_codegen::Config::new();
     builder
         .queries("../queries")
-        .schema("../queries/schema.sql")
+        .schema("../queries/migrations")
         .read_database_url_from_env(false);
     let line = line!() + 1;
     builder.column_type("taks.title", "crate::Title");
@@ -460,7 +460,7 @@ fn generation_against_a_server_that_never_answers_fails_at_the_deadline() {
             "--queries",
             "../queries",
             "--schema",
-            "../queries/schema.sql",
+            "../queries/migrations",
             "--out",
         ])
         .arg(out.path().join("db"))

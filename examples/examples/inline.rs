@@ -1,7 +1,7 @@
 //! Inline queries: SQL next to the code that uses it, typed at compile time.
 //!
 //! `cargo run -p quarry-examples --example inline` — starts a throwaway PostgreSQL (or uses
-//! `DATABASE_URL`, which must hold `queries/schema.sql`). After editing a query here, run
+//! `DATABASE_URL`, which must hold `queries/migrations`). After editing a query here, run
 //! `cargo quarry regenerate` in `examples/` to re-check it against the schema (docs/inline.md).
 
 use quarry_examples::ExampleDb;

@@ -8,7 +8,7 @@
 //! cargo run -p quarry-examples --example task_manager
 //! ```
 //!
-//! Without `DATABASE_URL` it starts a throwaway PostgreSQL and loads `queries/schema.sql`;
+//! Without `DATABASE_URL` it starts a throwaway PostgreSQL and applies `queries/migrations`;
 //! with it, it uses that database (which must already hold the schema).
 
 use futures_util::StreamExt;

@@ -5,8 +5,8 @@ quarry::include_queries!();
 
 pub mod web;
 
-/// A database for the examples: `$DATABASE_URL` if set (it must already hold
-/// `queries/schema.sql`), else a throwaway server with the schema loaded.
+/// A database for the examples: `$DATABASE_URL` if set, else a throwaway server; either way
+/// migrated at start-up with `queries/migrations`, the folder the code was generated from.
 pub struct ExampleDb {
     /// Connection string to use.
     pub url: String,
@@ -14,21 +14,24 @@ pub struct ExampleDb {
     pub server: Option<quarry_codegen::embedded::EmbeddedServer>,
 }
 
-/// The schema the examples run on.
-pub const SCHEMA: &str = include_str!("../../queries/schema.sql");
+/// The migrations the examples apply: the folder build.rs generates the code against, embedded
+/// at compile time (docs/migrations.md).
+pub static MIGRATOR: quarry::migrate::Migrator = quarry::migrations!("../queries/migrations");
 
 impl ExampleDb {
-    /// Uses `DATABASE_URL`, or starts the embedded server and loads [`SCHEMA`].
+    /// Uses `DATABASE_URL`, or starts the embedded server, and applies [`MIGRATOR`]: pending
+    /// migrations run (each once, even with several instances starting together), applied
+    /// ones are checked against their files.
     pub async fn open() -> Result<Self, Box<dyn std::error::Error>> {
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            return Ok(ExampleDb { url, server: None });
-        }
-        let server = quarry_codegen::embedded::EmbeddedServer::start()?;
-        let url = server.connection_string("postgres");
-        quarry::Client::connect(&url).await?.batch_execute(SCHEMA).await?;
-        Ok(ExampleDb {
-            url,
-            server: Some(server),
-        })
+        let (url, server) = match std::env::var("DATABASE_URL") {
+            Ok(url) => (url, None),
+            Err(_) => {
+                let server = quarry_codegen::embedded::EmbeddedServer::start()?;
+                (server.connection_string("postgres"), Some(server))
+            }
+        };
+        let client = quarry::Client::connect(&url).await?;
+        MIGRATOR.run(&client).await?;
+        Ok(ExampleDb { url, server })
     }
 }

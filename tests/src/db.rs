@@ -1,7 +1,7 @@
 //! One throwaway PostgreSQL per test binary, and a fresh database per test.
 //!
 //! Tests never touch the machine's shared server: the embedded server is started on first
-//! use, `queries/schema.sql` is loaded into `template1`, and every test gets its own
+//! use, `queries/migrations/0001_schema.sql` is loaded into `template1`, and every test gets its own
 //! `CREATE DATABASE` copy — so tests run in parallel without seeing each other's rows.
 //! The server is never dropped (it lives in a static); quarry's watchdog stops it and
 //! deletes its folder when the test process exits.
@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// The schema every test database starts with.
-pub const SCHEMA: &str = include_str!("../../queries/schema.sql");
+pub const SCHEMA: &str = include_str!("../../queries/migrations/0001_schema.sql");
 
 static SERVER: OnceLock<EmbeddedServer> = OnceLock::new();
 static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -32,7 +32,9 @@ pub fn server() -> &'static EmbeddedServer {
         let url = server.connection_string("template1");
         on_own_thread(move || {
             let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect to template1");
-            admin.batch_execute(SCHEMA).expect("load queries/schema.sql");
+            admin
+                .batch_execute(SCHEMA)
+                .expect("load queries/migrations/0001_schema.sql");
             admin.close().expect("close the template1 connection");
         });
         server
@@ -57,7 +59,7 @@ pub fn fresh_database() -> String {
     create_database("")
 }
 
-/// Creates an empty database (from `template0`, without `queries/schema.sql`) and runs each
+/// Creates an empty database (from `template0`, without the schema of `queries/migrations`) and runs each
 /// of `scripts` in it; returns its connection string.
 pub fn fresh_database_with(scripts: &[&str]) -> String {
     let url = create_database(" TEMPLATE template0");

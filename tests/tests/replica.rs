@@ -29,7 +29,7 @@ fn url(port: u16) -> String {
     format!("host=127.0.0.1 port={port} user=postgres dbname=app connect_timeout=5")
 }
 
-/// A primary holding `queries/schema.sql` in database `app`, and its standby.
+/// A primary holding the schema of `queries/migrations` in database `app`, and its standby.
 fn pair() -> Pair {
     let primary_port = free_port();
     let primary = EmbeddedServer::start_with(&tcp(primary_port)).expect("start the primary");

@@ -8,7 +8,7 @@ fn config() -> Config {
     let mut config = Config::new();
     config
         .queries("../queries")
-        .schema("../queries/schema.sql")
+        .schema("../queries/migrations")
         .database_url(fresh_database())
         .query_column_type("get_maybe_texts.maybe_texts", "Vec<Option<String>>")
         .query_column_type("insert_arrays.maybe_texts", "Vec<Option<String>>")
