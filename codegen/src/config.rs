@@ -365,7 +365,56 @@ impl Config {
         }
         let mut drifts = snapshot.drift(&fresh, &files);
         drifts.extend(crate::inline::drift(&calls, snapshot.inline(), &fresh_inline));
+        drifts.extend(self.unapplied_migrations()?);
         Ok(drifts)
+    }
+
+    /// `check` against a live database (`DATABASE_URL`) whose schema is one migrations folder:
+    /// each migration of the folder its `quarry_migrations` history lacks (docs/migrations.md).
+    /// A database without that table (migrated by another tool) is not compared.
+    fn unapplied_migrations(&self) -> Result<Vec<Diagnostic>, Error> {
+        let url = self
+            .database_url
+            .clone()
+            .or_else(|| self.read_env.then(|| std::env::var(&self.url_env).ok()).flatten());
+        let (Some(url), [dir]) = (url, &self.schema_paths()[..]) else {
+            return Ok(Vec::new());
+        };
+        let Ok(migrations) = crate::migrations::read_dir(dir) else {
+            return Ok(Vec::new());
+        };
+        let mut db = database::open(Some(&url), &[], &self.progress)?;
+        let lost = |e| crate::database::lost(e);
+        let exists = db
+            .client
+            .query("SELECT to_regclass('quarry_migrations') IS NOT NULL")
+            .map_err(lost)?;
+        if !exists.first().is_some_and(|row| row.get::<bool>(0)) {
+            return Ok(Vec::new());
+        }
+        let applied: Vec<i64> = db
+            .client
+            .query("SELECT version FROM quarry_migrations")
+            .map_err(lost)?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        Ok(migrations
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(|m| {
+                let path = m.path.display().to_string();
+                let file = SourceFile::new(path, std::fs::read_to_string(&m.path).unwrap_or_default());
+                Diagnostic::at(
+                    &file,
+                    0..0,
+                    format!("migration {} is not applied to the database", m.version),
+                )
+                .with_help(
+                    "the code is checked against this database: apply the folder first (`cargo quarry migrate run`)",
+                )
+            })
+            .collect())
     }
 
     /// Reads the live database's URL from this environment variable instead of

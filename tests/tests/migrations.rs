@@ -306,3 +306,30 @@ async fn verify_names_the_migrations_the_code_expects() {
         "{error}"
     );
 }
+
+#[test]
+fn check_names_the_migrations_the_database_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = quarry_codegen::Config::new();
+    config
+        .queries("migrated")
+        .schema("migrations/app")
+        .snapshot(dir.path().join("quarry.snapshot.json"))
+        .read_database_url_from_env(false);
+    config.regenerate().unwrap();
+    // A database two of the three migrations behind the folder.
+    let url = empty_database();
+    let client = quarry::sync::Client::connect(&url).unwrap();
+    let two = Migrator::from_migrations(APP.migrations()[..2].to_vec());
+    two.run_blocking(&client).unwrap();
+    config.database_url(&url);
+    let drifts: Vec<String> = config.check().unwrap().iter().map(|d| d.to_string()).collect();
+    assert_eq!(drifts.len(), 1, "{drifts:?}");
+    assert!(
+        drifts[0].contains("migration 3 is not applied to the database"),
+        "{drifts:?}"
+    );
+    assert!(drifts[0].contains("0003_posts_index.up.sql"), "{drifts:?}");
+    APP.run_blocking(&client).unwrap();
+    assert!(config.check().unwrap().is_empty());
+}
