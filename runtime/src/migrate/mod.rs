@@ -31,9 +31,13 @@
 //! nothing is prepared, so any pooler mode works.
 
 mod adopt;
+mod error;
+mod session;
+
+pub use error::MigrateError;
+use session::{execute, finish, first_value, hex, literal, unhex, LockPause};
 
 use std::borrow::Cow;
-use std::fmt;
 use std::time::{Duration, Instant};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
@@ -105,115 +109,6 @@ pub struct Status {
     pub description: String,
     /// Where it stands.
     pub state: State,
-}
-
-/// Why migrating failed.
-#[derive(Debug)]
-pub enum MigrateError {
-    /// The database refused a statement of quarry's own (history, locks) or the connection
-    /// failed.
-    Database(tokio_postgres::Error),
-    /// A migration failed; it was rolled back (unless it runs outside a transaction, where the
-    /// statements before the failing one stay applied).
-    Failed {
-        /// Its version.
-        version: i64,
-        /// `file:line:column` of the error (the statement's start without a position).
-        location: String,
-        /// The server's error.
-        source: tokio_postgres::Error,
-        /// Whether it was rolled back.
-        rolled_back: bool,
-    },
-    /// An applied migration's file changed.
-    Changed {
-        /// Its version.
-        version: i64,
-        /// Its file.
-        file: String,
-    },
-    /// The history holds a version no file has.
-    Missing {
-        /// The version.
-        version: i64,
-        /// Its description in the history.
-        description: String,
-    },
-    /// A pending migration is older than the newest applied one.
-    OutOfOrder {
-        /// Its version.
-        version: i64,
-        /// Its file.
-        file: String,
-        /// The newest applied version.
-        newest: i64,
-    },
-    /// [`Migrator::revert`]: the migration has no down part.
-    NoDown {
-        /// Its version.
-        version: i64,
-        /// Its file.
-        file: String,
-    },
-    /// [`Migrator::adopt`]: the other tool's history cannot be taken over.
-    Adopt(String),
-}
-
-impl fmt::Display for MigrateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MigrateError::Database(e) => write!(f, "migrating: {e}"),
-            MigrateError::Failed {
-                version,
-                location,
-                source,
-                rolled_back,
-            } => {
-                let cause = source
-                    .as_db_error()
-                    .map_or_else(|| source.to_string(), |db| db.message().to_string());
-                let after = match rolled_back {
-                    true => "rolled back",
-                    false => "it runs outside a transaction: the statements before this one stay applied",
-                };
-                write!(f, "{location}: migration {version} failed: {cause} ({after})")
-            }
-            MigrateError::Changed { version, file } => write!(
-                f,
-                "{file}: migration {version} was applied, and the file has changed since; \
-                 undo the edit and add a new migration instead"
-            ),
-            MigrateError::Missing { version, description } => write!(
-                f,
-                "migration {version} ({description}) is applied in the database but no file has it; \
-                 restore the file, or delete its row from the history table"
-            ),
-            MigrateError::OutOfOrder { version, file, newest } => write!(
-                f,
-                "{file}: migration {version} is pending but {newest} is already applied; \
-                 give it a version after {newest}, or allow out-of-order migrations"
-            ),
-            MigrateError::NoDown { version, file } => {
-                write!(f, "{file}: migration {version} has no down part to revert with")
-            }
-            MigrateError::Adopt(why) => write!(f, "adopting the existing history: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for MigrateError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            MigrateError::Database(e) | MigrateError::Failed { source: e, .. } => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<tokio_postgres::Error> for MigrateError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        MigrateError::Database(e)
-    }
 }
 
 impl Migrator {
@@ -630,112 +525,4 @@ pub(crate) async fn compare_with_history(client: &Client, expected: &[(i64, &str
         ));
     }
     problems
-}
-
-/// Runs a migration's statements (of its up or down part) one by one, so an error without a
-/// position (a constraint violated by a data migration) still names its statement's line;
-/// without known statements, the whole text at once.
-async fn execute(
-    client: &Client,
-    migration: &Migration,
-    (sql, statements): (&str, &[(u32, u32)]),
-    in_transaction: bool,
-) -> Result<(), MigrateError> {
-    let whole = [(0, sql.len() as u32)];
-    let statements = if statements.is_empty() { &whole[..] } else { statements };
-    for &(start, end) in statements {
-        client
-            .batch_execute(&sql[start as usize..end as usize])
-            .await
-            .map_err(|e| failed(migration, sql, start as usize, e, in_transaction))?;
-    }
-    Ok(())
-}
-
-/// The pause between two tries of the migration lock: 10 ms, doubling up to 250 ms.
-struct LockPause(Duration);
-
-impl Default for LockPause {
-    fn default() -> Self {
-        LockPause(Duration::from_millis(10))
-    }
-}
-
-impl LockPause {
-    async fn wait(&mut self) {
-        tokio::time::sleep(self.0).await;
-        self.0 = (self.0 * 2).min(Duration::from_millis(250));
-    }
-}
-
-/// Commits after success, rolls back after a failure (keeping the first error).
-async fn finish<T>(client: &Client, result: Result<T, MigrateError>) -> Result<T, MigrateError> {
-    match result {
-        Ok(value) => {
-            client.batch_execute("COMMIT").await?;
-            Ok(value)
-        }
-        Err(e) => {
-            let _ = client.batch_execute("ROLLBACK").await;
-            Err(e)
-        }
-    }
-}
-
-/// The error of a failing migration, at the file position PostgreSQL reports (its position
-/// counts characters of the SQL sent, which starts at byte `offset` of `up`).
-fn failed(
-    migration: &Migration,
-    up: &str,
-    offset: usize,
-    error: tokio_postgres::Error,
-    rolled_back: bool,
-) -> MigrateError {
-    let position = error.as_db_error().and_then(|db| match db.position() {
-        Some(tokio_postgres::error::ErrorPosition::Original(p)) => Some(*p as usize),
-        _ => None,
-    });
-    let sent = &up[offset..];
-    let at = offset
-        + match position {
-            Some(p) => sent
-                .char_indices()
-                .nth(p.saturating_sub(1))
-                .map_or(sent.len(), |(i, _)| i),
-            // No position (a constraint violated, say): the statement's first character.
-            None => sent.len() - sent.trim_start().len(),
-        };
-    let before = &up[..at.min(up.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    MigrateError::Failed {
-        version: migration.version,
-        location: format!("{}:{line}:{column}", migration.file),
-        source: error,
-        rolled_back,
-    }
-}
-
-async fn first_value(client: &Client, sql: &str) -> Result<Option<String>, tokio_postgres::Error> {
-    for message in client.simple_query(sql).await? {
-        if let SimpleQueryMessage::Row(row) = message {
-            return Ok(row.get(0).map(str::to_string));
-        }
-    }
-    Ok(None)
-}
-
-/// A string literal, quotes doubled.
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-        .collect()
 }
