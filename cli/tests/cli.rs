@@ -171,7 +171,7 @@ fn quarry_toml_gives_build_rs_and_the_cli_the_same_output() {
     let queries = std::fs::canonicalize("../queries").unwrap();
     let toml = format!(
         r#"queries = ["{q}"]
-schema = ["{q}/schema.sql"]
+schema = ["{q}/migrations"]
 database_url_env = ""
 time_crate = "chrono"
 
@@ -362,7 +362,7 @@ fn type_settings_that_match_nothing_are_warned_about_where_they_were_made() {
     let dir = tempfile::tempdir().unwrap();
     let queries = std::fs::canonicalize("../queries").unwrap();
     let toml = format!(
-        "queries = [\"{q}\"]\nschema = [\"{q}/schema.sql\"]\ndatabase_url_env = \"\"\n\n[types]\n\"pubic.mood\" = \"crate::Mood\"\n\n[query_columns]\n\"list_tasks.titel\" = \"crate::Title\"\n\"list_tasks.title\" = \"crate::Title\"\n",
+        "queries = [\"{q}\"]\nschema = [\"{q}/migrations\"]\ndatabase_url_env = \"\"\n\n[types]\n\"pubic.mood\" = \"crate::Mood\"\n\n[query_columns]\n\"list_tasks.titel\" = \"crate::Title\"\n\"list_tasks.title\" = \"crate::Title\"\n",
         q = queries.display()
     );
     let config = dir.path().join("quarry.toml");
