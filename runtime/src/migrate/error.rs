@@ -44,14 +44,14 @@ pub enum MigrateError {
         /// The newest applied version.
         newest: i64,
     },
-    /// [`Migrator::revert`]: the migration has no down part.
+    /// [`super::Migrator::revert`]: the migration has no down part.
     NoDown {
         /// Its version.
         version: i64,
         /// Its file.
         file: String,
     },
-    /// [`Migrator::adopt`]: the other tool's history cannot be taken over.
+    /// [`super::Migrator::adopt`]: the other tool's history cannot be taken over.
     Adopt(String),
 }
 
