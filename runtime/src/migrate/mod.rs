@@ -246,8 +246,11 @@ impl Migrator {
             true => {
                 self.begin_locked(client).await?;
                 let result = async {
-                    execute(client, migration, statements, true).await?;
-                    client.batch_execute(&delete).await?;
+                    // Another instance may have reverted it while this one waited for the lock.
+                    if self.applied(client, migration.version).await? {
+                        execute(client, migration, statements, true).await?;
+                        client.batch_execute(&delete).await?;
+                    }
                     Ok(())
                 }
                 .await;
@@ -255,8 +258,10 @@ impl Migrator {
             }
             false => {
                 self.outside_transaction(client, async {
-                    execute(client, migration, statements, false).await?;
-                    client.batch_execute(&delete).await?;
+                    if self.applied(client, migration.version).await? {
+                        execute(client, migration, statements, false).await?;
+                        client.batch_execute(&delete).await?;
+                    }
                     Ok(())
                 })
                 .await?;
