@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cd bench && cargo run --release                    # every figure
-//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking dynamic bulk nested
+//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking dynamic bulk nested protocol
 //! QUARRY_BENCH_RUNS=9 cargo run --release            # runs per variant (default 5; decode uses ≥ 15)
 //! QUARRY_BENCH_PIN=1 cargo run --release -- select   # client and server on CPU 0 (per-query cost)
 //! ```
@@ -20,6 +20,7 @@ mod dynamic;
 mod insert;
 mod nested;
 mod pool;
+mod protocol;
 mod select;
 mod stream;
 
@@ -52,8 +53,9 @@ pub fn port(url: &str) -> u16 {
         .expect("the connection string names a port")
 }
 
-const FIGURES: [&str; 11] = [
+const FIGURES: [&str; 12] = [
     "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking", "dynamic", "bulk", "nested",
+    "protocol",
 ];
 
 #[tokio::main(flavor = "current_thread")]
@@ -120,6 +122,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if run("nested") {
         nested::run(&bench).await;
+    }
+    if run("protocol") {
+        protocol::run(&bench).await;
     }
     Ok(())
 }

@@ -26,7 +26,10 @@ pub async fn run(bench: &Bench) {
         &format!("11. Nested results: {ORDERS} orders × {LINES} lines fetched whole, {fetches} times (median of {runs} runs)"),
         "fetches/s",
     );
-    let orders_sql = raw.prepare("SELECT id, placed_at FROM nest_orders ORDER BY id").await.unwrap();
+    let orders_sql = raw
+        .prepare("SELECT id, placed_at FROM nest_orders ORDER BY id")
+        .await
+        .unwrap();
     let lines_sql = raw
         .prepare("SELECT order_id, line, qty, price FROM nest_lines WHERE order_id = $1 ORDER BY line")
         .await
@@ -37,13 +40,22 @@ pub async fn run(bench: &Bench) {
             for order in raw.query(&orders_sql, &[]).await.unwrap() {
                 let id: i32 = order.get(0);
                 let lines = raw.query(&lines_sql, &[&id]).await.unwrap();
-                total += lines.iter().map(|l| l.get::<_, Decimal>(3)).filter(|p| !p.is_zero()).count();
+                total += lines
+                    .iter()
+                    .map(|l| l.get::<_, Decimal>(3))
+                    .filter(|p| !p.is_zero())
+                    .count();
             }
             assert_eq!(total, (ORDERS * LINES) as usize);
         }
     })
     .await;
-    let base = rate_row("tokio-postgres, hand-written N+1 (1 + 100 queries, prepared)", fetches, hand, None);
+    let base = rate_row(
+        "tokio-postgres, hand-written N+1 (1 + 100 queries, prepared)",
+        fetches,
+        hand,
+        None,
+    );
 
     let client = bench.quarry().await;
     let n_plus_one = median(runs, || async {
@@ -56,23 +68,44 @@ pub async fn run(bench: &Bench) {
         }
     })
     .await;
-    rate_row("quarry, N+1 (`orders`, then `lines_of_order` per order)", fetches, n_plus_one, Some(base));
+    rate_row(
+        "quarry, N+1 (`orders`, then `lines_of_order` per order)",
+        fetches,
+        n_plus_one,
+        Some(base),
+    );
 
     let binary = median(runs, || async {
         for _ in 0..fetches {
             let orders = nested::orders_with_lines(&client).await.unwrap();
-            assert_eq!(orders.iter().map(|o| o.lines.len()).sum::<usize>(), (ORDERS * LINES) as usize);
+            assert_eq!(
+                orders.iter().map(|o| o.lines.len()).sum::<usize>(),
+                (ORDERS * LINES) as usize
+            );
         }
     })
     .await;
-    rate_row("quarry, one query: `ARRAY(SELECT l …)` → `Vec<NestLine>` (binary)", fetches, binary, Some(base));
+    rate_row(
+        "quarry, one query: `ARRAY(SELECT l …)` → `Vec<NestLine>` (binary)",
+        fetches,
+        binary,
+        Some(base),
+    );
 
     let json = median(runs, || async {
         for _ in 0..fetches {
             let orders = nested::orders_with_lines_json(&client).await.unwrap();
-            assert_eq!(orders.iter().map(|o| o.lines.len()).sum::<usize>(), (ORDERS * LINES) as usize);
+            assert_eq!(
+                orders.iter().map(|o| o.lines.len()).sum::<usize>(),
+                (ORDERS * LINES) as usize
+            );
         }
     })
     .await;
-    rate_row("quarry, one query: `json_agg(json_build_object(…))` → `Vec<struct>` (JSON)", fetches, json, Some(base));
+    rate_row(
+        "quarry, one query: `json_agg(json_build_object(…))` → `Vec<struct>` (JSON)",
+        fetches,
+        json,
+        Some(base),
+    );
 }

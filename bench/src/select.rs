@@ -7,12 +7,12 @@ use futures_util::future::join_all;
 use std::hint::black_box;
 
 pub const SELECTS: i64 = 20_000;
-const SQL: &str = "SELECT id, name, email, age, created_at FROM people WHERE id = $1";
+pub const SQL: &str = "SELECT id, name, email, age, created_at FROM people WHERE id = $1";
 
 /// What each variant decodes per row (the same five columns everywhere).
 type Person = (i64, String, String, i32, DateTime<Utc>);
 
-fn id(i: i64) -> i64 {
+pub fn id(i: i64) -> i64 {
     (i * 7919) % crate::PEOPLE + 1
 }
 
@@ -147,7 +147,7 @@ pub async fn pipelined(bench: &Bench) {
 }
 
 /// pgbench's pipeline mode against the same server: 100 prepared selects per pipeline.
-fn pgbench_pipeline(bench: &Bench, pgbench: &std::path::Path) -> Option<f64> {
+pub fn pgbench_pipeline(bench: &Bench, pgbench: &std::path::Path) -> Option<f64> {
     let dir = tempfile_dir();
     let script = dir.join("pipeline.sql");
     let mut text = String::from("\\set aid random(1, 100000)\n\\startpipeline\n");

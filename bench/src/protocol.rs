@@ -1,0 +1,166 @@
+//! Figure 12 (issue 26's measurement): what one Sync per pipeline buys. The extended protocol
+//! spoken directly (postgres-protocol over the Unix socket, one connection): the same 20 000
+//! prepared selects as figure 2, with a Sync after every statement (what tokio-postgres, and so
+//! quarry's `:batchone`, sends), after every 100 (pgbench's `\startpipeline` script) and after
+//! every 1 000. Each row's five columns are read (id parsed, the rest's bytes touched), so the
+//! client does comparable work. Against quarry `:batchone` and pgbench in the same run.
+
+use crate::common::{header, median, rate_row, Bench};
+use crate::generated::people::{self, GetPeopleParams};
+use crate::select::{id, pgbench_pipeline, SELECTS, SQL};
+use bytes::{BufMut, BytesMut};
+use fallible_iterator::FallibleIterator;
+use postgres_protocol::message::{backend, frontend};
+use postgres_protocol::IsNull;
+use std::hint::black_box;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::UnixStream;
+
+/// A connection speaking the protocol by hand, with `SQL` prepared as statement `s`.
+struct Raw {
+    read: OwnedReadHalf,
+    write: OwnedWriteHalf,
+    buffer: BytesMut,
+}
+
+impl Raw {
+    async fn connect(bench: &Bench) -> Raw {
+        let socket = bench
+            .server
+            .socket_dir()
+            .join(format!(".s.PGSQL.{}", crate::port(&bench.url)));
+        let (read, write) = UnixStream::connect(socket).await.expect("socket").into_split();
+        let mut raw = Raw {
+            read,
+            write,
+            buffer: BytesMut::with_capacity(1 << 16),
+        };
+        let mut out = BytesMut::new();
+        frontend::startup_message([("user", "postgres"), ("database", "postgres")], &mut out).unwrap();
+        raw.write.write_all(&out).await.unwrap();
+        until_ready(&mut raw.read, &mut raw.buffer, 1).await;
+        out.clear();
+        frontend::parse("s", SQL, [20], &mut out).unwrap();
+        frontend::sync(&mut out);
+        raw.write.write_all(&out).await.unwrap();
+        until_ready(&mut raw.read, &mut raw.buffer, 1).await;
+        raw
+    }
+
+    /// `SELECTS` selects, a Sync after every `per_sync`; writing and reading overlap.
+    async fn pipeline(&mut self, per_sync: usize) -> usize {
+        let mut out = BytesMut::with_capacity(SELECTS as usize * 48);
+        let mut syncs = 0;
+        for i in 0..SELECTS {
+            let serialize = |v: i64, buf: &mut BytesMut| {
+                buf.put_i64(v);
+                Ok::<_, Box<dyn std::error::Error + Sync + Send>>(IsNull::No)
+            };
+            if frontend::bind("", "s", [1], [id(i)], serialize, [1], &mut out).is_err() {
+                panic!("bind");
+            }
+            frontend::execute("", 0, &mut out).unwrap();
+            if (i as usize + 1) % per_sync == 0 || i == SELECTS - 1 {
+                frontend::sync(&mut out);
+                syncs += 1;
+            }
+        }
+        let Raw { read, write, buffer } = self;
+        let (_, rows) = tokio::join!(
+            async { write.write_all(&out).await.unwrap() },
+            until_ready(read, buffer, syncs)
+        );
+        rows
+    }
+}
+
+/// Reads until `syncs` ReadyForQuery messages, touching every row's columns (the id parsed);
+/// returns the rows read.
+async fn until_ready(read: &mut OwnedReadHalf, buffer: &mut BytesMut, syncs: usize) -> usize {
+    let (mut ready, mut rows) = (0, 0);
+    while ready < syncs {
+        let message = loop {
+            if let Some(message) = backend::Message::parse(buffer).unwrap() {
+                break message;
+            }
+            if read.read_buf(buffer).await.unwrap() == 0 {
+                panic!("the server closed the connection");
+            }
+        };
+        match message {
+            backend::Message::ReadyForQuery(_) => ready += 1,
+            backend::Message::DataRow(row) => {
+                rows += 1;
+                let bytes = row.buffer();
+                let mut ranges = row.ranges();
+                let mut touched = 0usize;
+                if let Some(Some(first)) = ranges.next().unwrap() {
+                    touched += i64::from_be_bytes(bytes[first].try_into().unwrap()) as usize;
+                }
+                while let Some(range) = ranges.next().unwrap() {
+                    touched += range.map_or(0, |r| r.len());
+                }
+                black_box(touched);
+            }
+            backend::Message::ErrorResponse(_) => panic!("the server refused a pipelined statement"),
+            _ => {}
+        }
+    }
+    rows
+}
+
+/// Median of `runs` timed runs after one warm-up (by hand: each run borrows the connection).
+async fn median_pipeline(raw: &mut Raw, runs: usize, per_sync: usize) -> std::time::Duration {
+    assert_eq!(raw.pipeline(per_sync).await, SELECTS as usize);
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = std::time::Instant::now();
+        assert_eq!(raw.pipeline(per_sync).await, SELECTS as usize);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    times[runs / 2]
+}
+
+pub async fn run(bench: &Bench) {
+    header(
+        &format!(
+            "12. Pipelines at the protocol level: {SELECTS} prepared selects, one connection (median of {} runs)",
+            bench.runs
+        ),
+        "selects/s",
+    );
+    let client = bench.quarry().await;
+    let batch = median(bench.runs, || async {
+        let rows = people::get_people(&client, (0..SELECTS).map(|i| GetPeopleParams { id: id(i) }))
+            .await
+            .unwrap();
+        black_box(rows);
+    })
+    .await;
+    let base = rate_row(
+        "quarry `:batchone` today (tokio-postgres: a Sync per statement)",
+        SELECTS as u64,
+        batch,
+        None,
+    );
+    for (per_sync, name) in [
+        (1, "protocol by hand, a Sync after every statement"),
+        (100, "protocol by hand, a Sync after every 100 statements"),
+        (1000, "protocol by hand, a Sync after every 1 000 statements"),
+    ] {
+        let mut raw = Raw::connect(bench).await;
+        let time = median_pipeline(&mut raw, bench.runs, per_sync).await;
+        rate_row(name, SELECTS as u64, time, Some(base));
+    }
+    if let Some(pgbench) = crate::common::pg_binary("pgbench") {
+        if let Some(rate) = pgbench_pipeline(bench, &pgbench) {
+            println!(
+                "| pgbench, `\\startpipeline` of 100 prepared selects (floor) | {:.1} k/s | {:.2}× |",
+                rate / 1e3,
+                rate / base
+            );
+        }
+    }
+}
