@@ -171,8 +171,9 @@ pub fn up_part(text: &str) -> String {
     part(text, true).unwrap_or_default()
 }
 
-/// `text` with everything but its "down" part blanked; `None` when the file has no down
-/// marker (plain files, golang-migrate's up files).
+/// `text` with everything but its "down" part blanked (all blank for an up marker without a
+/// down section: reverting it does nothing); `None` for a file without markers (plain files,
+/// golang-migrate's up files).
 pub fn down_part(text: &str) -> Option<String> {
     part(text, false)
 }
@@ -183,7 +184,9 @@ fn part(text: &str, up: bool) -> Option<String> {
     let has_down = markers
         .iter()
         .any(|m| matches!(m, Some(Marker::Down | Marker::DropBelow)));
-    if !up && !has_down {
+    // A file with an up marker and no down section (goose's `-- +goose Up` alone) reverts as a
+    // no-op, as its tool does; a file without markers has no down part at all.
+    if !up && !has_down && !sectioned {
         return None;
     }
     // Up: on from the start unless markers say where; down: on after a Down/DropBelow marker.
@@ -416,6 +419,14 @@ mod tests {
         let concurrently = "CREATE INDEX CONCURRENTLY e_id ON e (id);\n";
         assert!(!parse(1, Path::new("1_e.sql"), concurrently, None).transaction);
         assert!(parse(1, Path::new("1_e.sql"), plain, None).transaction);
+    }
+
+    #[test]
+    fn an_up_section_alone_reverts_as_a_no_op() {
+        // goose's integration testdata has such a file (`00004_empty.sql`): goose reverts it by
+        // doing nothing.
+        assert_eq!(down_part("-- +goose Up\n").as_deref(), Some("            \n"));
+        assert_eq!(statements(&down_part("-- +goose Up\nSELECT 1;\n").unwrap()).len(), 0);
     }
 
     #[test]
