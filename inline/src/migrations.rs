@@ -95,9 +95,13 @@ pub fn read_dir(dir: &Path) -> Result<Vec<MigrationFile>, String> {
         }
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let down_path = path.with_file_name(name.replace(".up.sql", ".down.sql"));
-        let down_text = match name.ends_with(".up.sql") && down_path.is_file() {
-            true => Some(std::fs::read_to_string(&down_path).map_err(|e| format!("{}: {e}", down_path.display()))?),
-            false => None,
+        // golang-migrate reverts an `.up.sql` without a `.down.sql` twin as a no-op.
+        let down_text = match (name.ends_with(".up.sql"), down_path.is_file()) {
+            (true, true) => {
+                Some(std::fs::read_to_string(&down_path).map_err(|e| format!("{}: {e}", down_path.display()))?)
+            }
+            (true, false) => Some(String::new()),
+            (false, _) => None,
         };
         migrations.push(parse(version, &path, &text, down_text.as_deref()));
     }
@@ -472,6 +476,19 @@ mod tests {
         let migrations = read_dir(&dir).unwrap();
         assert_eq!(migrations[1].description, "two");
         assert_eq!(migrations[1].down.as_deref(), Some(""));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_up_file_without_its_down_twin_reverts_as_a_no_op() {
+        // golang-migrate's PostgreSQL examples have such files; it applies a "nil migration".
+        let dir = std::env::temp_dir().join(format!("quarry-migrations-twin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("1_a.up.sql"), "CREATE TABLE a (id int);").unwrap();
+        std::fs::write(dir.join("2_plain.sql"), "CREATE TABLE b (id int);").unwrap();
+        let migrations = read_dir(&dir).unwrap();
+        assert_eq!(migrations[0].down.as_deref(), Some(""));
+        assert_eq!(migrations[1].down, None, "a plain file has no down part");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
