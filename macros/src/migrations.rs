@@ -58,3 +58,37 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         ::quarry::migrate::Migrator::new(&[#(#migrations),*])
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::expand;
+    use quote::quote;
+
+    #[test]
+    fn a_folder_that_is_not_migrations_fails_at_the_macro() {
+        let missing = expand(quote!("no/such/folder")).unwrap_err().to_string();
+        assert!(missing.contains("not a folder of migrations"), "{missing}");
+        assert!(missing.contains("relative to the crate's Cargo.toml"), "{missing}");
+        // A file without a version is refused; with one, the folder expands.
+        let dir = std::env::temp_dir().join(format!("quarry-macro-migrations-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("init.sql"), "CREATE TABLE t (id int);").unwrap();
+        let path = dir.to_string_lossy().into_owned();
+        let unversioned = expand(quote!(#path)).unwrap_err().to_string();
+        assert!(
+            unversioned.contains("a migration's name starts with its version"),
+            "{unversioned}"
+        );
+        std::fs::rename(dir.join("init.sql"), dir.join("1_init.sql")).unwrap();
+        let expanded = expand(quote!(#path)).unwrap().to_string();
+        assert!(
+            expanded.contains("version : 1i64") || expanded.contains("version: 1i64"),
+            "{expanded}"
+        );
+        assert!(
+            expanded.contains("include_str !"),
+            "each file is included, so editing it rebuilds"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
