@@ -8,6 +8,9 @@
 use crate::common::{header, median, rate_row, Bench};
 use crate::generated::people::{self, GetPeopleParams};
 use crate::select::{id, pgbench_pipeline, SELECTS, SQL};
+
+const INSERTS: i64 = 20_000;
+const INSERT: &str = "INSERT INTO people_load (id, name) VALUES ($1, $2)";
 use bytes::{BufMut, BytesMut};
 use fallible_iterator::FallibleIterator;
 use postgres_protocol::message::{backend, frontend};
@@ -42,6 +45,7 @@ impl Raw {
         until_ready(&mut raw.read, &mut raw.buffer, 1).await;
         out.clear();
         frontend::parse("s", SQL, [20], &mut out).unwrap();
+        frontend::parse("i", INSERT, [20, 25], &mut out).unwrap();
         frontend::sync(&mut out);
         raw.write.write_all(&out).await.unwrap();
         until_ready(&mut raw.read, &mut raw.buffer, 1).await;
@@ -53,14 +57,7 @@ impl Raw {
         let mut out = BytesMut::with_capacity(SELECTS as usize * 48);
         let mut syncs = 0;
         for i in 0..SELECTS {
-            let serialize = |v: i64, buf: &mut BytesMut| {
-                buf.put_i64(v);
-                Ok::<_, Box<dyn std::error::Error + Sync + Send>>(IsNull::No)
-            };
-            if frontend::bind("", "s", [1], [id(i)], serialize, [1], &mut out).is_err() {
-                panic!("bind");
-            }
-            frontend::execute("", 0, &mut out).unwrap();
+            bind_select(i, &mut out);
             if (i as usize + 1) % per_sync == 0 || i == SELECTS - 1 {
                 frontend::sync(&mut out);
                 syncs += 1;
@@ -73,6 +70,83 @@ impl Raw {
         );
         rows
     }
+}
+
+impl Raw {
+    /// `SELECTS` selects, each sent with its Sync and awaited before the next (one round trip
+    /// each, as any driver does for sequential calls).
+    async fn sequential_selects(&mut self) -> usize {
+        let mut rows = 0;
+        let mut out = BytesMut::with_capacity(64);
+        for i in 0..SELECTS {
+            out.clear();
+            bind_select(i, &mut out);
+            frontend::sync(&mut out);
+            self.write.write_all(&out).await.unwrap();
+            rows += until_ready(&mut self.read, &mut self.buffer, 1).await;
+        }
+        rows
+    }
+
+    /// `INSERTS` single-row inserts: awaited one by one (`per_sync` `None`), or written at once
+    /// with a Sync after every `per_sync` (each Sync ends an implicit transaction: one commit per
+    /// chunk).
+    async fn inserts(&mut self, per_sync: Option<usize>) {
+        let mut out = BytesMut::with_capacity(INSERTS as usize * 64);
+        let mut syncs = 0;
+        for i in 0..INSERTS {
+            let name = format!("name_{i:07}");
+            let serialize = |v: &Param<'_>, buf: &mut BytesMut| {
+                match v {
+                    Param::Int(n) => buf.put_i64(*n),
+                    Param::Text(t) => buf.put_slice(t.as_bytes()),
+                }
+                Ok::<_, Box<dyn std::error::Error + Sync + Send>>(IsNull::No)
+            };
+            let params = [Param::Int(i), Param::Text(&name)];
+            if frontend::bind("", "i", [1], params.iter(), serialize, [1], &mut out).is_err() {
+                panic!("bind");
+            }
+            frontend::execute("", 0, &mut out).unwrap();
+            match per_sync {
+                None => {
+                    frontend::sync(&mut out);
+                    self.write.write_all(&out).await.unwrap();
+                    out.clear();
+                    until_ready(&mut self.read, &mut self.buffer, 1).await;
+                }
+                Some(k) if (i as usize + 1) % k == 0 || i == INSERTS - 1 => {
+                    frontend::sync(&mut out);
+                    syncs += 1;
+                }
+                Some(_) => {}
+            }
+        }
+        if per_sync.is_some() {
+            let Raw { read, write, buffer } = self;
+            tokio::join!(
+                async { write.write_all(&out).await.unwrap() },
+                until_ready(read, buffer, syncs)
+            );
+        }
+    }
+}
+
+/// A parameter of the insert: `int8` or `text`, in binary.
+enum Param<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+fn bind_select(i: i64, out: &mut BytesMut) {
+    let serialize = |v: i64, buf: &mut BytesMut| {
+        buf.put_i64(v);
+        Ok::<_, Box<dyn std::error::Error + Sync + Send>>(IsNull::No)
+    };
+    if frontend::bind("", "s", [1], [id(i)], serialize, [1], out).is_err() {
+        panic!("bind");
+    }
+    frontend::execute("", 0, out).unwrap();
 }
 
 /// Reads until `syncs` ReadyForQuery messages, touching every row's columns (the id parsed);
@@ -163,4 +237,89 @@ pub async fn run(bench: &Bench) {
             );
         }
     }
+    sequential(bench).await;
+    inserts(bench).await;
+}
+
+/// The other targets of issue 26: sequential selects (a driver of one's own against
+/// tokio-postgres) and single-row inserts (one Sync per chunk against one per row).
+async fn sequential(bench: &Bench) {
+    header(
+        &format!(
+            "12b. {SELECTS} sequential selects, each awaited (median of {} runs)",
+            bench.runs
+        ),
+        "selects/s",
+    );
+    let hand = bench.raw().await;
+    let statement = hand.prepare(SQL).await.unwrap();
+    let tokio_postgres = median(bench.runs, || async {
+        for i in 0..SELECTS {
+            black_box(hand.query_one(&statement, &[&id(i)]).await.unwrap());
+        }
+    })
+    .await;
+    let base = rate_row(
+        "tokio-postgres, hand-written, prepared",
+        SELECTS as u64,
+        tokio_postgres,
+        None,
+    );
+    let mut raw = Raw::connect(bench).await;
+    raw.sequential_selects().await;
+    let mut times = Vec::new();
+    for _ in 0..bench.runs {
+        let started = std::time::Instant::now();
+        assert_eq!(raw.sequential_selects().await, SELECTS as usize);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    rate_row(
+        "protocol by hand, Bind/Execute/Sync each",
+        SELECTS as u64,
+        times[bench.runs / 2],
+        Some(base),
+    );
+}
+
+async fn inserts(bench: &Bench) {
+    header(
+        &format!(
+            "12c. {INSERTS} single-row inserts into an UNLOGGED table (median of {} runs)",
+            bench.runs
+        ),
+        "rows/s",
+    );
+    let admin = bench.raw().await;
+    let mut raw = Raw::connect(bench).await;
+    let mut base = None;
+    for (per_sync, name) in [
+        (None, "protocol by hand, sequential (a round trip and a commit per row)"),
+        (
+            Some(1),
+            "protocol by hand, pipelined, a Sync per row (a commit per row)",
+        ),
+        (
+            Some(1000),
+            "protocol by hand, pipelined, a Sync per 1 000 rows (a commit per chunk)",
+        ),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..=bench.runs {
+            admin.batch_execute("TRUNCATE people_load").await.unwrap();
+            let started = std::time::Instant::now();
+            raw.inserts(per_sync).await;
+            times.push(started.elapsed());
+        }
+        times.remove(0);
+        times.sort();
+        let rate = rate_row(name, INSERTS as u64, times[bench.runs / 2], base);
+        base.get_or_insert(rate);
+    }
+    let count: i64 = admin
+        .query_one("SELECT count(*) FROM people_load", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, INSERTS);
 }
