@@ -75,33 +75,37 @@ pub async fn run(bench: &Bench) {
         Some(base),
     );
 
-    let binary = median(runs, || async {
-        for _ in 0..fetches {
-            let orders = nested::orders_with_lines(&client).await.unwrap();
-            assert_eq!(
-                orders.iter().map(|o| o.lines.len()).sum::<usize>(),
-                (ORDERS * LINES) as usize
-            );
-        }
-    })
-    .await;
+    // One query returning every order with its lines nested: fetched whole, counted.
+    let one_query = |json: bool| {
+        let client = &client;
+        median(runs, move || async move {
+            for _ in 0..fetches {
+                let lines: usize = match json {
+                    false => nested::orders_with_lines(client)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|o| o.lines.len())
+                        .sum(),
+                    true => nested::orders_with_lines_json(client)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|o| o.lines.len())
+                        .sum(),
+                };
+                assert_eq!(lines, (ORDERS * LINES) as usize);
+            }
+        })
+    };
+    let binary = one_query(false).await;
     rate_row(
         "quarry, one query: `ARRAY(SELECT l …)` → `Vec<NestLine>` (binary)",
         fetches,
         binary,
         Some(base),
     );
-
-    let json = median(runs, || async {
-        for _ in 0..fetches {
-            let orders = nested::orders_with_lines_json(&client).await.unwrap();
-            assert_eq!(
-                orders.iter().map(|o| o.lines.len()).sum::<usize>(),
-                (ORDERS * LINES) as usize
-            );
-        }
-    })
-    .await;
+    let json = one_query(true).await;
     rate_row(
         "quarry, one query: `json_agg(json_build_object(…))` → `Vec<struct>` (JSON)",
         fetches,

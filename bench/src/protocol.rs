@@ -7,7 +7,7 @@
 
 use crate::common::{header, median, rate_row, Bench};
 use crate::generated::people::{self, GetPeopleParams};
-use crate::select::{id, pgbench_pipeline, SELECTS, SQL};
+use crate::select::{id, pgbench_row, SELECTS, SQL};
 
 const INSERTS: i64 = 20_000;
 const INSERT: &str = "INSERT INTO people_load (id, name) VALUES ($1, $2)";
@@ -228,15 +228,7 @@ pub async fn run(bench: &Bench) {
         let time = median_pipeline(&mut raw, bench.runs, per_sync).await;
         rate_row(name, SELECTS as u64, time, Some(base));
     }
-    if let Some(pgbench) = crate::common::pg_binary("pgbench") {
-        if let Some(rate) = pgbench_pipeline(bench, &pgbench) {
-            println!(
-                "| pgbench, `\\startpipeline` of 100 prepared selects (floor) | {:.1} k/s | {:.2}× |",
-                rate / 1e3,
-                rate / base
-            );
-        }
-    }
+    pgbench_row(bench, base);
     sequential(bench).await;
     inserts(bench).await;
 }

@@ -135,19 +135,22 @@ pub async fn pipelined(bench: &Bench) {
         batch,
         Some(base),
     );
-    if let Some(pgbench) = pg_binary("pgbench") {
-        if let Some(rate) = pgbench_pipeline(bench, &pgbench) {
-            println!(
-                "| pgbench, `\\startpipeline` of 100 prepared selects (floor) | {:.1} k/s | {:.2}× |",
-                rate / 1e3,
-                rate / (SELECTS as f64 / sequential.as_secs_f64())
-            );
-        }
+    pgbench_row(bench, SELECTS as f64 / sequential.as_secs_f64());
+}
+
+/// The pgbench pipeline row of a selects table, against `base` (selects/s), when pgbench is here.
+pub fn pgbench_row(bench: &Bench, base: f64) {
+    if let Some(rate) = pg_binary("pgbench").and_then(|pgbench| pgbench_pipeline(bench, &pgbench)) {
+        println!(
+            "| pgbench, `\\startpipeline` of 100 prepared selects (floor) | {:.1} k/s | {:.2}× |",
+            rate / 1e3,
+            rate / base
+        );
     }
 }
 
 /// pgbench's pipeline mode against the same server: 100 prepared selects per pipeline.
-pub fn pgbench_pipeline(bench: &Bench, pgbench: &std::path::Path) -> Option<f64> {
+fn pgbench_pipeline(bench: &Bench, pgbench: &std::path::Path) -> Option<f64> {
     let dir = tempfile_dir();
     let script = dir.join("pipeline.sql");
     let mut text = String::from("\\set aid random(1, 100000)\n\\startpipeline\n");

@@ -125,12 +125,7 @@ fn read(dir: &Path) -> Result<Vec<Migration>, Failure> {
     Ok(files
         .into_iter()
         .map(|m| {
-            let ranges = |sql: &str| -> Vec<(u32, u32)> {
-                quarry_inline::migrations::statements(sql)
-                    .into_iter()
-                    .map(|(start, text)| (start as u32, (start + text.len()) as u32))
-                    .collect()
-            };
+            let ranges = quarry_inline::migrations::statement_ranges;
             Migration {
                 version: m.version,
                 description: m.description.into(),

@@ -384,7 +384,7 @@ impl Config {
             return Ok(Vec::new());
         };
         let mut db = database::open(Some(&url), &[], &self.progress)?;
-        let lost = |e| crate::database::lost(e);
+        let lost = crate::database::lost;
         let exists = db
             .client
             .query("SELECT to_regclass('quarry_migrations') IS NOT NULL")

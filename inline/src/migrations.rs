@@ -274,6 +274,14 @@ pub fn statements(sql: &str) -> Vec<(usize, &str)> {
     out
 }
 
+/// The byte ranges `(start, end)` of [`statements`] of `sql`, as the runtime's migrator takes them.
+pub fn statement_ranges(sql: &str) -> Vec<(u32, u32)> {
+    statements(sql)
+        .into_iter()
+        .map(|(start, text)| (start as u32, (start + text.len()) as u32))
+        .collect()
+}
+
 /// The name of the next migration in `dir`, in the folder's own format, and each file's
 /// contents: `(path, text)`, two for golang-migrate (up and down), else one.
 pub fn next_files(dir: &Path, name: &str) -> Result<Vec<(PathBuf, String)>, String> {
@@ -308,28 +316,24 @@ pub fn next_files(dir: &Path, name: &str) -> Result<Vec<(PathBuf, String)>, Stri
     };
     let sample = last.map(text_of).unwrap_or_default().to_ascii_lowercase();
     let file = |suffix: &str, text: &str| (dir.join(format!("{stem}{suffix}")), text.to_string());
-    Ok(match last {
-        Some(m) if m.path.to_string_lossy().ends_with(".up.sql") => vec![
-            file(".up.sql", "-- Write the migration here.\n"),
-            file(".down.sql", "-- Undo it here.\n"),
-        ],
-        _ if sample.contains("+goose up") => vec![file(
-            ".sql",
-            "-- +goose Up\n-- Write the migration here.\n\n-- +goose Down\n-- Undo it here.\n",
-        )],
-        _ if sample.contains("-- migrate:up") => vec![file(
-            ".sql",
-            "-- migrate:up\n-- Write the migration here.\n\n-- migrate:down\n-- Undo it here.\n",
-        )],
-        _ if sample.contains("+migrate up") => vec![file(
-            ".sql",
-            "-- +migrate Up\n-- Write the migration here.\n\n-- +migrate Down\n-- Undo it here.\n",
-        )],
+    // Files with up and down sections: the marker that finds the format, and its two markers.
+    const SECTIONED: [(&str, &str, &str); 3] = [
+        ("+goose up", "-- +goose Up", "-- +goose Down"),
+        ("-- migrate:up", "-- migrate:up", "-- migrate:down"),
+        ("+migrate up", "-- +migrate Up", "-- +migrate Down"),
+    ];
+    let (write, undo) = ("-- Write the migration here.\n", "-- Undo it here.\n");
+    let sectioned = SECTIONED.iter().find(|(needle, _, _)| sample.contains(needle));
+    Ok(match (last, sectioned) {
+        (Some(m), _) if m.path.to_string_lossy().ends_with(".up.sql") => {
+            vec![file(".up.sql", write), file(".down.sql", undo)]
+        }
+        (_, Some((_, up, down))) => vec![file(".sql", &format!("{up}\n{write}\n{down}\n{undo}"))],
         _ if sample.contains("create above") => vec![file(
             ".sql",
-            "-- Write the migration here.\n\n---- create above / drop below ----\n\n-- Undo it here.\n",
+            &format!("{write}\n---- create above / drop below ----\n\n{undo}"),
         )],
-        _ => vec![file(".sql", "-- Write the migration here.\n")],
+        _ => vec![file(".sql", write)],
     })
 }
 

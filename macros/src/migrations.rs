@@ -26,12 +26,9 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         let transaction = m.transaction;
         let checksum = m.checksum.iter();
         let ranges = |sql: &str| -> Vec<TokenStream> {
-            quarry_inline::migrations::statements(sql)
+            quarry_inline::migrations::statement_ranges(sql)
                 .into_iter()
-                .map(|(start, text)| {
-                    let (start, end) = (start as u32, (start + text.len()) as u32);
-                    quote!((#start, #end))
-                })
+                .map(|(start, end)| quote!((#start, #end)))
                 .collect()
         };
         let statements = ranges(&m.up);

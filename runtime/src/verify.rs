@@ -106,17 +106,20 @@ where
 {
     let queries = verify_search_path(client, modules, generated).await;
     let problems = crate::migrate::compare_with_history(client.__raw(), migrations).await;
-    if problems.is_empty() {
+    let drifts = problems.into_iter().map(|problem| Drift {
+        query: "(migrations)",
+        source: MIGRATIONS_SOURCE,
+        problem,
+    });
+    first_then(drifts.collect(), queries)
+}
+
+/// `drifts` (of the whole connection) before the query drifts; the query count when there are
+/// none of either.
+fn first_then(mut drifts: Vec<Drift>, queries: Result<usize, VerifyError>) -> Result<usize, VerifyError> {
+    if drifts.is_empty() {
         return queries;
     }
-    let mut drifts: Vec<Drift> = problems
-        .into_iter()
-        .map(|problem| Drift {
-            query: "(migrations)",
-            source: MIGRATIONS_SOURCE,
-            problem,
-        })
-        .collect();
     if let Err(e) = queries {
         drifts.extend(e.drifts);
     }
@@ -141,16 +144,12 @@ fn with_search_path<E: std::fmt::Display>(
         )),
         Err(e) => Some(format!("cannot read the connection's search_path: {e}")),
     };
-    let Some(problem) = problem else { return queries };
-    let mut drifts = vec![Drift {
+    let drifts = problem.map(|problem| Drift {
         query: "(search_path)",
         source: SEARCH_PATH.source,
         problem,
-    }];
-    if let Err(e) = queries {
-        drifts.extend(e.drifts);
-    }
-    Err(VerifyError { drifts })
+    });
+    first_then(drifts.into_iter().collect(), queries)
 }
 
 fn all(modules: &[&[&'static Query]]) -> Vec<&'static Query> {

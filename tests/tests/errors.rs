@@ -256,13 +256,7 @@ fn nullability_override_contradicting_the_catalog_warns() {
         .database_url(fresh_database())
         .run(&Layout::Files)
         .unwrap();
-    let warnings: Vec<String> = generated
-        .model
-        .warnings
-        .iter()
-        .map(|w| normalize(&w.to_string(), dir.path()))
-        .collect();
-    insta::assert_snapshot!(warnings.join("\n\n"));
+    insta::assert_snapshot!(warnings(&generated.model, dir.path()));
     let columns: Vec<_> = generated.model.modules[0].queries[0]
         .columns
         .iter()
@@ -536,6 +530,12 @@ fn bulk_query_named_like_another_ones_with_function() {
     ));
 }
 
+/// The model's warnings, as `cargo quarry` prints them, paths relative to `dir`.
+fn warnings(model: &quarry_codegen::model::Model, dir: &std::path::Path) -> String {
+    let warnings: Vec<String> = model.warnings.iter().map(|w| normalize(&w.to_string(), dir)).collect();
+    warnings.join("\n\n")
+}
+
 /// Nested results (docs/nested.md): an array of outer-joined rows says how to get `Vec<Book>`;
 /// a JSON shape holding a value with no exact JSON form says which value, and stays JSON.
 #[test]
@@ -553,13 +553,7 @@ fn nested_results_warn_with_the_way_out() {
         .database_url(url)
         .run(&Layout::Files)
         .unwrap();
-    let warnings: Vec<String> = generated
-        .model
-        .warnings
-        .iter()
-        .map(|w| normalize(&w.to_string(), dir.path()))
-        .collect();
-    insta::assert_snapshot!(warnings.join("\n\n"));
+    insta::assert_snapshot!(warnings(&generated.model, dir.path()));
     let photos = &generated.model.modules[0].queries[1].columns[0];
     assert_eq!(photos.ty.owned, "::quarry::serde_json::Value");
 }

@@ -21,6 +21,25 @@ async fn connect(url: &str) -> quarry::Client {
     quarry::Client::connect(url).await.unwrap()
 }
 
+/// `instances` tasks, each on its own connection, running `migrator` at once; how many
+/// migrations they applied in all.
+async fn race(url: &str, instances: usize, migrator: &'static Migrator) -> usize {
+    let tasks: Vec<_> = (0..instances)
+        .map(|_| {
+            let url = url.to_string();
+            tokio::spawn(async move {
+                let client = connect(&url).await;
+                migrator.run(&client).await.unwrap().len()
+            })
+        })
+        .collect();
+    let mut applied = 0;
+    for task in tasks {
+        applied += task.await.unwrap();
+    }
+    applied
+}
+
 async fn count(client: &quarry::Client, sql: &str) -> i64 {
     client.query_one(sql, &[]).await.unwrap().get(0)
 }
@@ -61,18 +80,7 @@ async fn a_fresh_database_migrates_to_head_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn instances_racing_apply_each_migration_exactly_once() {
     let url = empty_database();
-    let mut instances = Vec::new();
-    for _ in 0..8 {
-        let url = url.clone();
-        instances.push(tokio::spawn(async move {
-            let client = connect(&url).await;
-            APP.run(&client).await.unwrap().len()
-        }));
-    }
-    let mut applied = 0;
-    for instance in instances {
-        applied += instance.await.unwrap();
-    }
+    let applied = race(&url, 8, &APP).await;
     assert_eq!(applied, 3, "three migrations, applied once among eight instances");
     let client = connect(&url).await;
     let runs: Vec<(i32, i64)> = client
@@ -208,18 +216,7 @@ async fn revert_walks_back_one_migration_at_a_time() {
 async fn migrations_run_through_pgbouncer_in_transaction_mode() {
     let bouncer = PgBouncer::start(server(), 2);
     let url = bouncer.connection_string_for(&empty_database());
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        let url = url.clone();
-        instances.push(tokio::spawn(async move {
-            let client = connect(&url).await;
-            GOOSE.run(&client).await.unwrap().len()
-        }));
-    }
-    let mut applied = 0;
-    for instance in instances {
-        applied += instance.await.unwrap();
-    }
+    let applied = race(&url, 3, &GOOSE).await;
     assert_eq!(applied, 2);
     let client = connect(&url).await;
     assert!(GOOSE.run(&client).await.unwrap().is_empty());

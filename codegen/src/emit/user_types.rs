@@ -47,6 +47,16 @@ fn user_type(ty: &UserType, root: (&str, &str), options: &EmitOptions) -> TokenS
 fn domain(ty: &UserType, base: &RustType, root: (&str, &str), extra: TokenStream) -> TokenStream {
     let name = format_ident!("{}", ty.rust_name);
     let inner = parse_type(&base.owned, root);
+    let to_sql = to_sql_impl(
+        &name,
+        quote!(ty),
+        quote! { ::quarry::types::ToSql::to_sql(&self.0, ty, out) },
+        quote! {
+            fn accepts(ty: &::quarry::types::Type) -> bool {
+                <#inner as ::quarry::types::ToSql>::accepts(ty)
+            }
+        },
+    );
     let doc = format!(
         " PostgreSQL domain `{}.{}` over `{}`: the server checks its constraints; in Rust it is a \
          type of its own (`Deref` and `From` reach the `{}` inside).",
@@ -85,19 +95,7 @@ fn domain(ty: &UserType, base: &RustType, root: (&str, &str), extra: TokenStream
             }
         }
 
-        impl ::quarry::types::ToSql for #name {
-            fn to_sql(
-                &self,
-                ty: &::quarry::types::Type,
-                out: &mut ::quarry::types::user::BytesMut,
-            ) -> ::core::result::Result<::quarry::types::IsNull, ::quarry::types::BoxError> {
-                ::quarry::types::ToSql::to_sql(&self.0, ty, out)
-            }
-            fn accepts(ty: &::quarry::types::Type) -> bool {
-                <#inner as ::quarry::types::ToSql>::accepts(ty)
-            }
-            ::quarry::types::user::to_sql_checked!();
-        }
+        #to_sql
     }
 }
 
@@ -119,6 +117,15 @@ fn enumeration(ty: &UserType, labels: &[String], extra: TokenStream) -> TokenStr
     let variant_docs = labels.iter().map(|l| format!(" `{l}`"));
     let pg_name = format!("{}.{}", ty.schema, ty.pg_name);
     let accepts = accepts(ty);
+    let to_sql = to_sql_impl(
+        &name,
+        quote!(_),
+        quote! {
+            out.extend_from_slice(self.as_str().as_bytes());
+            ::core::result::Result::Ok(::quarry::types::IsNull::No)
+        },
+        accepts.clone(),
+    );
     let from_json = ty.json.then(|| super::json::enum_from_json(&name));
     quote! {
         #[doc = #doc]
@@ -162,18 +169,7 @@ fn enumeration(ty: &UserType, labels: &[String], extra: TokenStream) -> TokenStr
             #accepts
         }
 
-        impl ::quarry::types::ToSql for #name {
-            fn to_sql(
-                &self,
-                _: &::quarry::types::Type,
-                out: &mut ::quarry::types::user::BytesMut,
-            ) -> ::core::result::Result<::quarry::types::IsNull, ::quarry::types::BoxError> {
-                out.extend_from_slice(self.as_str().as_bytes());
-                ::core::result::Result::Ok(::quarry::types::IsNull::No)
-            }
-            #accepts
-            ::quarry::types::user::to_sql_checked!();
-        }
+        #to_sql
         #from_json
     }
 }
@@ -228,6 +224,12 @@ pub(super) fn composite_impls(
             ::quarry::types::user::is(ty, #schema, #pg_name)
         }
     };
+    let to_sql = to_sql_impl(
+        name,
+        quote!(ty),
+        quote! { ::quarry::types::user::write_composite(ty, &[#(&self.#idents),*], out) },
+        accepts.clone(),
+    );
     quote! {
         impl<'a> ::quarry::types::FromSql<'a> for #name {
             fn from_sql(ty: &::quarry::types::Type, raw: &'a [u8]) -> ::core::result::Result<Self, ::quarry::types::BoxError> {
@@ -237,13 +239,21 @@ pub(super) fn composite_impls(
             #accepts
         }
 
+        #to_sql
+    }
+}
+
+/// `ToSql` for a generated type: `ty` names (or `_` ignores) the type argument `body` may use;
+/// `accepts` is the `accepts` function.
+fn to_sql_impl(name: &proc_macro2::Ident, ty: TokenStream, body: TokenStream, accepts: TokenStream) -> TokenStream {
+    quote! {
         impl ::quarry::types::ToSql for #name {
             fn to_sql(
                 &self,
-                ty: &::quarry::types::Type,
+                #ty: &::quarry::types::Type,
                 out: &mut ::quarry::types::user::BytesMut,
             ) -> ::core::result::Result<::quarry::types::IsNull, ::quarry::types::BoxError> {
-                ::quarry::types::user::write_composite(ty, &[#(&self.#idents),*], out)
+                #body
             }
             #accepts
             ::quarry::types::user::to_sql_checked!();
