@@ -44,6 +44,15 @@ pub fn migrations(input: TokenStream) -> TokenStream {
     }
 }
 
+/// Generated calls run together as one pipeline; see `quarry::pipeline!`.
+#[proc_macro]
+pub fn pipeline(input: TokenStream) -> TokenStream {
+    match pipeline::expand_async(input.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
 /// Generated blocking calls run together on one connection; see `quarry::sync::pipeline!`.
 #[proc_macro]
 pub fn sync_pipeline(input: TokenStream) -> TokenStream {

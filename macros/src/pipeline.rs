@@ -66,3 +66,46 @@ fn twin(call: &Expr, binding: &proc_macro2::Ident) -> syn::Result<(TokenStream, 
     let future = quote! { #path(::quarry::sync::__private::split(#binding).0 #(, #args)*) };
     Ok((client, future))
 }
+
+/// `quarry::pipeline!`: each call `path::name(client, args…)` runs with its client seen through
+/// one pipeline scope, in its own slot (`quarry::wire` sends the calls on a quarry driver
+/// connection as one request with one Sync); the calls are joined. An argument that is not a
+/// call runs as it is.
+pub(crate) fn expand_async(input: TokenStream) -> syn::Result<TokenStream> {
+    let calls = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(input)?;
+    if calls.is_empty() {
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "expected generated calls: `quarry::pipeline!(tasks::find_task(&conn, 1), …)`",
+        ));
+    }
+    let count = calls.len();
+    let mut bindings = Vec::new();
+    let mut futures = Vec::new();
+    for (i, call) in calls.iter().enumerate() {
+        let piped = format_ident!("__quarry_client_{i}");
+        match call {
+            Expr::Call(c) if !c.args.is_empty() => {
+                let func = &c.func;
+                let mut args = c.args.iter();
+                let client = args.next().expect("checked non-empty");
+                let span = client.span();
+                bindings.push(quote_spanned! {span=>
+                    let #piped = ::quarry::__private::Piped::new(&__quarry_scope, #i, #client);
+                });
+                futures.push(quote! {
+                    ::quarry::__private::in_slot(&__quarry_scope, #i, #func(&#piped #(, #args)*))
+                });
+            }
+            other => {
+                bindings.push(quote! { __quarry_scope.settle_unused(#i); });
+                futures.push(quote! { #other });
+            }
+        }
+    }
+    Ok(quote! {{
+        let __quarry_scope = ::quarry::__private::PipelineScope::new(#count);
+        #(#bindings)*
+        ::quarry::__private::join!(#(#futures),*)
+    }})
+}

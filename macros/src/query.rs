@@ -130,7 +130,7 @@ fn emit(
             &[#(#params),*],
             {
                 #row_def
-                fn decode(row: &::quarry::tokio_postgres::Row) -> ::core::result::Result<#row_ty, ::quarry::Error> {
+                fn decode(row: &::quarry::Row) -> ::core::result::Result<#row_ty, ::quarry::Error> {
                     #build
                 }
                 decode

@@ -21,7 +21,19 @@ pub async fn with_timeout<C, T>(
 where
     C: GenericClient + ?Sized,
 {
-    let token = client.__raw().cancel_token();
+    if let Some(connection) = client.__wire() {
+        let token = connection.cancel_token();
+        return match tokio::time::timeout(deadline, call).await {
+            Ok(result) => result,
+            Err(_) => {
+                // The request waits for the server to act; the barrier absorbs a late signal.
+                let _ = tokio::time::timeout(BARRIER_WAIT, token.cancel()).await;
+                let _ = tokio::time::timeout(BARRIER_WAIT, connection.batch_execute("SELECT 1")).await;
+                Err(Error::timeout(deadline))
+            }
+        };
+    }
+    let token = client.__raw()?.cancel_token();
     match tokio::time::timeout(deadline, call).await {
         Ok(result) => result,
         Err(_) => {
@@ -49,7 +61,9 @@ where
 {
     send_cancel(token, server_of(client).map(|server| &**server)).await;
     // Bounded: on a stalled or dead connection the barrier would wait as long as the network.
-    let _ = tokio::time::timeout(BARRIER_WAIT, absorb_cancel(client.__raw())).await;
+    if let Ok(raw) = client.__raw() {
+        let _ = tokio::time::timeout(BARRIER_WAIT, absorb_cancel(raw)).await;
+    }
 }
 
 /// How long the cancel request and the barrier after it may take each: on a healthy server
@@ -160,16 +174,25 @@ where
 {
     CancelOnDrop {
         call: Box::pin(call),
-        token: Some(client.__raw().cancel_token()),
+        token: match client.__wire() {
+            Some(connection) => Some(Canceler::Wire(connection.cancel_token())),
+            None => client.__raw().ok().map(|raw| Canceler::Tokio(raw.cancel_token())),
+        },
         started: Instant::now(),
     }
+}
+
+/// What cancels a call: a tokio-postgres token or one of quarry's driver.
+enum Canceler {
+    Tokio(CancelToken),
+    Wire(crate::wire::CancelToken),
 }
 
 /// See [`cancel_on_drop`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct CancelOnDrop<F> {
     call: Pin<Box<F>>,
-    token: Option<CancelToken>,
+    token: Option<Canceler>,
     started: Instant,
 }
 
@@ -190,7 +213,10 @@ impl<F> Drop for CancelOnDrop<F> {
         if let Some(token) = self.token.take() {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(async move {
-                    let _ = token.cancel_query(NoTls).await;
+                    match token {
+                        Canceler::Tokio(token) => drop(token.cancel_query(NoTls).await),
+                        Canceler::Wire(token) => drop(token.cancel().await),
+                    }
                 });
             }
         }
@@ -212,7 +238,17 @@ where
     C: GenericClient + ?Sized,
 {
     let started = Instant::now();
-    let probe = async { client.__raw().simple_query("SELECT 1").await.map_err(Error::from) };
+    let probe = async {
+        match client.__wire() {
+            Some(connection) => connection.batch_execute("SELECT 1").await,
+            None => client
+                .__raw()?
+                .simple_query("SELECT 1")
+                .await
+                .map(drop)
+                .map_err(Error::from),
+        }
+    };
     with_timeout(client, deadline, probe).await?;
     Ok(started.elapsed())
 }

@@ -10,7 +10,7 @@ use postgres_types::ToSql;
 use std::ops::Deref;
 use std::time::Duration;
 use tokio::task::JoinHandle;
-use tokio_postgres::{NoTls, RowStream};
+use tokio_postgres::NoTls;
 
 /// How a [`Client`] (or every connection of a [`crate::pool::Pool`]) runs generated queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,16 +199,15 @@ impl Deref for Client {
 impl sealed::Sealed for Client {}
 
 impl GenericClient for Client {
-    async fn __query(
-        &self,
-        query: &'static Query,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<RowStream, tokio_postgres::Error> {
-        run(&self.inner, &self.cache, self.mode, false, query, params).await
+    async fn __query(&self, query: &'static Query, params: &[&(dyn ToSql + Sync)]) -> Result<crate::rows::Rows, Error> {
+        crate::rows::from_tokio(
+            run(&self.inner, &self.cache, self.mode, false, query, params).await,
+            query,
+        )
     }
 
-    fn __raw(&self) -> &tokio_postgres::Client {
-        &self.inner
+    fn __raw(&self) -> Result<&tokio_postgres::Client, Error> {
+        Ok(&self.inner)
     }
 
     fn __cache(&self) -> Option<&StatementCache> {

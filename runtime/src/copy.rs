@@ -65,13 +65,14 @@ impl<'c> CopyIn<'c> {
         C: GenericClient + ?Sized,
     {
         let db = |e| Error::from_postgres(Some(query), e);
-        let types = param_types(client, query).await.map_err(db)?;
+        let types = param_types(client, query).await.map_err(|e| e.in_query(query))?;
         let mut transaction = match upsert {
-            Some(_) => OwnTransaction::begin(client.__raw(), !client.__in_transaction()).await,
-            None => own_transaction(client).await,
-        }
-        .map_err(db)?;
-        let raw = client.__raw();
+            Some(_) => OwnTransaction::begin(client.__raw()?, !client.__in_transaction())
+                .await
+                .map_err(db)?,
+            None => own_transaction(client).await.map_err(|e| e.in_query(query))?,
+        };
+        let raw = client.__raw()?;
         let started = async {
             if let Some((create, _)) = upsert {
                 raw.batch_execute(create).await?;
@@ -126,16 +127,16 @@ fn first_count(messages: &[tokio_postgres::SimpleQueryMessage]) -> u64 {
 }
 
 /// The transaction COPY needs in unnamed mode outside a transaction (see [`CopyIn`]).
-pub(crate) async fn own_transaction<C>(client: &C) -> Result<OwnTransaction<'_>, tokio_postgres::Error>
+pub(crate) async fn own_transaction<C>(client: &C) -> Result<OwnTransaction<'_>, Error>
 where
     C: GenericClient + ?Sized,
 {
     let needed = client.__unnamed().is_some_and(|(_, in_transaction)| !in_transaction);
-    OwnTransaction::begin(client.__raw(), needed).await
+    Ok(OwnTransaction::begin(client.__raw()?, needed).await?)
 }
 
 /// `query`'s parameter types as the server has them: fixed, else described once per connection.
-pub(crate) async fn param_types<C>(client: &C, query: &'static Query) -> Result<Vec<Type>, tokio_postgres::Error>
+pub(crate) async fn param_types<C>(client: &C, query: &'static Query) -> Result<Vec<Type>, Error>
 where
     C: GenericClient + ?Sized,
 {
@@ -143,10 +144,10 @@ where
         return Ok(query.param_types());
     }
     if let Some((cache, in_transaction)) = client.__unnamed() {
-        let described = cache.unnamed.describe(client.__raw(), in_transaction, query).await?;
+        let described = cache.unnamed.describe(client.__raw()?, in_transaction, query).await?;
         return Ok(described.params.clone());
     }
-    let statement = cached_or_prepared(client.__raw(), client.__cache(), query).await?;
+    let statement = cached_or_prepared(client.__raw()?, client.__cache(), query).await?;
     Ok(statement.params().to_vec())
 }
 
@@ -180,10 +181,10 @@ enum RowRef<'a> {
 }
 
 impl crate::__private::DecodeRow for CopyRow<'_> {
-    fn try_get_as<'a, T: postgres_types::FromSql<'a>>(&'a self, index: usize) -> Result<T, tokio_postgres::Error> {
+    fn try_get_as<'a, T: postgres_types::FromSql<'a>>(&'a self, index: usize) -> Result<T, crate::types::BoxError> {
         match self.row {
-            RowRef::Copy(row) => row.try_get(index),
-            RowRef::Query(row) => row.try_get(index),
+            RowRef::Copy(row) => Ok(row.try_get(index)?),
+            RowRef::Query(row) => Ok(row.try_get(index)?),
         }
     }
 
@@ -226,7 +227,7 @@ impl<T> CopyOutStream<T> {
         C: GenericClient + ?Sized,
     {
         let db = |e| Error::from_postgres(Some(query), e);
-        let raw = client.__raw();
+        let raw = client.__raw()?;
         if let Some((cache, in_transaction)) = client.__unnamed() {
             let described = cache.unnamed.describe(raw, in_transaction, query).await.map_err(db)?;
             let rows = crate::execute::unnamed(raw, Some((cache, in_transaction)), query, &[])
@@ -239,7 +240,7 @@ impl<T> CopyOutStream<T> {
                 query,
             });
         }
-        let columns = select_columns(client, query).await.map_err(db)?;
+        let columns = select_columns(client, query).await.map_err(|e| e.in_query(query))?;
         let types: Vec<Type> = columns.iter().map(|(_, t)| t.clone()).collect();
         let copy = format!("COPY ({}) TO STDOUT (FORMAT binary)", query.sql);
         let stream = raw.copy_out(copy.as_str()).await.map_err(db)?;
@@ -256,11 +257,11 @@ impl<T> CopyOutStream<T> {
 
 /// The SELECT's result columns, from its description. It stays in the cache, so repeated
 /// exports (and the query's own `:iter` calls) describe it once per connection.
-async fn select_columns<C>(client: &C, query: &'static Query) -> Result<Vec<(String, Type)>, tokio_postgres::Error>
+async fn select_columns<C>(client: &C, query: &'static Query) -> Result<Vec<(String, Type)>, Error>
 where
     C: GenericClient + ?Sized,
 {
-    let statement = cached_or_prepared(client.__raw(), client.__cache(), query).await?;
+    let statement = cached_or_prepared(client.__raw()?, client.__cache(), query).await?;
     Ok(statement
         .columns()
         .iter()
@@ -313,7 +314,7 @@ where
     use futures_util::SinkExt;
     use tokio::io::AsyncReadExt;
     let transaction = own_transaction(client).await?;
-    let sink = client.__raw().copy_in::<_, bytes::Bytes>(sql).await?;
+    let sink = client.__raw()?.copy_in::<_, bytes::Bytes>(sql).await?;
     futures_util::pin_mut!(sink);
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
@@ -342,7 +343,7 @@ where
     use futures_util::TryStreamExt;
     use tokio::io::AsyncWriteExt;
     let transaction = own_transaction(client).await?;
-    let stream = client.__raw().copy_out(sql).await?;
+    let stream = client.__raw()?.copy_out(sql).await?;
     futures_util::pin_mut!(stream);
     let mut written = 0u64;
     while let Some(chunk) = stream.try_next().await? {

@@ -31,6 +31,10 @@ pub enum ErrorKind {
     QueryCanceled,
     /// Any other error PostgreSQL answered with; see [`Error::code`] and [`Error::as_db_error`].
     Database,
+    /// A call of a true pipeline ([`crate::wire::Connection`]) that did not run: an earlier
+    /// call of the same pipeline (up to its Sync) failed, so the server skipped this one. The
+    /// message names the call that failed first.
+    PipelineAborted,
     /// The connection failed, was closed, or the server is shutting down (08xxx, 57P01–57P03).
     Connection,
     /// A `:one` query returned no row, or a `:one`/`:opt` query returned several.
@@ -51,6 +55,8 @@ pub struct Error {
     query: Option<&'static Query>,
     message: String,
     source: Option<tokio_postgres::Error>,
+    /// The server's report, for errors of quarry's own driver ([`crate::wire`]).
+    server: Option<Box<crate::wire::ServerError>>,
 }
 
 impl Error {
@@ -61,7 +67,16 @@ impl Error {
 
     /// The SQLSTATE PostgreSQL reported, for [`ErrorKind::Database`] errors.
     pub fn code(&self) -> Option<&SqlState> {
-        self.source.as_ref().and_then(|e| e.code())
+        match &self.server {
+            Some(server) => Some(&server.code),
+            None => self.source.as_ref().and_then(|e| e.code()),
+        }
+    }
+
+    /// PostgreSQL's full error report for errors of a [`crate::wire::Connection`] (for the
+    /// tokio-postgres-backed clients, [`Error::as_db_error`]).
+    pub fn server_error(&self) -> Option<&crate::wire::ServerError> {
+        self.server.as_deref()
     }
 
     /// PostgreSQL's full error report (message, detail, hint, constraint, position…).
@@ -90,31 +105,49 @@ impl Error {
 
     /// The constraint that was violated, for constraint-violation errors.
     pub fn constraint(&self) -> Option<&str> {
-        self.as_db_error().and_then(|db| db.constraint())
+        match &self.server {
+            Some(server) => server.constraint.as_deref(),
+            None => self.as_db_error().and_then(|db| db.constraint()),
+        }
     }
 
     /// The table the error concerns, when PostgreSQL names it.
     pub fn table(&self) -> Option<&str> {
-        self.as_db_error().and_then(|db| db.table())
+        match &self.server {
+            Some(server) => server.table.as_deref(),
+            None => self.as_db_error().and_then(|db| db.table()),
+        }
     }
 
     /// The column the error concerns, when PostgreSQL names it.
     pub fn column(&self) -> Option<&str> {
-        self.as_db_error().and_then(|db| db.column())
+        match &self.server {
+            Some(server) => server.column.as_deref(),
+            None => self.as_db_error().and_then(|db| db.column()),
+        }
     }
 
     /// PostgreSQL's detail line (e.g. `Key (email)=(a@b.c) already exists.`).
     pub fn detail(&self) -> Option<&str> {
-        self.as_db_error().and_then(|db| db.detail())
+        match &self.server {
+            Some(server) => server.detail.as_deref(),
+            None => self.as_db_error().and_then(|db| db.detail()),
+        }
     }
 
     /// PostgreSQL's hint, if it gave one.
     pub fn hint(&self) -> Option<&str> {
-        self.as_db_error().and_then(|db| db.hint())
+        match &self.server {
+            Some(server) => server.hint.as_deref(),
+            None => self.as_db_error().and_then(|db| db.hint()),
+        }
     }
 
     /// The 1-based character position in the SQL the error points at, if any.
     pub fn position(&self) -> Option<u32> {
+        if let Some(server) = &self.server {
+            return server.position;
+        }
         match self.as_db_error()?.position()? {
             tokio_postgres::error::ErrorPosition::Original(p) => Some(*p),
             tokio_postgres::error::ErrorPosition::Internal { position, .. } => Some(*position),
@@ -124,7 +157,7 @@ impl Error {
     pub(crate) fn from_postgres(query: Option<&'static Query>, error: tokio_postgres::Error) -> Self {
         let io = std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>());
         let kind = if let Some(db) = error.as_db_error() {
-            classify(db)
+            classify(db.code(), db.message())
         } else if error.is_closed() || io || error.to_string().starts_with("error performing TLS handshake") {
             ErrorKind::Connection
         } else {
@@ -151,6 +184,52 @@ impl Error {
             query,
             message,
             source: Some(error),
+            server: None,
+        }
+    }
+
+    /// An error the server reported to quarry's own driver.
+    pub(crate) fn server(query: Option<&'static Query>, error: crate::wire::ServerError) -> Self {
+        Error {
+            kind: classify(&error.code, &error.message),
+            query,
+            message: format!("{}: {} (SQLSTATE {})", error.severity, error.message, error.code.code()),
+            source: None,
+            server: Some(Box::new(error)),
+        }
+    }
+
+    /// The connection of quarry's own driver failed or closed.
+    pub(crate) fn connection(message: String) -> Self {
+        Error {
+            kind: ErrorKind::Connection,
+            query: None,
+            message,
+            source: None,
+            server: None,
+        }
+    }
+
+    /// A call the server skipped because `failed` (an earlier call of its pipeline) failed.
+    pub(crate) fn pipeline_aborted(failed: &str) -> Self {
+        Error {
+            kind: ErrorKind::PipelineAborted,
+            query: None,
+            message: format!("pipeline aborted: {failed} failed earlier in the same pipeline, so the server skipped this call up to the pipeline's Sync"),
+            source: None,
+            server: None,
+        }
+    }
+
+    /// A call that succeeded, undone because `failed`, a later call of the same pipeline
+    /// outside a transaction, failed: the implicit transaction up to the Sync rolled back.
+    pub(crate) fn pipeline_rolled_back(failed: &str) -> Self {
+        Error {
+            kind: ErrorKind::PipelineAborted,
+            query: None,
+            message: format!("pipeline aborted: this call ran, but {failed} failed later in the same pipeline, so the implicit transaction up to the pipeline's Sync rolled it back"),
+            source: None,
+            server: None,
         }
     }
 
@@ -161,6 +240,7 @@ impl Error {
             query: None,
             message: format!("no pooled connection became free{waited}; raise `max_size` or `wait_timeout`, or hold connections for less time"),
             source: None,
+            server: None,
         }
     }
 
@@ -170,6 +250,7 @@ impl Error {
             query: None,
             message: format!("the call did not finish within {deadline:?}; its query was canceled on the server"),
             source: None,
+            server: None,
         }
     }
 
@@ -181,6 +262,7 @@ impl Error {
                 "no PostgreSQL session within {deadline:?}: the server did not answer (ClientOptions::connect_timeout)"
             ),
             source: None,
+            server: None,
         }
     }
 
@@ -190,6 +272,7 @@ impl Error {
             query: None,
             message,
             source: None,
+            server: None,
         }
     }
 
@@ -199,6 +282,7 @@ impl Error {
             query: None,
             message,
             source: None,
+            server: None,
         }
     }
 
@@ -208,13 +292,14 @@ impl Error {
             query: Some(query),
             message: message.into(),
             source: None,
+            server: None,
         }
     }
 
-    pub(crate) fn decode(column: &str, ty: &Type, index: usize, error: tokio_postgres::Error) -> Self {
-        let cause = std::error::Error::source(&error).map_or_else(|| error.to_string(), ToString::to_string);
+    pub(crate) fn decode(column: &str, ty: &Type, index: usize, error: crate::types::BoxError) -> Self {
+        let cause = std::error::Error::source(&*error).map_or_else(|| error.to_string(), ToString::to_string);
         Error {
-            source: Some(error),
+            source: error.downcast::<tokio_postgres::Error>().ok().map(|e| *e),
             ..Error::decode_message(column, ty, index, cause)
         }
     }
@@ -253,6 +338,7 @@ impl Error {
                 ty.name()
             ),
             source: None,
+            server: None,
         }
     }
 
@@ -276,6 +362,7 @@ impl Error {
             query: Some(query),
             message: format!("cannot encode parameter ${} of item {item}: {cause}", param + 1),
             source: None,
+            server: None,
         }
     }
 
@@ -293,8 +380,7 @@ impl Error {
 }
 
 /// The kind of a database error, from its SQLSTATE.
-fn classify(db: &tokio_postgres::error::DbError) -> ErrorKind {
-    let code = db.code();
+fn classify(code: &SqlState, message: &str) -> ErrorKind {
     match *code {
         SqlState::UNIQUE_VIOLATION => ErrorKind::UniqueViolation,
         SqlState::FOREIGN_KEY_VIOLATION => ErrorKind::ForeignKeyViolation,
@@ -303,7 +389,7 @@ fn classify(db: &tokio_postgres::error::DbError) -> ErrorKind {
         SqlState::EXCLUSION_VIOLATION => ErrorKind::ExclusionViolation,
         SqlState::T_R_SERIALIZATION_FAILURE => ErrorKind::SerializationFailure,
         SqlState::T_R_DEADLOCK_DETECTED => ErrorKind::Deadlock,
-        SqlState::QUERY_CANCELED if db.message().contains("statement timeout") => ErrorKind::StatementTimeout,
+        SqlState::QUERY_CANCELED if message.contains("statement timeout") => ErrorKind::StatementTimeout,
         SqlState::QUERY_CANCELED => ErrorKind::QueryCanceled,
         SqlState::ADMIN_SHUTDOWN | SqlState::CRASH_SHUTDOWN | SqlState::CANNOT_CONNECT_NOW => ErrorKind::Connection,
         _ if code.code().starts_with("08") => ErrorKind::Connection,

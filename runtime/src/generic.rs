@@ -1,10 +1,11 @@
 //! [`GenericClient`]: the one trait generated async functions accept.
 
+use crate::error::Error;
 use crate::execute::unnamed;
 use crate::query::Query;
+use crate::rows::Rows;
 use postgres_types::ToSql;
 use std::future::Future;
-use tokio_postgres::RowStream;
 
 pub(crate) mod sealed {
     /// Only quarry implements the client traits, so new methods are not breaking changes.
@@ -33,11 +34,18 @@ pub trait GenericClient: sealed::Sealed + Sync {
         &self,
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send;
+    ) -> impl Future<Output = Result<Rows, Error>> + Send;
 
-    /// The connection underneath, for COPY.
+    /// The tokio-postgres connection underneath, for COPY, cursors and `LISTEN`; an error
+    /// for clients on quarry's own driver, which does not do those yet.
     #[doc(hidden)]
-    fn __raw(&self) -> &tokio_postgres::Client;
+    fn __raw(&self) -> Result<&tokio_postgres::Client, Error>;
+
+    /// The connection of quarry's own driver underneath, where pipelines are true ones.
+    #[doc(hidden)]
+    fn __wire(&self) -> Option<&crate::wire::Connection> {
+        None
+    }
 
     /// The connection's statement cache, if it keeps one (and is in prepared mode).
     #[doc(hidden)]
@@ -62,32 +70,25 @@ pub trait GenericClient: sealed::Sealed + Sync {
 impl sealed::Sealed for tokio_postgres::Client {}
 
 impl GenericClient for tokio_postgres::Client {
-    async fn __query(
-        &self,
-        query: &'static Query,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<RowStream, tokio_postgres::Error> {
-        unnamed(self, None, query, params).await
+    async fn __query(&self, query: &'static Query, params: &[&(dyn ToSql + Sync)]) -> Result<Rows, Error> {
+        crate::rows::from_tokio(unnamed(self, None, query, params).await, query)
     }
 
-    fn __raw(&self) -> &tokio_postgres::Client {
-        self
+    fn __raw(&self) -> Result<&tokio_postgres::Client, Error> {
+        Ok(self)
     }
 }
 
 impl sealed::Sealed for tokio_postgres::Transaction<'_> {}
 
 impl GenericClient for tokio_postgres::Transaction<'_> {
-    async fn __query(
-        &self,
-        query: &'static Query,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<RowStream, tokio_postgres::Error> {
-        unnamed(tokio_postgres::GenericClient::client(self), None, query, params).await
+    async fn __query(&self, query: &'static Query, params: &[&(dyn ToSql + Sync)]) -> Result<Rows, Error> {
+        let client = tokio_postgres::GenericClient::client(self);
+        crate::rows::from_tokio(unnamed(client, None, query, params).await, query)
     }
 
-    fn __raw(&self) -> &tokio_postgres::Client {
-        tokio_postgres::GenericClient::client(self)
+    fn __raw(&self) -> Result<&tokio_postgres::Client, Error> {
+        Ok(tokio_postgres::GenericClient::client(self))
     }
 
     fn __in_transaction(&self) -> bool {

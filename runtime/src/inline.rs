@@ -11,8 +11,8 @@
 use crate::error::Error;
 use crate::generic::GenericClient;
 use crate::query::Query;
+use crate::rows::Row;
 use postgres_types::ToSql;
-use tokio_postgres::Row;
 
 /// An inline query with its parameters bound; run it with [`one`](Inline::one),
 /// [`opt`](Inline::opt), [`all`](Inline::all), [`stream`](Inline::stream) or

@@ -35,6 +35,7 @@ pub mod metrics;
 pub mod pool;
 mod query;
 pub mod replica;
+mod rows;
 pub mod sql;
 mod stream;
 #[cfg(feature = "tls")]
@@ -42,6 +43,7 @@ pub mod tls;
 pub(crate) mod transaction;
 mod unnamed;
 pub mod verify;
+pub mod wire;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -63,6 +65,7 @@ pub use listen::{notify, notify_json, ListenEvent, Listener, Notification};
 pub use pool::{Pool, PoolOptions, PoolStats, PooledClient, Recycling};
 pub use query::Query;
 pub use replica::{ReplicatedPool, RoutedClient};
+pub use rows::{Row, Rows};
 pub use stream::{Cursor, RowStream};
 pub use transaction::{retry, IsolationLevel, RetryOptions, Transaction, TransactionBuilder, Transient};
 pub use verify::VerifyError;
@@ -84,19 +87,23 @@ pub type Replicated = ReplicatedPool;
 /// Runs several generated calls on one connection at once and returns their results as a
 /// tuple, each its own `Result`. Use it in async code; it awaits the calls together:
 /// `let (a, b) = quarry::pipeline!(tasks::find_task(&c, 1), tasks::count_tasks(&c, None));`
+/// Each argument is a call of a generated function whose first argument is the client.
 ///
+/// On a [`wire::Connection`] (quarry's own driver) the calls are a **true pipeline**: one
+/// request, each call's Bind + Execute and a single Sync, answered with one flush — the
+/// semantics of psycopg's pipeline mode. Outside a transaction the calls run in one implicit
+/// transaction: when one fails, the server skips the calls after it, which fail with
+/// [`ErrorKind::PipelineAborted`] naming the call that failed, and the calls before it are
+/// rolled back (they fail with `PipelineAborted` too). Inside a transaction the failure aborts
+/// the transaction; the calls before it keep their results.
+///
+/// On the tokio-postgres clients ([`Client`], [`Transaction`], pooled and routed clients),
 /// tokio-postgres writes every call's messages before reading any answer, so calls whose
-/// statements are already prepared (or that run unnamed) share one round trip. Semantics,
-/// decided against psycopg's pipeline mode: each call is followed by its own Sync, so **an
-/// error fails only its own call** — the others still run and return their results. Inside a
-/// transaction the first error aborts the transaction, so the calls after it fail with
-/// SQLSTATE 25P02 (as psycopg's calls after an error fail until the pipeline syncs).
-#[macro_export]
-macro_rules! pipeline {
-    ($($call:expr),+ $(,)?) => {
-        $crate::__private::join!($($call),+)
-    };
-}
+/// statements are already prepared share one round trip, but each call is followed by its own
+/// Sync: **an error fails only its own call** — the others still run and return their
+/// results. Inside a transaction the first error aborts the transaction, so the calls after it
+/// fail with SQLSTATE 25P02. docs/pipelines.md compares the two.
+pub use quarry_macros::pipeline;
 
 /// Includes the modules that `quarry_codegen::Config::compile()` wrote into `OUT_DIR`.
 ///

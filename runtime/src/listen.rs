@@ -150,7 +150,7 @@ where
     C: GenericClient + ?Sized,
 {
     client
-        .__raw()
+        .__raw()?
         .execute("SELECT pg_notify($1, $2)", &[&channel, &payload])
         .await?;
     Ok(())

@@ -28,7 +28,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio_postgres::{NoTls, RowStream};
+use tokio_postgres::NoTls;
 
 /// What is checked when a connection is taken from the pool (deadpool's recycling methods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -530,11 +530,11 @@ impl GenericClient for PooledClient {
         &self,
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
-    ) -> impl std::future::Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
+    ) -> impl std::future::Future<Output = Result<crate::rows::Rows, Error>> + Send {
         self.pooled().client.__query(query, params)
     }
 
-    fn __raw(&self) -> &tokio_postgres::Client {
+    fn __raw(&self) -> Result<&tokio_postgres::Client, Error> {
         self.pooled().client.__raw()
     }
 

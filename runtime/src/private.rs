@@ -6,11 +6,12 @@ pub use crate::dynamic::{Dynamic, Piece, Segment, Sort};
 use crate::error::Error;
 use crate::generic::GenericClient;
 use crate::query::Query;
+pub use crate::rows::Row;
+pub use crate::wire::{in_slot, Piped, PipelineScope};
 use futures_util::TryStreamExt;
 use postgres_types::FromSql;
 pub use postgres_types::ToSql;
 use std::pin::pin;
-use tokio_postgres::Row;
 use tracing::Instrument;
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -49,16 +50,16 @@ pub(crate) async fn traced<T>(
 /// A row generated decoders read: a query's `Row`, or a binary COPY OUT row.
 pub trait DecodeRow {
     /// Decodes column `index` as `T`, checking that `T` accepts the column's type.
-    fn try_get_as<'a, T: FromSql<'a>>(&'a self, index: usize) -> Result<T, tokio_postgres::Error>;
+    fn try_get_as<'a, T: FromSql<'a>>(&'a self, index: usize) -> Result<T, crate::types::BoxError>;
     /// The column's type.
     fn column_type(&self, index: usize) -> &postgres_types::Type;
     /// The column's name, for errors.
     fn column_name(&self, index: usize) -> &str;
 }
 
-impl DecodeRow for Row {
-    fn try_get_as<'a, T: FromSql<'a>>(&'a self, index: usize) -> Result<T, tokio_postgres::Error> {
-        self.try_get(index)
+impl DecodeRow for tokio_postgres::Row {
+    fn try_get_as<'a, T: FromSql<'a>>(&'a self, index: usize) -> Result<T, crate::types::BoxError> {
+        Ok(self.try_get(index)?)
     }
 
     fn column_type(&self, index: usize) -> &postgres_types::Type {
@@ -76,10 +77,11 @@ impl DecodeRow for Row {
 /// value is decoded against the type with domains unwrapped, which has the same wire format.
 pub fn get<'a, R: DecodeRow, T: FromSql<'a>>(row: &'a R, index: usize) -> Result<T, Error> {
     let ty = row.column_type(index);
-    let error = |e| {
+    let error = |e: crate::types::BoxError| {
         // A non-null array that fails on a NULL: one of its elements is NULL.
         let null_element = matches!(ty.kind(), postgres_types::Kind::Array(_))
-            && std::error::Error::source(&e).is_some_and(|s| s.is::<postgres_types::WasNull>())
+            && (e.is::<postgres_types::WasNull>()
+                || std::error::Error::source(&*e).is_some_and(|s| s.is::<postgres_types::WasNull>()))
             && row.try_get_as::<RawValue<'_>>(index).is_ok_and(|raw| raw.0.is_some());
         match null_element {
             true => Error::null_element(row.column_name(index), ty, index),
@@ -215,10 +217,9 @@ async fn opt_row<C>(client: &C, query: &'static Query, params: Params<'_>) -> Re
 where
     C: GenericClient + ?Sized,
 {
-    let db = |e| Error::from_postgres(Some(query), e);
-    let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
-    let first = rows.try_next().await.map_err(db)?;
-    if first.is_some() && rows.try_next().await.map_err(db)?.is_some() {
+    let mut rows = pin!(client.__query(query, params).await?);
+    let first = rows.try_next().await?;
+    if first.is_some() && rows.try_next().await?.is_some() {
         return Err(Error::row_count(query, "expected at most one row, got several"));
     }
     Ok(first)
@@ -235,10 +236,9 @@ where
     C: GenericClient + ?Sized,
 {
     traced(query, |r: &Vec<T>| r.len() as u64, async {
-        let db = |e| Error::from_postgres(Some(query), e);
-        let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
+        let mut rows = pin!(client.__query(query, params).await?);
         let mut out = Vec::new();
-        while let Some(row) = rows.try_next().await.map_err(db)? {
+        while let Some(row) = rows.try_next().await? {
             out.push(decode(&row).map_err(|e| e.in_query(query))?);
         }
         Ok(out)
@@ -257,10 +257,9 @@ where
     C: GenericClient + ?Sized,
 {
     traced(query, |n: &u64| *n, async {
-        let db = |e| Error::from_postgres(Some(query), e);
-        let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
+        let mut rows = pin!(client.__query(query, params).await?);
         let mut count = 0;
-        while let Some(row) = rows.try_next().await.map_err(db)? {
+        while let Some(row) = rows.try_next().await? {
             visit(&row).map_err(|e| e.in_query(query))?;
             count += 1;
         }
@@ -279,10 +278,7 @@ pub async fn stream<C, T>(
 where
     C: GenericClient + ?Sized,
 {
-    let rows = client
-        .__query(query, params)
-        .await
-        .map_err(|e| Error::from_postgres(Some(query), e))?;
+    let rows = client.__query(query, params).await?;
     Ok(crate::RowStream::new(rows, decode, query))
 }
 
@@ -345,9 +341,8 @@ where
     C: GenericClient + ?Sized,
 {
     traced(query, |n: &u64| *n, async {
-        let db = |e| Error::from_postgres(Some(query), e);
-        let mut rows = pin!(client.__query(query, params).await.map_err(db)?);
-        while rows.try_next().await.map_err(db)?.is_some() {}
+        let mut rows = pin!(client.__query(query, params).await?);
+        while rows.try_next().await?.is_some() {}
         Ok(rows.rows_affected().unwrap_or(0))
     })
     .await
@@ -357,25 +352,40 @@ where
 /// few enough that memory stays flat for any number of parameter sets.
 pub const BATCH_CHUNK: usize = 1024;
 
-/// `:batchexec` / `:batchone` / `:batchmany` — runs `call` for each item: the first alone (so
-/// its statement is prepared once, not once per pipelined call), then the rest pipelined,
-/// [`BATCH_CHUNK`] at a time. Stops at the first error, which names the item's index; calls
-/// already sent in its chunk have run (use a transaction for all-or-nothing).
-pub async fn batch<P, T, F, Fut>(items: impl IntoIterator<Item = P>, call: F) -> Result<Vec<T>, Error>
+/// `:batchexec` / `:batchone` / `:batchmany` — runs `call` for each item through `pipeline`
+/// (the function's client, seen as a pipeline): the first alone (so its statement is prepared
+/// once, not once per pipelined call), then the rest [`BATCH_CHUNK`] at a time. Stops at the
+/// first error, which names the item's index.
+///
+/// On a [`crate::wire::Connection`] each chunk is one true pipeline (one Sync): outside a
+/// transaction a chunk is atomic — an error rolls back the chunk's other calls, the chunks
+/// before it stay committed. On the tokio-postgres clients each call has its own Sync: the
+/// calls before the failing one in its chunk have run (docs/pipelines.md).
+pub async fn batch<C, P, T, F, Fut>(
+    pipeline: &Piped<'_, C>,
+    items: impl IntoIterator<Item = P>,
+    call: F,
+) -> Result<Vec<T>, Error>
 where
+    C: GenericClient + ?Sized,
     F: FnMut(P) -> Fut,
     Fut: std::future::Future<Output = Result<T, Error>>,
 {
     let span = tracing::debug_span!("quarry.batch", items = tracing::field::Empty, chunk = BATCH_CHUNK);
-    let result = batch_inner(items, call).instrument(span.clone()).await;
+    let result = batch_inner(pipeline, items, call).instrument(span.clone()).await;
     if let Ok(out) = &result {
         span.record("items", out.len());
     }
     result
 }
 
-async fn batch_inner<P, T, F, Fut>(items: impl IntoIterator<Item = P>, mut call: F) -> Result<Vec<T>, Error>
+async fn batch_inner<C, P, T, F, Fut>(
+    pipeline: &Piped<'_, C>,
+    items: impl IntoIterator<Item = P>,
+    mut call: F,
+) -> Result<Vec<T>, Error>
 where
+    C: GenericClient + ?Sized,
     F: FnMut(P) -> Fut,
     Fut: std::future::Future<Output = Result<T, Error>>,
 {
@@ -390,10 +400,22 @@ where
         if chunk.is_empty() {
             return Ok(out);
         }
-        let base = out.len();
-        for (i, result) in futures_util::future::join_all(chunk).await.into_iter().enumerate() {
-            out.push(result.map_err(|e| e.in_batch(base + i))?);
+        if pipeline.pipelines() {
+            // Before the calls' first poll, which claims their slots in order.
+            pipeline.scope().begin(chunk.len());
         }
+        let base = out.len();
+        let results = futures_util::future::join_all(chunk).await;
+        // The call that failed, rather than the calls its failure aborted or rolled back.
+        let failed = results
+            .iter()
+            .position(|r| r.as_ref().is_err_and(|e| e.kind() != crate::ErrorKind::PipelineAborted))
+            .or_else(|| results.iter().position(Result::is_err));
+        if let Some(index) = failed {
+            let error = results.into_iter().nth(index).and_then(Result::err);
+            return Err(error.map_or_else(|| Error::io("batch failed".into()), |e| e.in_batch(base + index)));
+        }
+        out.extend(results.into_iter().map_while(Result::ok));
     }
 }
 

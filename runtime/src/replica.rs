@@ -32,7 +32,6 @@ use crate::generic::{sealed, GenericClient};
 use crate::pool::{Pool, PoolOptions, PooledClient};
 use crate::query::Query;
 use postgres_types::ToSql;
-use tokio_postgres::RowStream;
 
 /// A primary pool and a replica pool. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -125,11 +124,11 @@ impl GenericClient for RoutedClient {
         &self,
         query: &'static Query,
         params: &[&(dyn ToSql + Sync)],
-    ) -> impl std::future::Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
+    ) -> impl std::future::Future<Output = Result<crate::rows::Rows, Error>> + Send {
         self.route(query).__query(query, params)
     }
 
-    fn __raw(&self) -> &tokio_postgres::Client {
+    fn __raw(&self) -> Result<&tokio_postgres::Client, Error> {
         self.primary.__raw()
     }
 

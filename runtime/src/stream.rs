@@ -3,11 +3,11 @@
 
 use crate::error::Error;
 use crate::query::Query;
+use crate::rows::Row;
 use crate::transaction::Transaction;
 use futures_util::Stream;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use tokio_postgres::Row;
 
 /// Decodes one row into the generated row type.
 pub(crate) type Decode<T> = fn(&Row) -> Result<T, Error>;
@@ -16,13 +16,13 @@ pub(crate) type Decode<T> = fn(&Row) -> Result<T, Error>;
 /// many rows there are (only what the connection has buffered is held).
 #[must_use = "streams do nothing unless polled"]
 pub struct RowStream<T> {
-    rows: Pin<Box<tokio_postgres::RowStream>>,
+    rows: Pin<Box<crate::rows::Rows>>,
     decode: Decode<T>,
     query: &'static Query,
 }
 
 impl<T> RowStream<T> {
-    pub(crate) fn new(rows: tokio_postgres::RowStream, decode: Decode<T>, query: &'static Query) -> Self {
+    pub(crate) fn new(rows: crate::rows::Rows, decode: Decode<T>, query: &'static Query) -> Self {
         RowStream {
             rows: Box::pin(rows),
             decode,
@@ -44,7 +44,7 @@ impl<T> Stream for RowStream<T> {
         self.rows.as_mut().poll_next(cx).map(|next| {
             next.map(|row| match row {
                 Ok(row) => (self.decode)(&row).map_err(|e| e.in_query(query)),
-                Err(e) => Err(Error::from_postgres(Some(query), e)),
+                Err(e) => Err(e.in_query(query)),
             })
         })
     }
@@ -99,8 +99,8 @@ impl<'t, T> Cursor<'t, T> {
             .await
             .map_err(|e| Error::from_postgres(Some(self.query), e))?;
         self.done = rows.len() < self.batch_size as usize;
-        rows.iter()
-            .map(|row| (self.decode)(row).map_err(|e| e.in_query(self.query)))
+        rows.into_iter()
+            .map(|row| (self.decode)(&Row::Tokio(row)).map_err(|e| e.in_query(self.query)))
             .collect()
     }
 }

@@ -50,18 +50,23 @@ impl TlsMode {
 
     /// The tokio-postgres connector for this mode.
     pub fn connector(&self) -> MakeRustlsConnect {
+        MakeRustlsConnect::new(self.client_config())
+    }
+
+    /// The rustls configuration for this mode (what [`crate::wire::Connection::connect_tls`]
+    /// uses).
+    pub fn client_config(&self) -> rustls::ClientConfig {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .expect("ring supports the default protocol versions");
-        let config = match self {
+        match self {
             TlsMode::VerifyFull(roots) => builder.with_root_certificates(roots.clone()).with_no_client_auth(),
             TlsMode::Require => builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
                 .with_no_client_auth(),
-        };
-        MakeRustlsConnect::new(config)
+        }
     }
 }
 

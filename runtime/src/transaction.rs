@@ -9,7 +9,6 @@ use crate::query::Query;
 use postgres_types::ToSql;
 use std::ops::Deref;
 use std::time::Duration;
-use tokio_postgres::RowStream;
 
 pub use tokio_postgres::IsolationLevel;
 
@@ -179,17 +178,13 @@ impl<'a> Deref for Transaction<'a> {
 impl sealed::Sealed for Transaction<'_> {}
 
 impl GenericClient for Transaction<'_> {
-    async fn __query(
-        &self,
-        query: &'static Query,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<RowStream, tokio_postgres::Error> {
+    async fn __query(&self, query: &'static Query, params: &[&(dyn ToSql + Sync)]) -> Result<crate::rows::Rows, Error> {
         let client = tokio_postgres::GenericClient::client(&self.inner);
-        run(client, self.cache, self.mode, true, query, params).await
+        crate::rows::from_tokio(run(client, self.cache, self.mode, true, query, params).await, query)
     }
 
-    fn __raw(&self) -> &tokio_postgres::Client {
-        tokio_postgres::GenericClient::client(&self.inner)
+    fn __raw(&self) -> Result<&tokio_postgres::Client, Error> {
+        Ok(tokio_postgres::GenericClient::client(&self.inner))
     }
 
     fn __cache(&self) -> Option<&StatementCache> {

@@ -1,6 +1,7 @@
 //! Drift detection at start-up: the generated `verify(&client)` prepares every query against
 //! the live database and compares what the server says with what was generated.
 
+use crate::error::Error;
 use crate::generic::GenericClient;
 use crate::query::{param_type, Query};
 use crate::types::base_type;
@@ -24,6 +25,20 @@ pub struct Drift {
 pub struct VerifyError {
     /// The drifts, in query order.
     pub drifts: Vec<Drift>,
+}
+
+impl From<Error> for VerifyError {
+    /// The client cannot be verified at all (quarry's own driver, which does not prepare
+    /// through tokio-postgres yet).
+    fn from(error: Error) -> Self {
+        VerifyError {
+            drifts: vec![Drift {
+                query: "(client)",
+                source: "",
+                problem: error.to_string(),
+            }],
+        }
+    }
 }
 
 impl fmt::Display for VerifyError {
@@ -52,7 +67,7 @@ where
     C: GenericClient + ?Sized,
 {
     let queries = all(modules);
-    let raw = client.__raw();
+    let raw = client.__raw()?;
     let prepared = join_all(queries.iter().map(|q| raw.prepare(q.sql))).await;
     report(&queries, prepared)
 }
@@ -82,11 +97,10 @@ where
     if generated.is_empty() {
         return verify(client, modules).await;
     }
-    let path: Result<Vec<String>, _> = client
-        .__raw()
-        .query_one(SEARCH_PATH.sql, &[])
-        .await
-        .map(|row| row.get(0));
+    let Ok(raw) = client.__raw() else {
+        return verify(client, modules).await;
+    };
+    let path: Result<Vec<String>, _> = raw.query_one(SEARCH_PATH.sql, &[]).await.map(|row| row.get(0));
     with_search_path(path, generated, verify(client, modules).await)
 }
 
@@ -105,7 +119,7 @@ where
     C: GenericClient + ?Sized,
 {
     let queries = verify_search_path(client, modules, generated).await;
-    let problems = crate::migrate::compare_with_history(client.__raw(), migrations).await;
+    let problems = crate::migrate::compare_with_history(client.__raw()?, migrations).await;
     let drifts = problems.into_iter().map(|problem| Drift {
         query: "(migrations)",
         source: MIGRATIONS_SOURCE,

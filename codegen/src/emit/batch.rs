@@ -115,9 +115,16 @@ pub(super) fn emit(
     let ty = params_struct(query).ty;
     items_fn(query, flavor, doc, quote!(::std::vec::Vec<#ret>), |values| {
         flavor.finish(quote! {
-            ::quarry::__private::batch(items, |item: #ty| async move {
-                ::quarry::__private::#helper(client, &#static_name, &[#(#values),*] #decode_arg).await
-            })
+            async move {
+                let pipeline = ::quarry::__private::Piped::batch(client);
+                ::quarry::__private::batch(&pipeline, items, |item: #ty| {
+                    let client = &pipeline;
+                    async move {
+                        ::quarry::__private::#helper(client, &#static_name, &[#(#values),*] #decode_arg).await
+                    }
+                })
+                .await
+            }
         })
     })
 }

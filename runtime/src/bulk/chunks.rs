@@ -41,9 +41,9 @@ pub(super) struct Chunk {
 
 impl Chunk {
     /// The database's error for this chunk, saying which items it held.
-    pub(super) fn failed(&self, query: &'static Query, error: tokio_postgres::Error) -> Error {
+    pub(super) fn failed(&self, query: &'static Query, error: Error) -> Error {
         let row = copy_line(&error).map(|line| self.first + line - 1);
-        Error::from_postgres(Some(query), error).in_chunk(self.number, self.first, self.len, row)
+        error.in_query(query).in_chunk(self.number, self.first, self.len, row)
     }
 
     /// The statement's parameters: the arrays.
@@ -75,7 +75,7 @@ where
         } else {
             crate::copy::param_types(client, query)
                 .await
-                .map_err(|e| Error::from_postgres(Some(query), e))?
+                .map_err(|e| e.in_query(query))?
         };
         let elements = {
             types
@@ -175,10 +175,13 @@ where
             len: 0,
             arrays: Vec::new(),
         };
-        let db = |e| Error::from_postgres(Some(query), e).in_chunk(chunk.number, chunk.first, 0, None);
+        let db = |e: Error| e.in_query(query).in_chunk(chunk.number, chunk.first, 0, None);
         let mut transaction = crate::copy::own_transaction(client).await.map_err(db)?;
-        let sink = client.__raw().copy_in::<_, bytes::Bytes>(copy_sql).await;
-        let sink = transaction.or_rollback(sink).await.map_err(db)?;
+        let sink = client.__raw()?.copy_in::<_, bytes::Bytes>(copy_sql).await;
+        let sink = transaction
+            .or_rollback(sink)
+            .await
+            .map_err(|e| db(Error::from_postgres(Some(query), e)))?;
         let mut sink = std::pin::pin!(sink);
         let mut data = BytesMut::with_capacity(2 * COPY_PIECE);
         data.put_slice(b"PGCOPY\n\xff\r\n\0");
@@ -212,7 +215,7 @@ where
                 Err(e) => Err(e),
             },
         };
-        let failed = |e| chunk.failed(query, e);
+        let failed = |e: tokio_postgres::Error| chunk.failed(query, Error::from_postgres(Some(query), e));
         let loaded = transaction.or_rollback(result).await.map_err(failed)?;
         transaction.commit().await.map_err(failed)?;
         Ok(Some(loaded))
@@ -256,8 +259,11 @@ fn array_values(raw: &[u8]) -> Result<Vec<Option<&[u8]>>, BoxError> {
 
 /// The 1-based row of a COPY that PostgreSQL names in an error's context
 /// (`COPY products, line 5001, column sku: …`).
-fn copy_line(error: &tokio_postgres::Error) -> Option<usize> {
-    let context = error.as_db_error()?.where_()?;
+fn copy_line(error: &Error) -> Option<usize> {
+    let context = match error.server_error() {
+        Some(server) => server.where_.as_deref()?,
+        None => error.as_db_error()?.where_()?,
+    };
     let rest = context.strip_prefix("COPY ")?;
     let line = rest.split(", line ").nth(1)?;
     line.split(|c: char| !c.is_ascii_digit())

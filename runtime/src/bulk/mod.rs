@@ -17,10 +17,10 @@ mod chunks;
 use crate::error::Error;
 use crate::generic::GenericClient;
 use crate::query::Query;
+use crate::rows::Row;
 use bytes::BytesMut;
 use chunks::{Chunk, Chunks};
 use postgres_types::{IsNull, ToSql, Type};
-use tokio_postgres::Row;
 
 /// How a bulk call splits its parameter sets into statements.
 ///

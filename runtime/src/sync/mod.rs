@@ -92,7 +92,7 @@ where
 {
     use crate::GenericClient as _;
     let (inner, runtime) = client.__split();
-    let token = inner.__raw().cancel_token();
+    let token = inner.__raw()?.cancel_token();
     // A shared handle for the timer task, not a copy of the configuration per call.
     let server = crate::cancel::server_of(inner).cloned();
     let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -114,8 +114,9 @@ where
         return result;
     }
     runtime.block_on(async {
-        let barrier = crate::cancel::absorb_cancel(inner.__raw());
-        let _ = tokio::time::timeout(crate::cancel::BARRIER_WAIT, barrier).await;
+        if let Ok(raw) = inner.__raw() {
+            let _ = tokio::time::timeout(crate::cancel::BARRIER_WAIT, crate::cancel::absorb_cancel(raw)).await;
+        }
     });
     match result {
         Err(_) => Err(Error::timeout(deadline)),

@@ -5,8 +5,8 @@
 use super::{CopyOutIter, Cursor, GenericClient, RowIter, Transaction};
 use crate::error::Error;
 use crate::query::Query;
+use crate::rows::Row;
 use postgres_types::ToSql;
-use tokio_postgres::Row;
 
 pub use super::runtime::Blocker;
 

@@ -1,0 +1,213 @@
+//! Rows as quarry's driver reads them: [`Row`] borrows its values from the message it came in,
+//! [`RowStream`] hands them over as they arrive.
+
+use super::driver::{Event, SyncFailure};
+use crate::error::Error;
+use crate::query::Query;
+use crate::types::BoxError;
+use fallible_iterator::FallibleIterator;
+use futures_channel::mpsc;
+use futures_util::future::Shared;
+use futures_util::{FutureExt, Stream, StreamExt};
+use postgres_protocol::message::backend::DataRowBody;
+use postgres_types::{FromSql, Type};
+use std::ops::Range;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use tokio::sync::oneshot;
+
+/// A result column: its name and type.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub(crate) name: String,
+    pub(crate) ty: Type,
+}
+
+impl Column {
+    /// The column's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The column's type.
+    pub fn type_(&self) -> &Type {
+        &self.ty
+    }
+}
+
+/// One row of a result.
+#[derive(Debug)]
+pub struct Row {
+    columns: Arc<[Column]>,
+    body: DataRowBody,
+    ranges: Vec<Option<Range<usize>>>,
+}
+
+impl Row {
+    pub(crate) fn new(columns: Arc<[Column]>, body: DataRowBody) -> Result<Self, Error> {
+        let ranges: Vec<_> = body
+            .ranges()
+            .collect()
+            .map_err(|e| Error::connection(format!("malformed row from the server: {e}")))?;
+        if ranges.len() != columns.len() {
+            return Err(Error::io(format!(
+                "the server sent {} columns where the statement has {} (was the table altered?)",
+                ranges.len(),
+                columns.len()
+            )));
+        }
+        Ok(Row { columns, body, ranges })
+    }
+
+    /// The row's columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Whether the row has no columns.
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
+
+    /// Column `index` as `T`.
+    pub fn try_get<'a, T: FromSql<'a>>(&'a self, index: usize) -> Result<T, BoxError> {
+        let Some(column) = self.columns.get(index) else {
+            return Err(format!("no column {index} (the row has {})", self.columns.len()).into());
+        };
+        if !T::accepts(&column.ty) {
+            return Err(format!(
+                "cannot convert between the Rust type `{}` and the Postgres type `{}`",
+                std::any::type_name::<T>(),
+                column.ty
+            )
+            .into());
+        }
+        let raw = self.ranges[index].clone().map(|r| &self.body.buffer()[r]);
+        T::from_sql_nullable(&column.ty, raw)
+    }
+
+    pub(crate) fn column_type(&self, index: usize) -> &Type {
+        &self.columns[index].ty
+    }
+
+    pub(crate) fn column_name(&self, index: usize) -> &str {
+        &self.columns[index].name
+    }
+}
+
+/// Resolves once the request's Sync is answered: shared by every call of a pipeline.
+pub(crate) type SyncWait = Shared<oneshot::Receiver<Result<(), SyncFailure>>>;
+
+/// One call's rows as they stream in. It ends after the call's Sync is answered, so an error
+/// at the implicit commit (a deferred constraint), or a later call of the same pipeline that
+/// rolled this one back, is this call's error too.
+#[must_use = "streams do nothing unless polled"]
+pub struct RowStream {
+    events: mpsc::Receiver<Event>,
+    columns: Arc<[Column]>,
+    sync: SyncWait,
+    query: &'static Query,
+    peeked: Option<Event>,
+    affected: Option<u64>,
+    finished: bool,
+}
+
+impl RowStream {
+    pub(crate) fn new(
+        events: mpsc::Receiver<Event>,
+        columns: Arc<[Column]>,
+        sync: SyncWait,
+        query: &'static Query,
+    ) -> Self {
+        RowStream {
+            events,
+            columns,
+            sync,
+            query,
+            peeked: None,
+            affected: None,
+            finished: false,
+        }
+    }
+
+    /// Waits for the first event, so a failure before any row (a stale statement) can be
+    /// retried before the stream is handed out.
+    pub(crate) async fn first_error(&mut self) -> Option<Error> {
+        match self.events.next().await {
+            Some(Event::Failed(error)) => Some(error),
+            Some(event) => {
+                self.peeked = Some(event);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// The rows affected, once the stream has ended.
+    pub fn rows_affected(&self) -> Option<u64> {
+        self.affected.filter(|_| self.finished)
+    }
+
+    fn fail(&mut self, error: Error) -> Poll<Option<Result<Row, Error>>> {
+        self.finished = true;
+        Poll::Ready(Some(Err(error.in_query(self.query))))
+    }
+}
+
+impl Stream for RowStream {
+    type Item = Result<Row, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        loop {
+            if self.affected.is_some() {
+                let outcome = ready!(self.sync.poll_unpin(cx));
+                return match outcome {
+                    Ok(Ok(())) => {
+                        self.finished = true;
+                        Poll::Ready(None)
+                    }
+                    Ok(Err(failure)) => {
+                        let error = failure.into_error();
+                        self.fail(error)
+                    }
+                    Err(_) => self.fail(Error::connection(
+                        "connection lost before the call's Sync was answered".into(),
+                    )),
+                };
+            }
+            let event = match self.peeked.take() {
+                Some(event) => Some(event),
+                None => ready!(self.events.poll_next_unpin(cx)),
+            };
+            match event {
+                Some(Event::Row(body)) => {
+                    let row = Row::new(self.columns.clone(), body);
+                    return match row {
+                        Ok(row) => Poll::Ready(Some(Ok(row))),
+                        Err(error) => self.fail(error),
+                    };
+                }
+                Some(Event::Done(n)) => self.affected = Some(n),
+                Some(Event::Failed(error)) => return self.fail(error),
+                None => return self.fail(Error::connection("connection lost before the call finished".into())),
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for RowStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowStream")
+            .field("query", &self.query.name)
+            .finish_non_exhaustive()
+    }
+}

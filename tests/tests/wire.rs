@@ -1,0 +1,292 @@
+//! quarry's own driver (`quarry::wire::Connection`) on a real server: generated calls one by
+//! one, true pipelines (`quarry::pipeline!` and `:batch*` with one Sync per pipeline or chunk)
+//! — ordering, mixed queries, an error in the middle outside and inside a transaction —,
+//! cancellation, a connection killed mid-pipeline, PgBouncer in transaction mode, TLS-free
+//! SCRAM authentication and user-defined types.
+
+use quarry::wire::Connection;
+use quarry::{ClientOptions, ErrorKind, StatementMode};
+use quarry_tests::asynchronous::all_types;
+use quarry_tests::asynchronous::ops;
+use quarry_tests::asynchronous::tasks::{self, AddTasksParams, CompleteTasksParams, TasksWithPrefixParams};
+use quarry_tests::asynchronous::types::Mood;
+use quarry_tests::db::{fresh_database, server};
+use quarry_tests::pgbouncer::PgBouncer;
+use std::time::Duration;
+
+async fn connect() -> Connection {
+    Connection::connect(&fresh_database()).await.expect("connect")
+}
+
+/// Anything that could hang fails the test instead.
+async fn bounded<T>(work: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), work)
+        .await
+        .expect("nothing hangs")
+}
+
+#[tokio::test]
+async fn generated_calls_run_one_by_one() {
+    let conn = connect().await;
+    let id = tasks::add_task(&conn, "Wire", "own driver").await.unwrap();
+    let task = tasks::find_task(&conn, id).await.unwrap().expect("found");
+    assert_eq!((task.title.as_str(), task.description.as_str()), ("Wire", "own driver"));
+    assert!(tasks::find_task(&conn, -1).await.unwrap().is_none());
+    assert_eq!(tasks::complete_task(&conn, id).await.unwrap(), 1);
+    assert_eq!(tasks::count_tasks(&conn, Some("done")).await.unwrap(), 1);
+    let error = tasks::task_title(&conn, -1).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::RowCount, "{error}");
+    assert_eq!(conn.cached_statements(), 5, "each query prepared once");
+
+    // Typed server errors: SQLSTATE, constraint, detail.
+    let long = "x".repeat(300);
+    let error = tasks::add_task(&conn, &long, "").await.unwrap_err();
+    assert_eq!(error.sqlstate(), Some("22001"), "{error}");
+    assert_eq!(error.query_name(), Some("add_task"));
+    assert!(error.server_error().is_some());
+    // The connection goes on after an error.
+    assert_eq!(tasks::count_tasks(&conn, None).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn user_defined_types_are_looked_up_once_per_connection() {
+    let conn = connect().await;
+    let id = all_types::insert_user_types(&conn, Mood::Happy, None, 7, None, None, &[])
+        .await
+        .unwrap();
+    let row = all_types::get_user_types(&conn, id).await.unwrap();
+    assert_eq!(row.feeling, Mood::Happy);
+    let unnamed = Connection::connect_with(
+        &fresh_database(),
+        ClientOptions {
+            mode: StatementMode::Unnamed,
+            ..ClientOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let id = all_types::insert_user_types(&unnamed, Mood::Sad, None, 3, None, None, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        all_types::get_user_types(&unnamed, id).await.unwrap().feeling,
+        Mood::Sad
+    );
+}
+
+#[tokio::test]
+async fn a_pipeline_runs_mixed_calls_in_order_under_one_sync() {
+    let conn = connect().await;
+    let id = tasks::add_task(&conn, "first", "").await.unwrap();
+    let (added, count, missing, found, title) = bounded(async {
+        quarry::pipeline!(
+            tasks::add_task(&conn, "second", ""),
+            tasks::count_tasks(&conn, None),
+            tasks::find_task(&conn, -1),
+            tasks::find_task(&conn, id),
+            tasks::task_title(&conn, id),
+        )
+    })
+    .await;
+    let added = added.unwrap();
+    assert!(added > id);
+    assert_eq!(count.unwrap(), 2, "the insert before it in the pipeline ran first");
+    assert!(missing.unwrap().is_none());
+    assert_eq!(found.unwrap().unwrap().title, "first");
+    assert_eq!(title.unwrap(), "first");
+}
+
+#[tokio::test]
+async fn an_error_outside_a_transaction_aborts_the_rest_and_rolls_back_the_pipeline() {
+    let conn = connect().await;
+    let long = "x".repeat(300);
+    let (before, failing, after) = bounded(async {
+        quarry::pipeline!(
+            tasks::add_task(&conn, "kept?", ""),
+            tasks::add_task(&conn, &long, ""),
+            tasks::count_tasks(&conn, None),
+        )
+    })
+    .await;
+    let failing = failing.unwrap_err();
+    assert_eq!(failing.sqlstate(), Some("22001"), "{failing}");
+    let after = after.unwrap_err();
+    assert_eq!(after.kind(), ErrorKind::PipelineAborted, "{after}");
+    assert!(
+        after.to_string().contains("call #1 (`add_task`)"),
+        "names the call that failed: {after}"
+    );
+    let before = before.unwrap_err();
+    assert_eq!(before.kind(), ErrorKind::PipelineAborted, "{before}");
+    assert!(before.to_string().contains("rolled it back"), "{before}");
+    assert_eq!(
+        tasks::count_tasks(&conn, None).await.unwrap(),
+        0,
+        "the implicit transaction rolled back"
+    );
+}
+
+#[tokio::test]
+async fn an_error_inside_a_transaction_aborts_the_transaction() {
+    let mut conn = connect().await;
+    let long = "x".repeat(300);
+    let transaction = conn.transaction().await.unwrap();
+    let (before, failing, after) = bounded(async {
+        quarry::pipeline!(
+            tasks::add_task(&transaction, "in tx", ""),
+            tasks::add_task(&transaction, &long, ""),
+            tasks::count_tasks(&transaction, None),
+        )
+    })
+    .await;
+    assert!(before.unwrap() > 0, "calls before the failure keep their results");
+    assert_eq!(failing.unwrap_err().sqlstate(), Some("22001"));
+    assert_eq!(after.unwrap_err().kind(), ErrorKind::PipelineAborted);
+    // The transaction is aborted: the next statement fails until it ends.
+    let error = tasks::count_tasks(&transaction, None).await.unwrap_err();
+    assert_eq!(error.sqlstate(), Some("25P02"), "{error}");
+    transaction.rollback().await.unwrap();
+    assert_eq!(tasks::count_tasks(&conn, None).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn batches_pipeline_each_chunk_in_order() {
+    let conn = connect().await;
+    let titles: Vec<String> = (0..5000).map(|i| format!("task {i:04}")).collect();
+    let ids = bounded(tasks::add_tasks(
+        &conn,
+        titles.iter().map(|t| AddTasksParams {
+            title: t,
+            description: "",
+        }),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(ids.len(), 5000);
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "results in input order, run in input order"
+    );
+    assert_eq!(conn.cached_statements(), 1, "prepared once");
+    let done = tasks::complete_tasks(&conn, ids[..10].iter().map(|&id| CompleteTasksParams { id }))
+        .await
+        .unwrap();
+    assert_eq!(done, vec![1; 10]);
+    let groups = tasks::tasks_with_prefix(
+        &conn,
+        ["task 000", "task 09", "nothing"].map(|prefix| TasksWithPrefixParams { prefix }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), [10, 100, 0]);
+}
+
+#[tokio::test]
+async fn a_failing_batch_item_is_named_and_its_chunk_rolls_back() {
+    let conn = connect().await;
+    let long = "x".repeat(300);
+    let titles: Vec<&str> = (0..20).map(|i| if i == 7 { long.as_str() } else { "ok" }).collect();
+    let error = tasks::add_tasks(
+        &conn,
+        titles.iter().map(|t| AddTasksParams {
+            title: t,
+            description: "",
+        }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error.sqlstate(),
+        Some("22001"),
+        "the failing call's error, not an aborted one: {error}"
+    );
+    assert!(error.to_string().contains("(batch item 7)"), "{error}");
+    // Item 0 runs alone (and commits); items 1..20 are one chunk, one implicit transaction.
+    assert_eq!(tasks::count_tasks(&conn, None).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_timeout_cancels_the_statement_and_the_connection_goes_on() {
+    let conn = connect().await;
+    let error = quarry::with_timeout(&conn, Duration::from_millis(200), ops::sleep(&conn, 30.0))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::StatementTimeout, "{error}");
+    assert_eq!(tasks::count_tasks(&conn, None).await.unwrap(), 0);
+
+    // A cancel token from elsewhere: the call fails with QueryCanceled.
+    let token = conn.cancel_token();
+    let canceller = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        token.cancel().await.unwrap();
+    });
+    let error = bounded(ops::sleep(&conn, 30.0)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::QueryCanceled, "{error}");
+    canceller.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_connection_killed_mid_pipeline_fails_every_call() {
+    let conn = connect().await;
+    let killer = quarry::Client::connect(&fresh_database()).await.unwrap();
+    let pid = conn.process_id();
+    let titles: Vec<String> = (0..200_000).map(|i| format!("t{i}")).collect();
+    let kill = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        killer
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .await
+            .unwrap();
+    };
+    let batch = tasks::add_tasks(
+        &conn,
+        titles.iter().map(|t| AddTasksParams {
+            title: t,
+            description: "",
+        }),
+    );
+    let (result, ()) = bounded(async { tokio::join!(batch, kill) }).await;
+    let error = result.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    // Every later call fails at once, nothing hangs.
+    let (a, b) =
+        bounded(async { quarry::pipeline!(tasks::count_tasks(&conn, None), tasks::find_task(&conn, 1)) }).await;
+    assert_eq!(a.unwrap_err().kind(), ErrorKind::Connection);
+    assert_eq!(b.unwrap_err().kind(), ErrorKind::Connection);
+    assert!(conn.is_closed());
+}
+
+#[tokio::test]
+async fn pipelines_and_batches_work_through_pgbouncer_in_unnamed_mode() {
+    let bouncer = PgBouncer::start(server(), 2);
+    let url = bouncer.connection_string_for(&fresh_database());
+    let options = ClientOptions {
+        mode: StatementMode::Unnamed,
+        ..ClientOptions::default()
+    };
+    let conns = futures_util::future::try_join_all((0..6).map(|_| Connection::connect_with(&url, options)))
+        .await
+        .unwrap();
+    let work = conns.iter().enumerate().map(|(n, conn)| async move {
+        let titles: Vec<String> = (0..300).map(|i| format!("c{n} {i}")).collect();
+        let ids = tasks::add_tasks(
+            conn,
+            titles.iter().map(|t| AddTasksParams {
+                title: t,
+                description: "",
+            }),
+        )
+        .await
+        .unwrap();
+        let (title, found, id) = quarry::pipeline!(
+            tasks::task_title(conn, ids[0]),
+            tasks::find_task(conn, ids[299]),
+            all_types::insert_user_types(conn, Mood::Happy, None, 1, None, None, &[]),
+        );
+        assert_eq!(title.unwrap(), format!("c{n} 0"));
+        assert_eq!(found.unwrap().unwrap().title, format!("c{n} 299"));
+        assert!(id.unwrap() > 0);
+    });
+    bounded(futures_util::future::join_all(work)).await;
+    assert_eq!(tasks::count_tasks(&conns[0], None).await.unwrap(), 1800);
+}
