@@ -44,3 +44,11 @@ SELECT g::int8 AS id, 'name_' || g AS name FROM generate_series(1, :n::int8) g;
 
 -- name: export_people :iter
 SELECT id, name, email, age, created_at FROM people;
+
+-- Figure 13 (quarry's own driver): single-row inserts into a logged table, one commit each
+-- (sequential) or one per pipeline chunk (batch).
+-- name: insert_person_logged :exec
+INSERT INTO people_logged (id, name, email, age, created_at) VALUES (:id, :name, :email, :age, :created_at);
+
+-- name: insert_people_logged :batchexec
+INSERT INTO people_logged (id, name, email, age, created_at) VALUES (:id, :name, :email, :age, :created_at);

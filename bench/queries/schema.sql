@@ -23,6 +23,15 @@ CREATE UNLOGGED TABLE people_load (
     created_at timestamptz
 );
 
+-- Figure 13: a logged table, so a commit costs what it does in production (a WAL flush).
+CREATE TABLE people_logged (
+    id         bigint,
+    name       text,
+    email      text,
+    age        integer,
+    created_at timestamptz
+);
+
 -- Figure 10 (bulk writes): the upsert target, keyed by id.
 CREATE UNLOGGED TABLE people_upsert (
     id         bigint PRIMARY KEY,

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cd bench && cargo run --release                    # every figure
-//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking dynamic bulk nested protocol
+//! cd bench && cargo run --release -- select decode   # some: select pipeline insert copy decode pool stream blocking dynamic bulk nested protocol wire wire-memory
 //! QUARRY_BENCH_RUNS=9 cargo run --release            # runs per variant (default 5; decode uses ≥ 15)
 //! QUARRY_BENCH_PIN=1 cargo run --release -- select   # client and server on CPU 0 (per-query cost)
 //! ```
@@ -23,6 +23,7 @@ mod pool;
 mod protocol;
 mod select;
 mod stream;
+mod wire;
 
 use common::Bench;
 use quarry_codegen::embedded::EmbeddedServer;
@@ -53,9 +54,9 @@ pub fn port(url: &str) -> u16 {
         .expect("the connection string names a port")
 }
 
-const FIGURES: [&str; 12] = [
+const FIGURES: [&str; 14] = [
     "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking", "dynamic", "bulk", "nested",
-    "protocol",
+    "protocol", "wire", "wire-memory",
 ];
 
 #[tokio::main(flavor = "current_thread")]
@@ -125,6 +126,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if run("protocol") {
         protocol::run(&bench).await;
+    }
+    if run("wire") {
+        wire::run(&bench).await;
+    }
+    // Alone or last: the peak heap it reports is the process's since the figure started.
+    if run("wire-memory") {
+        wire::memory(&bench).await;
     }
     Ok(())
 }

@@ -150,7 +150,7 @@ pub fn pgbench_row(bench: &Bench, base: f64) {
 }
 
 /// pgbench's pipeline mode against the same server: 100 prepared selects per pipeline.
-fn pgbench_pipeline(bench: &Bench, pgbench: &std::path::Path) -> Option<f64> {
+pub fn pgbench_pipeline(bench: &Bench, pgbench: &std::path::Path) -> Option<f64> {
     let dir = tempfile_dir();
     let script = dir.join("pipeline.sql");
     let mut text = String::from("\\set aid random(1, 100000)\n\\startpipeline\n");

@@ -14,7 +14,9 @@ pub(crate) mod sealed {
 
 /// Anything a generated async function can run on: [`crate::Client`],
 /// [`crate::Transaction`], a pooled [`crate::PooledClient`], a [`crate::RoutedClient`]
-/// (primary and replica), and plain `tokio_postgres::Client` / `tokio_postgres::Transaction`.
+/// (primary and replica), quarry's own driver ([`crate::wire::Connection`] and its
+/// [`crate::wire::Transaction`], where pipelines are true ones: docs/pipelines.md), and plain
+/// `tokio_postgres::Client` / `tokio_postgres::Transaction`.
 ///
 /// The quarry clients keep a per-connection statement cache: a call prepares its statement
 /// once, and every later call is a single round trip (Bind + Execute); or, in
@@ -26,7 +28,7 @@ pub(crate) mod sealed {
 /// This trait is sealed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run quarry queries",
-    note = "pass a `quarry::Client`, a `quarry::Transaction`, a pooled `quarry::PooledClient`, a `quarry::RoutedClient`, or a `tokio_postgres::Client` / `Transaction`"
+    note = "pass a `quarry::Client`, a `quarry::Transaction`, a pooled `quarry::PooledClient`, a `quarry::RoutedClient`, a `quarry::wire::Connection` / `Transaction`, or a `tokio_postgres::Client` / `Transaction`"
 )]
 pub trait GenericClient: sealed::Sealed + Sync {
     #[doc(hidden)]

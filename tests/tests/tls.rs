@@ -101,3 +101,44 @@ async fn verify_full_require_and_their_failures() {
     let conn = pool.get().await.unwrap();
     assert!(uses_tls(&conn).await);
 }
+
+/// quarry's own driver (`quarry::wire`) over TLS: verify-full, a wrong host refused, require,
+/// and a pipeline on the encrypted session.
+#[tokio::test]
+async fn the_own_driver_speaks_tls() {
+    use quarry_tests::asynchronous::tasks;
+    let pki = pki();
+    let (_server, port) = tls_server(&pki);
+    let setup = quarry::Client::connect(&format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"))
+        .await
+        .unwrap();
+    setup
+        .batch_execute(include_str!("../../queries/migrations/0001_schema.sql"))
+        .await
+        .unwrap();
+    let url = |host: &str| format!("host={host} port={port} user=postgres dbname=postgres sslmode=require");
+    let verify = TlsMode::verify_full_pem(pki.ca.as_bytes()).unwrap();
+    let options = quarry::ClientOptions::default();
+    let conn = quarry::wire::Connection::connect_tls(&url("localhost"), &verify, options)
+        .await
+        .unwrap();
+    let ssl = conn
+        .simple_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .await
+        .unwrap();
+    assert_eq!(ssl[0][0].as_deref(), Some("t"), "the session is encrypted");
+    let (id, count) = quarry::pipeline!(tasks::add_task(&conn, "over TLS", ""), tasks::count_tasks(&conn, None));
+    assert!(id.unwrap() > 0);
+    assert_eq!(count.unwrap(), 1);
+
+    let wrong_host = quarry::wire::Connection::connect_tls(&url("127.0.0.1"), &verify, options)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong_host.kind(), quarry::ErrorKind::Connection, "{wrong_host}");
+    let plain = quarry::wire::Connection::connect(&url("127.0.0.1")).await.unwrap_err();
+    assert!(plain.to_string().contains("sslmode=require needs TLS"), "{plain}");
+    let encrypted = quarry::wire::Connection::connect_tls(&url("127.0.0.1"), &TlsMode::Require, options)
+        .await
+        .unwrap();
+    assert_eq!(tasks::count_tasks(&encrypted, None).await.unwrap(), 1);
+}

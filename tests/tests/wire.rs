@@ -290,3 +290,69 @@ async fn pipelines_and_batches_work_through_pgbouncer_in_unnamed_mode() {
     bounded(futures_util::future::join_all(work)).await;
     assert_eq!(tasks::count_tasks(&conns[0], None).await.unwrap(), 1800);
 }
+
+#[tokio::test]
+async fn connection_strings_as_for_the_tokio_postgres_path() {
+    let url = fresh_database();
+    let word = |key: &str| {
+        url.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key))
+            .unwrap()
+            .to_string()
+    };
+    let (host, port, db) = (word("host="), word("port="), word("dbname="));
+    // Several hosts: the first does not exist, the second is a read-write primary.
+    let failover = format!(
+        "host=/nonexistent/quarry,{host} port={port},{port} user=postgres dbname={db} target_session_attrs=read-write application_name=wire-app"
+    );
+    let conn = Connection::connect(&failover).await.unwrap();
+    let name = conn.simple_query("SHOW application_name").await.unwrap();
+    assert_eq!(name[0][0].as_deref(), Some("wire-app"));
+    let unreachable = Connection::connect("host=/nonexistent/quarry user=postgres")
+        .await
+        .unwrap_err();
+    assert_eq!(unreachable.kind(), ErrorKind::Connection, "{unreachable}");
+    assert!(
+        unreachable.to_string().contains("/nonexistent/quarry"),
+        "names the host: {unreachable}"
+    );
+}
+
+/// Password authentication: SCRAM-SHA-256 and MD5 over TCP (the server's pg_hba.conf asks for
+/// them), a wrong password refused with the server's message.
+#[tokio::test]
+async fn scram_and_md5_passwords() {
+    use quarry_codegen::embedded::{EmbeddedServer, ServerOptions};
+    let port = quarry_tests::db::free_port();
+    let hba =
+        "local all all trust\nhost all scram_user 127.0.0.1/32 scram-sha-256\nhost all md5_user 127.0.0.1/32 md5\n";
+    let options = ServerOptions {
+        tcp_port: Some(port),
+        settings: vec![("hba_file".into(), "{dir}/quarry_hba.conf".into())],
+        files: vec![("quarry_hba.conf".into(), hba.as_bytes().to_vec())],
+    };
+    let server = EmbeddedServer::start_with(&options).expect("start a server");
+    let admin = Connection::connect(&server.connection_string("postgres"))
+        .await
+        .unwrap();
+    admin
+        .batch_execute(
+            "SET password_encryption = 'scram-sha-256'; CREATE ROLE scram_user LOGIN PASSWORD 's3cret';
+             SET password_encryption = 'md5'; CREATE ROLE md5_user LOGIN PASSWORD 'md5pass';",
+        )
+        .await
+        .unwrap();
+    let url = |user: &str, password: &str| {
+        format!("host=127.0.0.1 port={port} user={user} password={password} dbname=postgres")
+    };
+    for (user, password) in [("scram_user", "s3cret"), ("md5_user", "md5pass")] {
+        let conn = Connection::connect(&url(user, password)).await.unwrap();
+        let me = conn.simple_query("SELECT current_user").await.unwrap();
+        assert_eq!(me[0][0].as_deref(), Some(user));
+    }
+    let refused = Connection::connect(&url("scram_user", "wrong")).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("password authentication failed"),
+        "{refused}"
+    );
+}

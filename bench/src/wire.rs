@@ -1,0 +1,204 @@
+//! Figure 13 (issue 26): quarry's own driver, `quarry::wire::Connection`, whose `:batch*`
+//! functions send one Sync per chunk of 1 024 calls — against quarry on tokio-postgres (a Sync
+//! per call), hand-written tokio-postgres and pgbench's pipeline mode, in the same run.
+
+use crate::common::{header, median, median_with_setup, rate_row, Bench};
+use crate::counting;
+use crate::generated::people::{self, GetPeopleParams, InsertPeopleLoggedParams, InsertPeopleParams};
+use crate::insert::person;
+use crate::select::{id, pgbench_pipeline, SELECTS, SQL};
+use std::hint::black_box;
+
+const INSERTS: i64 = 20_000;
+
+async fn wire(bench: &Bench) -> quarry::wire::Connection {
+    quarry::wire::Connection::connect(&bench.url).await.expect("connect")
+}
+
+pub async fn run(bench: &Bench) {
+    pipelined_selects(bench).await;
+    sequential_selects(bench).await;
+    inserts(bench).await;
+}
+
+async fn pipelined_selects(bench: &Bench) {
+    header(
+        &format!(
+            "13a. {SELECTS} pipelined selects, `:batchone` (median of {} runs)",
+            bench.runs
+        ),
+        "selects/s",
+    );
+    let client = bench.quarry().await;
+    let conn = wire(bench).await;
+    let params = || (0..SELECTS).map(|i| GetPeopleParams { id: id(i) });
+    let today = median(bench.runs, || async {
+        black_box(people::get_people(&client, params()).await.unwrap());
+    })
+    .await;
+    let own = median(bench.runs, || async {
+        black_box(people::get_people(&conn, params()).await.unwrap());
+    })
+    .await;
+    let base = rate_row(
+        "quarry::Client `:batchone` (tokio-postgres: a Sync per call)",
+        SELECTS as u64,
+        today,
+        None,
+    );
+    let rate = rate_row(
+        "quarry::wire::Connection `:batchone` (a Sync per 1 024 calls)",
+        SELECTS as u64,
+        own,
+        Some(base),
+    );
+    if let Some(floor) = crate::common::pg_binary("pgbench").and_then(|p| pgbench_pipeline(bench, &p)) {
+        println!(
+            "| pgbench, `\\startpipeline` of 100 prepared selects (floor) | {:.1} k/s | {:.2}× |",
+            floor / 1e3,
+            floor / base
+        );
+        println!("\nquarry::wire `:batchone` ÷ pgbench pipeline: **{:.2}×**", rate / floor);
+    }
+}
+
+async fn sequential_selects(bench: &Bench) {
+    header(
+        &format!(
+            "13b. {SELECTS} sequential selects by primary key, each awaited (median of {} runs)",
+            bench.runs
+        ),
+        "selects/s",
+    );
+    let raw = bench.raw().await;
+    let statement = raw.prepare(SQL).await.unwrap();
+    let hand = median(bench.runs, || async {
+        for i in 0..SELECTS {
+            let row = raw.query_one(&statement, &[&id(i)]).await.unwrap();
+            let person: (i64, String, String, i32, chrono::DateTime<chrono::Utc>) =
+                (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+            black_box(person);
+        }
+    })
+    .await;
+    let client = bench.quarry().await;
+    let today = median(bench.runs, || async {
+        for i in 0..SELECTS {
+            black_box(people::get_person(&client, id(i)).await.unwrap());
+        }
+    })
+    .await;
+    let conn = wire(bench).await;
+    let own = median(bench.runs, || async {
+        for i in 0..SELECTS {
+            black_box(people::get_person(&conn, id(i)).await.unwrap());
+        }
+    })
+    .await;
+    let base = rate_row("tokio-postgres, hand-written, prepared", SELECTS as u64, hand, None);
+    rate_row("quarry::Client `get_person`", SELECTS as u64, today, Some(base));
+    rate_row("quarry::wire::Connection `get_person`", SELECTS as u64, own, Some(base));
+}
+
+async fn inserts(bench: &Bench) {
+    header(
+        &format!(
+            "13c. {INSERTS} single-row inserts into a logged table (median of {} runs)",
+            bench.runs
+        ),
+        "rows/s",
+    );
+    let raw = bench.raw().await;
+    let truncate = || async { raw.batch_execute("TRUNCATE people_logged").await.unwrap() };
+    let rows: Vec<_> = (0..INSERTS).map(person).collect();
+    let client = bench.quarry().await;
+    let conn = wire(bench).await;
+    let sequential = median_with_setup(bench.runs, truncate, || async {
+        for p in &rows {
+            people::insert_person_logged(&conn, p.id, &p.name, &p.email, p.age, p.created_at)
+                .await
+                .unwrap();
+        }
+    })
+    .await;
+    let items = || {
+        rows.iter().map(|p| InsertPeopleLoggedParams {
+            id: p.id,
+            name: &p.name,
+            email: &p.email,
+            age: p.age,
+            created_at: p.created_at,
+        })
+    };
+    let today = median_with_setup(bench.runs, truncate, || async {
+        people::insert_people_logged(&client, items()).await.unwrap();
+    })
+    .await;
+    let own = median_with_setup(bench.runs, truncate, || async {
+        people::insert_people_logged(&conn, items()).await.unwrap();
+    })
+    .await;
+    let base = rate_row(
+        "quarry::wire::Connection `insert_person`, sequential (a commit each)",
+        INSERTS as u64,
+        sequential,
+        None,
+    );
+    rate_row(
+        "quarry::Client `:batchexec` (a Sync, so a commit, per call)",
+        INSERTS as u64,
+        today,
+        Some(base),
+    );
+    rate_row(
+        "quarry::wire::Connection `:batchexec` (a Sync, so a commit, per 1 024 calls)",
+        INSERTS as u64,
+        own,
+        Some(base),
+    );
+    let count: i64 = raw
+        .query_one("SELECT count(*) FROM people_logged", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, INSERTS);
+}
+
+/// A batch of 1 000 000 inserts on one connection: the peak heap stays that of the chunks in
+/// flight, plus the returned `Vec<u64>` (8 bytes per call).
+pub async fn memory(bench: &Bench) {
+    println!("\n### 13d. Memory of `:batchexec` pipelines up to 1 000 000 calls (one run each)\n");
+    println!("| variant | peak heap | rate |");
+    println!("|---|---:|---:|");
+    let raw = bench.raw().await;
+    let conn = wire(bench).await;
+    for calls in [10_000i64, 100_000, 1_000_000] {
+        raw.batch_execute("TRUNCATE people_load").await.unwrap();
+        let created_at = person(0).created_at;
+        let items = (0..calls).map(|i| InsertPeopleParams {
+            id: i,
+            name: "name",
+            email: "e@example.org",
+            age: 30,
+            created_at,
+        });
+        counting::reset_peak();
+        let started = std::time::Instant::now();
+        let affected = people::insert_people(&conn, items).await.unwrap();
+        let elapsed = started.elapsed();
+        let peak = counting::peak_mib();
+        let output = (affected.len() * 8) as f64 / (1024.0 * 1024.0);
+        assert_eq!(affected.len(), calls as usize);
+        println!(
+            "| quarry::wire `:batchexec`, {calls} calls | {peak:.1} MiB ({:.1} MiB besides the returned Vec) | {:.0} k rows/s |",
+            peak - output,
+            calls as f64 / elapsed.as_secs_f64() / 1e3
+        );
+    }
+    let count: i64 = raw
+        .query_one("SELECT count(*) FROM people_load", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 1_000_000);
+}
