@@ -1,8 +1,9 @@
 //! `quarry::sync::pipeline!`: generated blocking calls, run together on one connection.
 //!
-//! Each call `path::name(client, args…)` becomes `path::__async_name(<client's async side>,
-//! args…)` — the hidden async twin every blocking `:one`/`:opt`/`:many`/`:exec` function has —
-//! and the twins are joined and blocked on once, on the first call's client runtime.
+//! Each call `path::name(client, args…)` becomes `path::__async_name(<client's async side, seen
+//! through the pipeline>, args…)` — the hidden async twin every blocking `:one`/`:opt`/`:many`/
+//! `:exec` function has — and the twins are joined and blocked on once, on the first call's
+//! client runtime. `quarry::pipeline!` (the async macro, below) does the same without the twin.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -20,21 +21,33 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         ));
     }
     let mut clients = Vec::new();
+    let mut piped = Vec::new();
     let mut futures = Vec::new();
     for (i, call) in calls.iter().enumerate() {
         // Each client expression is evaluated once, into its own binding.
         let binding = format_ident!("__quarry_client_{i}");
-        let (client, future) = twin(call, &binding)?;
+        let through = format_ident!("__quarry_piped_{i}");
+        let (client, future) = twin(call, &through)?;
         clients.push(quote! { let #binding = #client; });
-        futures.push(future);
+        piped.push(quote! {
+            let #through = ::quarry::__private::Piped::new(
+                &__quarry_scope,
+                #i,
+                ::quarry::sync::__private::split(#binding).0,
+            );
+        });
+        futures.push(quote! { ::quarry::__private::in_slot(&__quarry_scope, #i, #future) });
     }
     let bindings: Vec<_> = (0..calls.len()).map(|i| format_ident!("__quarry_client_{i}")).collect();
     let first = &bindings[0];
     let others = &bindings[1..];
+    let count = calls.len();
     Ok(quote! {{
         #(#clients)*
         let (_, __quarry_runtime) = ::quarry::sync::__private::split(#first);
         #( ::quarry::sync::__private::same_runtime(__quarry_runtime, #others); )*
+        let __quarry_scope = ::quarry::__private::PipelineScope::new(#count);
+        #(#piped)*
         __quarry_runtime.block_on(async { ::quarry::__private::join!(#(#futures),*) })
     }})
 }
@@ -63,7 +76,7 @@ fn twin(call: &Expr, binding: &proc_macro2::Ident) -> syn::Result<(TokenStream, 
         .ok_or_else(|| syn::Error::new(call.span(), "the call needs its client"))?;
     let span = client.span();
     let client = quote_spanned!(span=> #client);
-    let future = quote! { #path(::quarry::sync::__private::split(#binding).0 #(, #args)*) };
+    let future = quote! { #path(&#binding #(, #args)*) };
     Ok((client, future))
 }
 

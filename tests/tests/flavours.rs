@@ -165,6 +165,47 @@ both_flavours! {
         run!(tx.rollback()).unwrap();
     }
 
+    /// True pipelines on quarry's own driver (docs/pipelines.md): one Sync per pipeline, so an
+    /// error aborts the rest and, outside a transaction, undoes the calls before it; batches
+    /// run chunk by chunk in input order.
+    fn wire_pipelines(db) {
+        let mut conn = run!(rt::wire::Connection::connect(&db)).unwrap();
+        let id = run!(q::tasks::add_task(&conn, "Pipelined", "")).unwrap();
+        let (title, count, missing) = rt::pipeline!(
+            q::tasks::task_title(&conn, id),
+            q::tasks::count_tasks(&conn, None),
+            q::tasks::find_task(&conn, id + 1000),
+        );
+        assert_eq!(title.unwrap(), "Pipelined");
+        assert_eq!(count.unwrap(), 1);
+        assert!(missing.unwrap().is_none());
+
+        let long = "x".repeat(300);
+        let (before, failing, after) = rt::pipeline!(
+            q::tasks::add_task(&conn, "undone", ""),
+            q::tasks::add_task(&conn, &long, ""),
+            q::tasks::count_tasks(&conn, None),
+        );
+        assert_eq!(before.unwrap_err().kind(), ErrorKind::PipelineAborted);
+        assert_eq!(failing.unwrap_err().sqlstate(), Some("22001"));
+        assert_eq!(after.unwrap_err().kind(), ErrorKind::PipelineAborted);
+        assert_eq!(run!(q::tasks::count_tasks(&conn, None)).unwrap(), 1);
+
+        let titles: Vec<String> = (0..3000).map(|i| format!("b{i}")).collect();
+        let ids = run!(q::tasks::add_tasks(&conn, titles.iter().map(|t| q::tasks::AddTasksParams { title: t, description: "" }))).unwrap();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+
+        let tx = run!(conn.transaction()).unwrap();
+        let (first, failing) = rt::pipeline!(
+            q::tasks::add_task(&tx, "in tx", ""),
+            q::tasks::add_task(&tx, &long, ""),
+        );
+        assert!(first.unwrap() > 0, "inside a transaction the calls before keep their results");
+        assert_eq!(failing.unwrap_err().sqlstate(), Some("22001"));
+        run!(tx.rollback()).unwrap();
+        assert_eq!(run!(q::tasks::count_tasks(&conn, None)).unwrap(), 3001);
+    }
+
     /// `:iter` as a stream or iterator, through a server-side cursor, and through COPY OUT.
     fn large_results(db) {
         let client = run!(rt::Client::connect(&db)).unwrap();

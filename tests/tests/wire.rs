@@ -356,3 +356,30 @@ async fn scram_and_md5_passwords() {
         "{refused}"
     );
 }
+
+/// An error at the implicit commit (a deferred constraint trigger) is the error of the call —
+/// and of every call of its pipeline, none of whose work was kept.
+#[tokio::test]
+async fn an_error_at_the_implicit_commit_fails_the_calls_it_undid() {
+    let conn = connect().await;
+    conn.batch_execute(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF NEW.title = 'refused at commit' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NEW; END $$;
+         CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON tasks DEFERRABLE INITIALLY DEFERRED
+         FOR EACH ROW EXECUTE FUNCTION refuse();",
+    )
+    .await
+    .unwrap();
+    let error = tasks::add_task(&conn, "refused at commit", "").await.unwrap_err();
+    assert!(error.to_string().contains("refused at commit"), "{error}");
+    let (a, b) = bounded(async {
+        quarry::pipeline!(
+            tasks::add_task(&conn, "fine", ""),
+            tasks::add_task(&conn, "refused at commit", ""),
+        )
+    })
+    .await;
+    assert!(a.unwrap_err().to_string().contains("refused at commit"));
+    assert!(b.unwrap_err().to_string().contains("refused at commit"));
+    assert_eq!(tasks::count_tasks(&conn, None).await.unwrap(), 0);
+}

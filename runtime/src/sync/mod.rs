@@ -36,6 +36,7 @@ mod client;
 mod iter;
 mod pool;
 mod runtime;
+pub mod wire;
 
 pub use client::{CancelToken, Client, Transaction, TransactionBuilder};
 pub use iter::{CopyOutIter, Cursor, Listener, RowIter};
@@ -55,7 +56,8 @@ pub use crate::{
 ///
 /// Every call must be on the same client (or a transaction of it); `:one`, `:opt`, `:many` and
 /// `:exec` functions can be pipelined (batches pipeline by themselves). Semantics are those of
-/// [`crate::pipeline!`]: an error fails only its own call, except inside a transaction.
+/// [`crate::pipeline!`]: on a [`wire::Connection`] one Sync for the pipeline (an error aborts
+/// the rest); on a [`Client`] an error fails only its own call, except inside a transaction.
 pub use quarry_macros::sync_pipeline as pipeline;
 
 /// Raw COPY in any format (text, CSV, binary) over `std::io` readers and writers.

@@ -1,6 +1,7 @@
 //! [`Connection`]: one PostgreSQL session driven by quarry itself.
 
-use super::connect::{self, Session, Tls};
+pub(crate) use super::connect::Tls;
+use super::connect::{self, Session};
 use super::driver::{Driver, Event, Label, Request, Shared, Unit, EVENT_BUFFER};
 use super::row::{Column, RowStream};
 use crate::cache::{key, Key};
@@ -120,6 +121,16 @@ impl Connection {
     }
 
     async fn open(config: &str, options: ClientOptions, tls: Tls) -> Result<Self, Error> {
+        Ok(Connection::open_driven(config, options, tls).await?.0)
+    }
+
+    /// Connects; also returns the task driving the session, which ends once the connection is
+    /// dropped and its Terminate written (the blocking connection waits for it).
+    pub(crate) async fn open_driven(
+        config: &str,
+        options: ClientOptions,
+        tls: Tls,
+    ) -> Result<(Self, tokio::task::JoinHandle<()>), Error> {
         let parsed: tokio_postgres::Config = config.parse()?;
         let opening = connect::open(&parsed, &tls);
         let opened = match options.connect_timeout {
@@ -131,9 +142,9 @@ impl Connection {
         .map_err(|e| Error::connection(format!("cannot connect: {e}")))?;
         let (requests, receiver) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared::default());
-        tokio::spawn(Driver::new(opened.socket, opened.leftover, receiver, shared.clone()));
+        let task = tokio::spawn(Driver::new(opened.socket, opened.leftover, receiver, shared.clone()));
         let capacity = NonZeroUsize::new(options.statement_cache_capacity).unwrap_or(NonZeroUsize::MIN);
-        Ok(Connection {
+        let connection = Connection {
             requests,
             shared,
             session: opened.session,
@@ -141,7 +152,8 @@ impl Connection {
             types: Mutex::new(HashMap::new()),
             mode: options.mode,
             names: AtomicU64::new(0),
-        })
+        };
+        Ok((connection, task))
     }
 
     /// How this connection runs generated queries.
