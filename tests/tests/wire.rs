@@ -383,3 +383,32 @@ async fn an_error_at_the_implicit_commit_fails_the_calls_it_undid() {
     assert!(b.unwrap_err().to_string().contains("refused at commit"));
     assert_eq!(tasks::count_tasks(&conn, None).await.unwrap(), 0);
 }
+
+/// Large results stream in batches with backpressure (the task stops reading while the
+/// caller lags), and a pipeline around a large result still answers every call.
+#[tokio::test]
+async fn large_results_stream_with_backpressure() {
+    use futures_util::StreamExt;
+    let conn = connect().await;
+    conn.batch_execute("INSERT INTO tasks (title) SELECT 'task ' || g FROM generate_series(1, 50000) g")
+        .await
+        .unwrap();
+    let all = tasks::list_tasks(&conn).await.unwrap();
+    assert_eq!(all.len(), 50_000);
+    let mut stream = tasks::all_tasks(&conn).await.unwrap();
+    let mut seen = 0;
+    while let Some(row) = stream.next().await {
+        let row = row.unwrap();
+        seen += 1;
+        if seen % 10_000 == 0 {
+            // A slow reader: the connection waits for it.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(row.id > 0);
+    }
+    assert_eq!(seen, 50_000);
+    let (many, count) =
+        bounded(async { quarry::pipeline!(tasks::list_tasks(&conn), tasks::count_tasks(&conn, None)) }).await;
+    assert_eq!(many.unwrap().len(), 50_000);
+    assert_eq!(count.unwrap(), 50_000);
+}

@@ -2,8 +2,9 @@
 
 pub(crate) use super::connect::Tls;
 use super::connect::{self, Session};
-use super::driver::{Driver, Event, Label, Request, Shared, Unit, EVENT_BUFFER};
+use super::driver::{Driver, EVENT_BUFFER};
 use super::row::{Column, RowStream};
+use super::units::{Event, Label, Request, Shared, Unit};
 use crate::cache::{key, Key};
 use crate::error::Error;
 use crate::execute::StatementMode;
@@ -11,7 +12,6 @@ use crate::query::Query;
 use crate::ClientOptions;
 use bytes::BytesMut;
 use futures_channel::mpsc;
-use futures_util::FutureExt;
 use lru::LruCache;
 use postgres_protocol::message::frontend;
 use postgres_types::{ToSql, Type};
@@ -51,13 +51,7 @@ impl Drop for Prepared {
             // A closed connection has nothing left to close.
             let _ = self.closer.send(Request {
                 bytes,
-                units: vec![
-                    Unit::Close,
-                    Unit::Sync {
-                        reply: None,
-                        error: None,
-                    },
-                ],
+                units: vec![Unit::Close, Unit::Sync { error: None }],
             });
         }
     }
@@ -269,10 +263,7 @@ impl Connection {
                     reply: Some(reply),
                     params: Vec::new(),
                 },
-                Unit::Sync {
-                    reply: None,
-                    error: None,
-                },
+                Unit::Sync { error: None },
             ],
         })?;
         let description = described
@@ -338,18 +329,11 @@ impl Connection {
         let (unit, events) = encode_call(&mut bytes, query, prepared, params, 0)?;
         frontend::sync(&mut bytes);
         // `prepared` outlives the send: a Close of its statement is queued after this Bind.
-        let (reply, sync) = oneshot::channel();
         self.send(Request {
             bytes,
-            units: vec![
-                unit,
-                Unit::Sync {
-                    reply: Some(reply),
-                    error: None,
-                },
-            ],
+            units: vec![unit, Unit::Sync { error: None }],
         })?;
-        Ok(RowStream::new(events, prepared.columns.clone(), sync.shared(), query))
+        Ok(RowStream::new(events, prepared.columns.clone(), query))
     }
 }
 
@@ -383,6 +367,7 @@ pub(crate) fn encode_call(
             query: query.name,
             call,
         },
+        rows: Vec::new(),
     };
     Ok((unit, events))
 }

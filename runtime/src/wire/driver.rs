@@ -6,7 +6,8 @@
 //! pipeline is one request holding many units and one Sync: after an `ErrorResponse` the server
 //! skips every message up to that Sync, so the units between fail at once with
 //! [`ErrorKind::PipelineAborted`](crate::ErrorKind::PipelineAborted) naming the call that
-//! failed — nothing waits for answers that will never come.
+//! failed — nothing waits for answers that will never come. A call that completed hears so only
+//! when its Sync is answered: outside a transaction a later failure rolls it back.
 //!
 //! Backpressure both ways: requests are taken only while the write buffer is under
 //! [`WRITE_HIGH_WATER`], and a call's rows go through a bounded channel; when the caller is
@@ -14,6 +15,7 @@
 
 use super::server_error::ServerError;
 use super::socket::Socket;
+use super::units::{Description, Event, Fields, Label, Request, Shared, SyncFailure, Unit};
 use crate::error::Error;
 use bytes::{Buf, BytesMut};
 use fallible_iterator::FallibleIterator;
@@ -23,122 +25,25 @@ use postgres_protocol::message::frontend;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::oneshot;
 
 /// Requests are taken from the queue only while fewer bytes than this wait to be written.
 const WRITE_HIGH_WATER: usize = 256 * 1024;
 /// How much one read takes from the socket at most.
 const READ_CHUNK: usize = 64 * 1024;
-/// Rows (and other events) buffered per call before the task waits for the caller.
-pub(crate) const EVENT_BUFFER: usize = 128;
+/// Events buffered per call before the task waits for the caller.
+pub(crate) const EVENT_BUFFER: usize = 16;
+/// Rows a call receives at once while its statement still runs (a large result).
+const ROWS_PER_EVENT: usize = 256;
 
-/// Messages to write and the units they ask the server to answer.
-pub(crate) struct Request {
-    pub(crate) bytes: BytesMut,
-    pub(crate) units: Vec<Unit>,
-}
-
-/// The text rows of a simple-protocol query.
-pub(crate) type TextRows = Vec<Vec<Option<String>>>;
-
-/// Result columns as the server describes them: name and type OID.
-pub(crate) type Fields = Vec<(String, u32)>;
-
-/// A statement's description: parameter type OIDs and result columns.
-#[derive(Debug)]
-pub(crate) struct Description {
-    pub(crate) params: Vec<u32>,
-    pub(crate) columns: Fields,
-}
-
-/// What one statement's execution sends its caller.
-#[derive(Debug)]
-pub(crate) enum Event {
-    Row(DataRowBody),
-    /// Finished; the rows affected.
-    Done(u64),
-    Failed(Error),
-}
-
-/// One answer the server owes, in the order the messages were written.
-pub(crate) enum Unit {
-    /// Parse + Describe statement: ParseComplete, ParameterDescription, RowDescription | NoData.
-    Describe {
-        reply: Option<oneshot::Sender<Result<Description, Error>>>,
-        params: Vec<u32>,
-    },
-    /// [Parse] + Bind + [Describe portal] + Execute: rows until CommandComplete.
-    Exec { events: mpsc::Sender<Event>, label: Label },
-    /// Sync: ReadyForQuery. An error here (a deferred constraint at the implicit commit) fails
-    /// the reply, and so does a failed call before it outside a transaction (the implicit
-    /// transaction rolled back every call since the previous Sync).
-    Sync {
-        reply: Option<oneshot::Sender<Result<(), SyncFailure>>>,
-        error: Option<ServerError>,
-    },
-    /// Close statement: CloseComplete.
-    Close,
-    /// A simple-protocol `Query`: everything up to ReadyForQuery; text rows are kept.
-    Simple {
-        reply: Option<oneshot::Sender<Result<TextRows, Error>>>,
-        rows: TextRows,
-        error: Option<ServerError>,
-    },
-}
-
-/// Which call a unit belongs to, for the error of the calls a failure aborted.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Label {
-    pub(crate) query: &'static str,
-    /// The call's position in its pipeline (0 for a call of its own).
-    pub(crate) call: usize,
-}
-
-impl std::fmt::Display for Label {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "call #{} (`{}`)", self.call, self.query)
-    }
-}
-
-/// Why a Sync failed; cloned to every call of the pipeline.
-#[derive(Debug, Clone)]
-pub(crate) enum SyncFailure {
-    /// The implicit commit failed.
-    Server(Box<ServerError>),
-    /// A call failed outside a transaction, so the implicit transaction rolled back.
-    RolledBack(Label),
-    /// The connection ended first.
-    Lost(String),
-}
-
-impl SyncFailure {
-    pub(crate) fn into_error(self) -> Error {
-        match self {
-            SyncFailure::Server(error) => Error::server(None, *error),
-            SyncFailure::RolledBack(label) => Error::pipeline_rolled_back(&label.to_string()),
-            SyncFailure::Lost(reason) => Error::connection(format!("connection lost: {reason}")),
-        }
-    }
-}
-
-/// A `LISTEN` notification.
-pub(crate) type Notification = crate::Notification;
-
-/// What the task and the connection handle share.
-#[derive(Debug, Default)]
-pub(crate) struct Shared {
-    /// Set once the task has ended; calls fail at once.
-    pub(crate) closed: AtomicBool,
-    /// The transaction status of the last ReadyForQuery: `I`, `T` or `E`.
-    pub(crate) status: AtomicU8,
-    /// Where notifications go once someone listens.
-    pub(crate) notifications: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Notification>>>,
-    /// Why the connection closed, for calls made after.
-    pub(crate) closed_because: Mutex<Option<String>>,
+/// A call whose statement completed, waiting for its pipeline's Sync.
+struct Completed {
+    events: mpsc::Sender<Event>,
+    rows: Vec<DataRowBody>,
+    affected: u64,
 }
 
 /// The connection task.
@@ -147,11 +52,15 @@ pub(crate) struct Driver {
     requests: tokio::sync::mpsc::UnboundedReceiver<Request>,
     requests_done: bool,
     units: VecDeque<Unit>,
+    /// Calls completed since the last Sync, told at the Sync.
+    completed: VecDeque<Completed>,
+    /// The outcome of the Sync being answered, while `completed` is told.
+    sync_outcome: Option<Result<(), SyncFailure>>,
     write: BytesMut,
     unflushed: bool,
     read: BytesMut,
     scratch: Box<[u8]>,
-    /// A message whose call's channel was full, delivered first on the next poll.
+    /// A message whose call's channel was full, handled again on the next poll.
     stalled: Option<Message>,
     /// The call whose error the server is skipping past (up to the next Sync).
     failed: Option<Label>,
@@ -171,6 +80,8 @@ impl Driver {
             requests,
             requests_done: false,
             units: VecDeque::new(),
+            completed: VecDeque::new(),
+            sync_outcome: None,
             write: BytesMut::with_capacity(8 * 1024),
             unflushed: false,
             read: leftover,
@@ -182,7 +93,7 @@ impl Driver {
         }
     }
 
-    /// Moves every byte and message it can; `Ready(true)` once the connection is finished.
+    /// Moves every byte and message it can; `Ok(true)` once the connection is finished.
     fn step(&mut self, cx: &mut Context<'_>) -> Result<bool, String> {
         loop {
             let mut progress = self.take_requests(cx);
@@ -287,9 +198,9 @@ impl Driver {
         }
     }
 
-    /// Handles one message; gives it back when its call's channel is full.
+    /// Handles one message; gives it back when a call's channel is full.
     fn handle(&mut self, message: Message, cx: &mut Context<'_>) -> Result<Option<Message>, String> {
-        match message {
+        let message = match message {
             Message::NoticeResponse(body) => {
                 if let Ok(notice) = ServerError::parse(body.fields()) {
                     tracing::debug!(severity = %notice.severity, code = notice.code.code(), "{}", notice.message);
@@ -297,7 +208,7 @@ impl Driver {
                 return Ok(None);
             }
             Message::NotificationResponse(body) => {
-                let notification = Notification {
+                let notification = crate::Notification {
                     process_id: body.process_id(),
                     channel: body.channel().map_err(|e| e.to_string())?.to_string(),
                     payload: body.message().map_err(|e| e.to_string())?.to_string(),
@@ -308,8 +219,8 @@ impl Driver {
                 return Ok(None);
             }
             Message::ParameterStatus(_) => return Ok(None),
-            _ => {}
-        }
+            message => message,
+        };
         let Some(unit) = self.units.front_mut() else {
             return match message {
                 Message::ErrorResponse(body) => {
@@ -319,46 +230,8 @@ impl Driver {
             };
         };
         match unit {
-            Unit::Exec { events, label } => {
-                if matches!(
-                    message,
-                    Message::ParseComplete
-                        | Message::BindComplete
-                        | Message::NoData
-                        | Message::ParameterDescription(_)
-                        | Message::RowDescription(_)
-                ) {
-                    return Ok(None);
-                }
-                // Room first, so the message is only consumed when its event can be sent.
-                let open = match events.poll_ready(cx) {
-                    Poll::Ready(ready) => ready.is_ok(),
-                    Poll::Pending => return Ok(Some(message)),
-                };
-                let event = match message {
-                    Message::DataRow(row) => Event::Row(row),
-                    Message::CommandComplete(body) => Event::Done(rows_affected(body.tag().unwrap_or(""))),
-                    Message::EmptyQueryResponse | Message::PortalSuspended => Event::Done(0),
-                    Message::ErrorResponse(body) => {
-                        let error = ServerError::parse(body.fields()).map_err(|e| e.to_string())?;
-                        self.failed = Some(*label);
-                        Event::Failed(Error::server(None, error))
-                    }
-                    Message::CopyInResponse(_) | Message::CopyOutResponse(_) => {
-                        return Err("COPY is not supported by quarry::wire::Connection's generated calls".into())
-                    }
-                    other => return Err(unexpected(&other)),
-                };
-                let last = matches!(event, Event::Done(_) | Event::Failed(_));
-                // A caller that is gone (dropped its future) has its rows read and dropped.
-                if open {
-                    let _ = events.start_send(event);
-                }
-                if last {
-                    self.units.pop_front();
-                    self.skip_aborted();
-                }
-            }
+            Unit::Exec { .. } => return self.exec(message, cx),
+            Unit::Sync { .. } => return self.sync(message, cx),
             Unit::Describe { reply, params } => match message {
                 Message::ParseComplete => {}
                 Message::ParameterDescription(body) => {
@@ -380,30 +253,7 @@ impl Driver {
                     if let Some(reply) = reply.take() {
                         let _ = reply.send(Err(Error::server(None, error)));
                     }
-                    self.failed = Some(Label {
-                        query: "preparing a statement",
-                        call: 0,
-                    });
-                    self.units.pop_front();
-                    self.skip_aborted();
-                }
-                other => return Err(unexpected(&other)),
-            },
-            Unit::Sync { reply, error } => match message {
-                Message::ErrorResponse(body) => {
-                    *error = Some(ServerError::parse(body.fields()).map_err(|e| e.to_string())?);
-                }
-                Message::ReadyForQuery(body) => {
-                    self.shared.status.store(body.status(), Ordering::Release);
-                    let result = match (error.take(), self.failed.take()) {
-                        (Some(error), _) => Err(SyncFailure::Server(Box::new(error))),
-                        (None, Some(label)) if body.status() == b'I' => Err(SyncFailure::RolledBack(label)),
-                        _ => Ok(()),
-                    };
-                    if let Some(reply) = reply.take() {
-                        let _ = reply.send(result);
-                    }
-                    self.units.pop_front();
+                    self.fail_and_skip("preparing a statement");
                 }
                 other => return Err(unexpected(&other)),
             },
@@ -411,14 +261,7 @@ impl Driver {
                 Message::CloseComplete => {
                     self.units.pop_front();
                 }
-                Message::ErrorResponse(_) => {
-                    self.failed = Some(Label {
-                        query: "closing a statement",
-                        call: 0,
-                    });
-                    self.units.pop_front();
-                    self.skip_aborted();
-                }
+                Message::ErrorResponse(_) => self.fail_and_skip("closing a statement"),
                 other => return Err(unexpected(&other)),
             },
             Unit::Simple { reply, rows, error } => match message {
@@ -454,6 +297,109 @@ impl Driver {
         Ok(None)
     }
 
+    /// A message for the call at the front: rows are kept (sent ahead in batches when many);
+    /// at its end the call waits for the Sync in `completed`.
+    fn exec(&mut self, message: Message, cx: &mut Context<'_>) -> Result<Option<Message>, String> {
+        let Some(Unit::Exec { events, label, rows }) = self.units.front_mut() else {
+            unreachable!("called for an Exec unit")
+        };
+        let affected = match message {
+            Message::ParseComplete
+            | Message::BindComplete
+            | Message::NoData
+            | Message::ParameterDescription(_)
+            | Message::RowDescription(_) => return Ok(None),
+            Message::DataRow(row) => {
+                if rows.len() >= ROWS_PER_EVENT {
+                    match events.poll_ready(cx) {
+                        Poll::Pending => return Ok(Some(Message::DataRow(row))),
+                        Poll::Ready(Ok(())) => {
+                            let _ = events.start_send(Event::Rows(std::mem::take(rows)));
+                        }
+                        // The caller is gone (dropped its future): its rows are dropped.
+                        Poll::Ready(Err(_)) => rows.clear(),
+                    }
+                }
+                rows.push(row);
+                return Ok(None);
+            }
+            Message::CommandComplete(body) => rows_affected(body.tag().unwrap_or("")),
+            Message::EmptyQueryResponse | Message::PortalSuspended => 0,
+            Message::ErrorResponse(body) => {
+                if events.poll_ready(cx).is_pending() {
+                    return Ok(Some(Message::ErrorResponse(body)));
+                }
+                let error = ServerError::parse(body.fields()).map_err(|e| e.to_string())?;
+                self.failed = Some(*label);
+                let _ = events.start_send(Event::Failed(Error::server(None, error)));
+                self.units.pop_front();
+                self.skip_aborted();
+                return Ok(None);
+            }
+            Message::CopyInResponse(_) | Message::CopyOutResponse(_) => {
+                return Err("COPY is not supported by quarry::wire::Connection's generated calls".into())
+            }
+            other => return Err(unexpected(&other)),
+        };
+        let Some(Unit::Exec { events, rows, .. }) = self.units.pop_front() else {
+            unreachable!("the front unit is this Exec")
+        };
+        self.completed.push_back(Completed { events, rows, affected });
+        Ok(None)
+    }
+
+    /// The Sync's answer: an error at the implicit commit, then ReadyForQuery, which tells every
+    /// call completed since the previous Sync how its pipeline ended.
+    fn sync(&mut self, message: Message, cx: &mut Context<'_>) -> Result<Option<Message>, String> {
+        let Some(Unit::Sync { error }) = self.units.front_mut() else {
+            unreachable!("called for a Sync unit")
+        };
+        let status = match &message {
+            Message::ErrorResponse(body) => {
+                *error = Some(ServerError::parse(body.fields()).map_err(|e| e.to_string())?);
+                return Ok(None);
+            }
+            Message::ReadyForQuery(body) => body.status(),
+            other => return Err(unexpected(other)),
+        };
+        if self.sync_outcome.is_none() {
+            self.shared.status.store(status, Ordering::Release);
+            self.sync_outcome = Some(match (error.take(), self.failed.take()) {
+                (Some(error), _) => Err(SyncFailure::Server(Box::new(error))),
+                // Outside a transaction the failure rolled back the calls before it.
+                (None, Some(label)) if status == b'I' => Err(SyncFailure::RolledBack(label)),
+                _ => Ok(()),
+            });
+        }
+        while let Some(call) = self.completed.front_mut() {
+            match call.events.poll_ready(cx) {
+                Poll::Pending => return Ok(Some(message)),
+                Poll::Ready(Ok(())) => {
+                    let event = match self.sync_outcome.as_ref().expect("set above") {
+                        Ok(()) => Event::Finished {
+                            rows: std::mem::take(&mut call.rows),
+                            affected: call.affected,
+                        },
+                        Err(failure) => Event::Failed(failure.to_error()),
+                    };
+                    let _ = call.events.start_send(event);
+                }
+                Poll::Ready(Err(_)) => {}
+            }
+            self.completed.pop_front();
+        }
+        self.sync_outcome = None;
+        self.units.pop_front();
+        Ok(None)
+    }
+
+    /// A unit failed: it is done, and the server skips what follows up to the next Sync.
+    fn fail_and_skip(&mut self, what: &'static str) {
+        self.failed = Some(Label { query: what, call: 0 });
+        self.units.pop_front();
+        self.skip_aborted();
+    }
+
     /// After an error the server skips to the next Sync: the units before it fail now.
     fn skip_aborted(&mut self) {
         let Some(failed) = self.failed else { return };
@@ -461,8 +407,6 @@ impl Driver {
             match unit {
                 Unit::Sync { .. } | Unit::Simple { .. } => return,
                 Unit::Exec { events, .. } => {
-                    // A full channel cannot hold the error; dropping the sender ends the
-                    // caller's stream, which reports the abort (see `RowStream`).
                     let _ = events.try_send(Event::Failed(Error::pipeline_aborted(&failed.to_string())));
                 }
                 Unit::Describe { reply, .. } => {
@@ -485,27 +429,23 @@ impl Driver {
             self.units.extend(request.units);
         }
         let error = || Error::connection(format!("connection lost: {reason}"));
+        // A full channel cannot take the error: the dropped sender ends the caller's stream,
+        // which reports the connection lost (see `RowStream`).
+        for mut call in self.completed.drain(..) {
+            let _ = call.events.try_send(Event::Failed(error()));
+        }
         for unit in self.units.drain(..) {
             match unit {
                 Unit::Exec { mut events, .. } => {
                     let _ = events.try_send(Event::Failed(error()));
                 }
-                Unit::Describe { reply, .. } => {
-                    if let Some(reply) = reply {
-                        let _ = reply.send(Err(error()));
-                    }
+                Unit::Describe { reply: Some(reply), .. } => {
+                    let _ = reply.send(Err(error()));
                 }
-                Unit::Sync { reply, .. } => {
-                    if let Some(reply) = reply {
-                        let _ = reply.send(Err(SyncFailure::Lost(reason.clone())));
-                    }
+                Unit::Simple { reply: Some(reply), .. } => {
+                    let _ = reply.send(Err(error()));
                 }
-                Unit::Close => {}
-                Unit::Simple { reply, .. } => {
-                    if let Some(reply) = reply {
-                        let _ = reply.send(Err(error()));
-                    }
-                }
+                _ => {}
             }
         }
     }

@@ -28,6 +28,7 @@ mod row;
 mod server_error;
 mod socket;
 mod types;
+mod units;
 
 pub use connection::{CancelToken, Connection, Transaction};
 #[doc(hidden)]

@@ -10,18 +10,16 @@
 //! a dropped future) settles its slot empty. When the last slot settles, the pipeline is sent.
 
 use super::connection::{encode_call, Connection, Prepared};
-use super::driver::{Request, SyncFailure, Unit};
-use super::row::{RowStream, SyncWait};
+use super::row::RowStream;
+use super::units::{Request, Shared, Unit};
 use crate::error::Error;
 use crate::generic::{sealed, GenericClient};
 use crate::query::Query;
 use crate::rows::Rows;
 use bytes::BytesMut;
-use futures_util::FutureExt;
 use postgres_protocol::message::frontend;
 use postgres_types::ToSql;
 use std::sync::{Arc, Mutex};
-use tokio::sync::oneshot;
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
@@ -35,27 +33,22 @@ enum Slot {
 
 struct Segment {
     /// The connection the pipeline runs on: the first one a call brings.
-    target: Option<Arc<super::driver::Shared>>,
+    target: Option<Arc<Shared>>,
     slots: Vec<Slot>,
     /// The next slot handed out in order (batches).
     next: usize,
     open: usize,
-    sync: Option<oneshot::Sender<Result<(), SyncFailure>>>,
-    wait: SyncWait,
     /// Where the finished request goes.
     sender: Option<tokio::sync::mpsc::UnboundedSender<Request>>,
 }
 
 impl Segment {
     fn new(calls: usize) -> Self {
-        let (sync, wait) = oneshot::channel();
         Segment {
             target: None,
             slots: (0..calls).map(|_| Slot::Open).collect(),
             next: 0,
             open: calls,
-            sync: Some(sync),
-            wait: wait.shared(),
             sender: None,
         }
     }
@@ -94,7 +87,7 @@ impl PipelineScope {
     /// Claims `slot` (or the next in order) for a call on `connection`: `None` when the
     /// pipeline already runs on another connection (the call then settles its slot empty and
     /// runs on its own).
-    fn claim(&self, slot: Option<usize>, connection: &Connection) -> Option<(usize, SyncWait)> {
+    fn claim(&self, slot: Option<usize>, connection: &Connection) -> Option<usize> {
         let mut segment = self.lock();
         let slot = slot.unwrap_or_else(|| {
             segment.next += 1;
@@ -111,7 +104,7 @@ impl PipelineScope {
                 segment.sender = Some(connection.requests.clone());
             }
         }
-        Some((slot, segment.wait.clone()))
+        Some(slot)
     }
 
     /// Settles `slot`; the last one sends the pipeline.
@@ -155,10 +148,7 @@ fn send(segment: &mut Segment) {
         return;
     };
     frontend::sync(&mut bytes);
-    units.push(Unit::Sync {
-        reply: segment.sync.take(),
-        error: None,
-    });
+    units.push(Unit::Sync { error: None });
     // A closed connection fails each call through its dropped channel.
     let _ = sender.send(Request { bytes, units });
     drop(statements);
@@ -241,7 +231,7 @@ impl<'s, C: GenericClient + ?Sized> Piped<'s, C> {
         query: &'static Query,
         params: Params<'_>,
     ) -> Option<Result<Rows, Error>> {
-        let (slot, wait) = self.scope().claim(self.slot, connection)?;
+        let slot = self.scope().claim(self.slot, connection)?;
         let mut claim = Claim {
             scope: self.scope(),
             slot,
@@ -259,7 +249,7 @@ impl<'s, C: GenericClient + ?Sized> Piped<'s, C> {
         claim.settled = true;
         let columns = prepared.columns.clone();
         self.scope().settle(slot, Some((bytes, unit, prepared)));
-        let rows = RowStream::new(events, columns, wait, query);
+        let rows = RowStream::new(events, columns, query);
         Some(Ok(Rows::Wire { rows }))
     }
 }

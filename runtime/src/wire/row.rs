@@ -1,21 +1,19 @@
 //! Rows as quarry's driver reads them: [`Row`] borrows its values from the message it came in,
 //! [`RowStream`] hands them over as they arrive.
 
-use super::driver::{Event, SyncFailure};
+use super::units::Event;
 use crate::error::Error;
 use crate::query::Query;
 use crate::types::BoxError;
 use fallible_iterator::FallibleIterator;
 use futures_channel::mpsc;
-use futures_util::future::Shared;
-use futures_util::{FutureExt, Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 use postgres_protocol::message::backend::DataRowBody;
 use postgres_types::{FromSql, Type};
 use std::ops::Range;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-use tokio::sync::oneshot;
 
 /// A result column: its name and type.
 #[derive(Debug, Clone)]
@@ -101,38 +99,30 @@ impl Row {
     }
 }
 
-/// Resolves once the request's Sync is answered: shared by every call of a pipeline.
-pub(crate) type SyncWait = Shared<oneshot::Receiver<Result<(), SyncFailure>>>;
-
-/// One call's rows as they stream in. It ends after the call's Sync is answered, so an error
+/// One call's rows as they stream in. It ends once the call's Sync is answered, so an error
 /// at the implicit commit (a deferred constraint), or a later call of the same pipeline that
 /// rolled this one back, is this call's error too.
 #[must_use = "streams do nothing unless polled"]
 pub struct RowStream {
     events: mpsc::Receiver<Event>,
     columns: Arc<[Column]>,
-    sync: SyncWait,
     query: &'static Query,
+    rows: std::vec::IntoIter<DataRowBody>,
     peeked: Option<Event>,
     affected: Option<u64>,
-    finished: bool,
+    failed: bool,
 }
 
 impl RowStream {
-    pub(crate) fn new(
-        events: mpsc::Receiver<Event>,
-        columns: Arc<[Column]>,
-        sync: SyncWait,
-        query: &'static Query,
-    ) -> Self {
+    pub(crate) fn new(events: mpsc::Receiver<Event>, columns: Arc<[Column]>, query: &'static Query) -> Self {
         RowStream {
             events,
             columns,
-            sync,
             query,
+            rows: Vec::new().into_iter(),
             peeked: None,
             affected: None,
-            finished: false,
+            failed: false,
         }
     }
 
@@ -151,11 +141,11 @@ impl RowStream {
 
     /// The rows affected, once the stream has ended.
     pub fn rows_affected(&self) -> Option<u64> {
-        self.affected.filter(|_| self.finished)
+        self.affected
     }
 
     fn fail(&mut self, error: Error) -> Poll<Option<Result<Row, Error>>> {
-        self.finished = true;
+        self.failed = true;
         Poll::Ready(Some(Err(error.in_query(self.query))))
     }
 }
@@ -164,39 +154,26 @@ impl Stream for RowStream {
     type Item = Result<Row, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.finished {
-            return Poll::Ready(None);
-        }
         loop {
-            if self.affected.is_some() {
-                let outcome = ready!(self.sync.poll_unpin(cx));
-                return match outcome {
-                    Ok(Ok(())) => {
-                        self.finished = true;
-                        Poll::Ready(None)
-                    }
-                    Ok(Err(failure)) => {
-                        let error = failure.into_error();
-                        self.fail(error)
-                    }
-                    Err(_) => self.fail(Error::connection(
-                        "connection lost before the call's Sync was answered".into(),
-                    )),
+            if let Some(body) = self.rows.next() {
+                return match Row::new(self.columns.clone(), body) {
+                    Ok(row) => Poll::Ready(Some(Ok(row))),
+                    Err(error) => self.fail(error),
                 };
+            }
+            if self.failed || self.affected.is_some() {
+                return Poll::Ready(None);
             }
             let event = match self.peeked.take() {
                 Some(event) => Some(event),
                 None => ready!(self.events.poll_next_unpin(cx)),
             };
             match event {
-                Some(Event::Row(body)) => {
-                    let row = Row::new(self.columns.clone(), body);
-                    return match row {
-                        Ok(row) => Poll::Ready(Some(Ok(row))),
-                        Err(error) => self.fail(error),
-                    };
+                Some(Event::Rows(rows)) => self.rows = rows.into_iter(),
+                Some(Event::Finished { rows, affected }) => {
+                    self.rows = rows.into_iter();
+                    self.affected = Some(affected);
                 }
-                Some(Event::Done(n)) => self.affected = Some(n),
                 Some(Event::Failed(error)) => return self.fail(error),
                 None => return self.fail(Error::connection("connection lost before the call finished".into())),
             }

@@ -1,0 +1,115 @@
+//! What the connection task and the calls exchange: requests (messages plus the answers they
+//! ask for, as *units*), and what each call hears back.
+
+use super::server_error::ServerError;
+use crate::error::Error;
+use bytes::BytesMut;
+use futures_channel::mpsc;
+use postgres_protocol::message::backend::DataRowBody;
+use std::sync::atomic::{AtomicBool, AtomicU8};
+use std::sync::Mutex;
+use tokio::sync::oneshot;
+
+/// Messages to write and the units they ask the server to answer.
+pub(crate) struct Request {
+    pub(crate) bytes: BytesMut,
+    pub(crate) units: Vec<Unit>,
+}
+
+/// Result columns as the server describes them: name and type OID.
+pub(crate) type Fields = Vec<(String, u32)>;
+
+/// The text rows of a simple-protocol query.
+pub(crate) type TextRows = Vec<Vec<Option<String>>>;
+
+/// A statement's description: parameter type OIDs and result columns.
+#[derive(Debug)]
+pub(crate) struct Description {
+    pub(crate) params: Vec<u32>,
+    pub(crate) columns: Fields,
+}
+
+/// What one statement's execution sends its caller. A call that returns few rows hears once:
+/// `Finished`, sent when its pipeline's Sync is answered (so that a failure after it — the
+/// implicit commit, a later call rolling the implicit transaction back — is its failure too).
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// Rows streamed ahead of the end, for large results.
+    Rows(Vec<DataRowBody>),
+    /// The last rows and the count of rows affected.
+    Finished {
+        rows: Vec<DataRowBody>,
+        affected: u64,
+    },
+    Failed(Error),
+}
+
+/// One answer the server owes, in the order the messages were written.
+pub(crate) enum Unit {
+    /// Parse + Describe statement: ParseComplete, ParameterDescription, RowDescription | NoData.
+    Describe {
+        reply: Option<oneshot::Sender<Result<Description, Error>>>,
+        params: Vec<u32>,
+    },
+    /// [Parse] + Bind + Execute: rows until CommandComplete.
+    Exec {
+        events: mpsc::Sender<Event>,
+        label: Label,
+        rows: Vec<DataRowBody>,
+    },
+    /// Sync: ReadyForQuery; `error` is a failure at the implicit commit.
+    Sync { error: Option<ServerError> },
+    /// Close statement: CloseComplete.
+    Close,
+    /// A simple-protocol `Query`: everything up to ReadyForQuery; text rows are kept.
+    Simple {
+        reply: Option<oneshot::Sender<Result<TextRows, Error>>>,
+        rows: TextRows,
+        error: Option<ServerError>,
+    },
+}
+
+/// Which call a unit belongs to, for the error of the calls a failure aborted.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Label {
+    pub(crate) query: &'static str,
+    /// The call's position in its pipeline (0 for a call of its own).
+    pub(crate) call: usize,
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "call #{} (`{}`)", self.call, self.query)
+    }
+}
+
+/// Why the calls of a pipeline failed at its Sync.
+#[derive(Debug, Clone)]
+pub(crate) enum SyncFailure {
+    /// The implicit commit failed.
+    Server(Box<ServerError>),
+    /// A call failed outside a transaction, so the implicit transaction rolled back.
+    RolledBack(Label),
+}
+
+impl SyncFailure {
+    pub(crate) fn to_error(&self) -> Error {
+        match self {
+            SyncFailure::Server(error) => Error::server(None, (**error).clone()),
+            SyncFailure::RolledBack(label) => Error::pipeline_rolled_back(&label.to_string()),
+        }
+    }
+}
+
+/// What the task and the connection handle share.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    /// Set once the task has ended; calls fail at once.
+    pub(crate) closed: AtomicBool,
+    /// The transaction status of the last ReadyForQuery: `I`, `T` or `E`.
+    pub(crate) status: AtomicU8,
+    /// Where notifications go once someone listens.
+    pub(crate) notifications: Mutex<Option<tokio::sync::mpsc::UnboundedSender<crate::Notification>>>,
+    /// Why the connection closed, for calls made after.
+    pub(crate) closed_because: Mutex<Option<String>>,
+}
