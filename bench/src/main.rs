@@ -160,7 +160,7 @@ async fn setup(bench: &Bench) {
 
 /// Pins this process and the server's postmaster (whose later backends inherit it) to CPU 0,
 /// so a figure measures per-query cost instead of cross-CPU wake-ups (PERF-FLOOR.md §1).
-async fn pin_to_cpu0(bench: &Bench) {
+pub(crate) async fn pin_to_cpu0(bench: &Bench) {
     let raw = bench.raw().await;
     let backend: i32 = raw.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
     let stat = std::fs::read_to_string(format!("/proc/{backend}/stat")).unwrap();

@@ -100,17 +100,50 @@ async fn sequential_selects(bench: &Bench) {
     rate_row("quarry::wire::Connection `get_person`", SELECTS as u64, own, Some(base));
 }
 
+/// Single-row inserts on the bench's server (fsync off, so a commit costs CPU only) and on a
+/// durable one (fsync and synchronous_commit on: a commit waits for its WAL flush).
 async fn inserts(bench: &Bench) {
+    insert_rows(bench, "the bench server (fsync=off: a commit costs CPU only)", INSERTS).await;
+    let durable = quarry_codegen::embedded::EmbeddedServer::start_with(&quarry_codegen::embedded::ServerOptions {
+        tcp_port: None,
+        settings: vec![
+            ("fsync".into(), "on".into()),
+            ("synchronous_commit".into(), "on".into()),
+            ("full_page_writes".into(), "on".into()),
+        ],
+        files: Vec::new(),
+    })
+    .expect("start a durable server");
+    let url = durable.connection_string("postgres");
+    let durable = Bench {
+        server: durable,
+        url,
+        runs: bench.runs,
+    };
+    durable
+        .raw()
+        .await
+        .batch_execute(include_str!("../queries/schema.sql"))
+        .await
+        .unwrap();
+    if std::env::var_os("QUARRY_BENCH_PIN").is_some() {
+        crate::pin_to_cpu0(&durable).await;
+    }
+    // Fewer rows: each sequential commit waits for the disk.
+    insert_rows(&durable, "a durable server (fsync=on, synchronous_commit=on: a commit waits for the disk)", INSERTS / 10).await;
+}
+
+async fn insert_rows(bench: &Bench, server: &str, count: i64) {
     header(
         &format!(
-            "13c. {INSERTS} single-row inserts into a logged table (median of {} runs)",
+            "13c. {count} single-row inserts into a logged table, {server} (median of {} runs)",
             bench.runs
         ),
         "rows/s",
     );
     let raw = bench.raw().await;
     let truncate = || async { raw.batch_execute("TRUNCATE people_logged").await.unwrap() };
-    let rows: Vec<_> = (0..INSERTS).map(person).collect();
+    let rows: Vec<_> = (0..count).map(person).collect();
     let client = bench.quarry().await;
     let conn = wire(bench).await;
     let sequential = median_with_setup(bench.runs, truncate, || async {
@@ -140,28 +173,28 @@ async fn inserts(bench: &Bench) {
     .await;
     let base = rate_row(
         "quarry::wire::Connection `insert_person`, sequential (a commit each)",
-        INSERTS as u64,
+        count as u64,
         sequential,
         None,
     );
     rate_row(
         "quarry::Client `:batchexec` (a Sync, so a commit, per call)",
-        INSERTS as u64,
+        count as u64,
         today,
         Some(base),
     );
     rate_row(
         "quarry::wire::Connection `:batchexec` (a Sync, so a commit, per 1 024 calls)",
-        INSERTS as u64,
+        count as u64,
         own,
         Some(base),
     );
-    let count: i64 = raw
+    let stored: i64 = raw
         .query_one("SELECT count(*) FROM people_logged", &[])
         .await
         .unwrap()
         .get(0);
-    assert_eq!(count, INSERTS);
+    assert_eq!(stored, count);
 }
 
 /// A batch of 1 000 000 inserts on one connection: the peak heap stays that of the chunks in
