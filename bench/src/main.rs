@@ -54,9 +54,9 @@ pub fn port(url: &str) -> u16 {
         .expect("the connection string names a port")
 }
 
-const FIGURES: [&str; 14] = [
+const FIGURES: [&str; 15] = [
     "select", "pipeline", "insert", "copy", "decode", "pool", "stream", "blocking", "dynamic", "bulk", "nested",
-    "protocol", "wire", "wire-memory",
+    "protocol", "wire", "wire-memory", "wire-profile",
 ];
 
 #[tokio::main(flavor = "current_thread")]
@@ -133,6 +133,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Alone or last: the peak heap it reports is the process's since the figure started.
     if run("wire-memory") {
         wire::memory(&bench).await;
+    }
+    // Only when asked: a steady load to attach a profiler to (`perf record -p`).
+    if wanted.iter().any(|w| w == "wire-profile") {
+        wire::profile(&bench).await;
     }
     Ok(())
 }

@@ -235,3 +235,27 @@ pub async fn memory(bench: &Bench) {
         .get(0);
     assert_eq!(count, 1_000_000);
 }
+
+/// `wire-profile`: pipelined selects, then sequential selects, on one wire connection, 10 s
+/// each, for a profiler; prints the rates.
+pub async fn profile(bench: &Bench) {
+    let conn = wire(bench).await;
+    let started = std::time::Instant::now();
+    let mut calls = 0u64;
+    while started.elapsed() < std::time::Duration::from_secs(10) {
+        let rows = people::get_people(&conn, (0..SELECTS).map(|i| GetPeopleParams { id: id(i) }))
+            .await
+            .unwrap();
+        calls += rows.len() as u64;
+    }
+    println!("pipelined: {:.1} k/s", calls as f64 / started.elapsed().as_secs_f64() / 1e3);
+    let started = std::time::Instant::now();
+    let mut calls = 0u64;
+    while started.elapsed() < std::time::Duration::from_secs(10) {
+        for i in 0..1000 {
+            black_box(people::get_person(&conn, id(i)).await.unwrap());
+        }
+        calls += 1000;
+    }
+    println!("sequential: {:.1} k/s", calls as f64 / started.elapsed().as_secs_f64() / 1e3);
+}

@@ -73,7 +73,7 @@ use std::time::Duration;
 /// [`Transaction`] or a [`RoutedClient`] pair. Sealed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run blocking quarry queries",
-    note = "pass a `quarry::sync::Client`, a `quarry::sync::Transaction` or a `quarry::sync::RoutedClient`; async clients go to the async flavour's functions"
+    note = "pass a `quarry::sync::Client`, a `quarry::sync::Transaction`, a `quarry::sync::RoutedClient` or a `quarry::sync::wire::Connection`; async clients go to the async flavour's functions"
 )]
 pub trait GenericClient: sealed::Sealed {
     /// The async client underneath, which the generated call runs on.

@@ -1,17 +1,17 @@
 //! [`Connection`]: one PostgreSQL session driven by quarry itself.
 
+use super::call::{self, CallReceiver};
 pub(crate) use super::connect::Tls;
 use super::connect::{self, Session};
-use super::driver::{Driver, EVENT_BUFFER};
+use super::driver::Driver;
 use super::row::{Column, RowStream};
-use super::units::{Event, Label, Request, Shared, Unit};
+use super::units::{Label, Request, Shared, Unit};
 use crate::cache::{key, Key};
 use crate::error::Error;
 use crate::execute::StatementMode;
 use crate::query::Query;
 use crate::ClientOptions;
 use bytes::BytesMut;
-use futures_channel::mpsc;
 use lru::LruCache;
 use postgres_protocol::message::frontend;
 use postgres_types::{ToSql, Type};
@@ -325,7 +325,7 @@ impl Connection {
     }
 
     fn send_one(&self, query: &'static Query, prepared: &Prepared, params: Params<'_>) -> Result<RowStream, Error> {
-        let mut bytes = BytesMut::new();
+        let mut bytes = BytesMut::with_capacity(CALL_BYTES);
         let (unit, events) = encode_call(&mut bytes, query, prepared, params, 0)?;
         frontend::sync(&mut bytes);
         // `prepared` outlives the send: a Close of its statement is queued after this Bind.
@@ -337,6 +337,9 @@ impl Connection {
     }
 }
 
+/// Room for a typical call's Bind + Execute (+ Sync), so encoding does not grow the buffer.
+pub(crate) const CALL_BYTES: usize = 128;
+
 /// Appends one call's messages — `[Parse]` (unnamed mode) + Bind + Execute — to `bytes`; the
 /// unit that receives its answer and the channel its rows come through.
 pub(crate) fn encode_call(
@@ -345,7 +348,7 @@ pub(crate) fn encode_call(
     prepared: &Prepared,
     params: Params<'_>,
     call: usize,
-) -> Result<(Unit, mpsc::Receiver<Event>), Error> {
+) -> Result<(Unit, CallReceiver), Error> {
     if params.len() != prepared.params.len() {
         return Err(Error::io(format!(
             "{} parameters given where the statement has {}",
@@ -360,7 +363,7 @@ pub(crate) fn encode_call(
         bytes.truncate(start);
         return Err(error.in_query(query));
     }
-    let (sender, events) = mpsc::channel(EVENT_BUFFER);
+    let (sender, events) = call::channel();
     let unit = Unit::Exec {
         events: sender,
         label: Label {

@@ -13,13 +13,13 @@
 //! [`WRITE_HIGH_WATER`], and a call's rows go through a bounded channel; when the caller is
 //! slow to read, the task stops reading the socket, and the server stops sending.
 
+use super::call::CallSender;
 use super::server_error::ServerError;
 use super::socket::Socket;
 use super::units::{Description, Event, Fields, Label, Request, Shared, SyncFailure, Unit};
 use crate::error::Error;
 use bytes::{Buf, BytesMut};
 use fallible_iterator::FallibleIterator;
-use futures_channel::mpsc;
 use postgres_protocol::message::backend::{DataRowBody, Message};
 use postgres_protocol::message::frontend;
 use std::collections::VecDeque;
@@ -34,14 +34,12 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 const WRITE_HIGH_WATER: usize = 256 * 1024;
 /// How much one read takes from the socket at most.
 const READ_CHUNK: usize = 64 * 1024;
-/// Events buffered per call before the task waits for the caller.
-pub(crate) const EVENT_BUFFER: usize = 16;
 /// Rows a call receives at once while its statement still runs (a large result).
 const ROWS_PER_EVENT: usize = 256;
 
 /// A call whose statement completed, waiting for its pipeline's Sync.
 struct Completed {
-    events: mpsc::Sender<Event>,
+    events: CallSender,
     rows: Vec<DataRowBody>,
     affected: u64,
 }
@@ -314,7 +312,7 @@ impl Driver {
                     match events.poll_ready(cx) {
                         Poll::Pending => return Ok(Some(Message::DataRow(row))),
                         Poll::Ready(Ok(())) => {
-                            let _ = events.start_send(Event::Rows(std::mem::take(rows)));
+                            events.send(Event::Rows(std::mem::take(rows)));
                         }
                         // The caller is gone (dropped its future): its rows are dropped.
                         Poll::Ready(Err(_)) => rows.clear(),
@@ -331,7 +329,7 @@ impl Driver {
                 }
                 let error = ServerError::parse(body.fields()).map_err(|e| e.to_string())?;
                 self.failed = Some(*label);
-                let _ = events.start_send(Event::Failed(Error::server(None, error)));
+                events.send(Event::Failed(Error::server(None, error)));
                 self.units.pop_front();
                 self.skip_aborted();
                 return Ok(None);
@@ -382,7 +380,7 @@ impl Driver {
                         },
                         Err(failure) => Event::Failed(failure.to_error()),
                     };
-                    let _ = call.events.start_send(event);
+                    call.events.send(event);
                 }
                 Poll::Ready(Err(_)) => {}
             }
@@ -407,7 +405,7 @@ impl Driver {
             match unit {
                 Unit::Sync { .. } | Unit::Simple { .. } => return,
                 Unit::Exec { events, .. } => {
-                    let _ = events.try_send(Event::Failed(Error::pipeline_aborted(&failed.to_string())));
+                    events.send(Event::Failed(Error::pipeline_aborted(&failed.to_string())));
                 }
                 Unit::Describe { reply, .. } => {
                     if let Some(reply) = reply.take() {
@@ -432,12 +430,12 @@ impl Driver {
         // A full channel cannot take the error: the dropped sender ends the caller's stream,
         // which reports the connection lost (see `RowStream`).
         for mut call in self.completed.drain(..) {
-            let _ = call.events.try_send(Event::Failed(error()));
+            call.events.send(Event::Failed(error()));
         }
         for unit in self.units.drain(..) {
             match unit {
                 Unit::Exec { mut events, .. } => {
-                    let _ = events.try_send(Event::Failed(error()));
+                    events.send(Event::Failed(error()));
                 }
                 Unit::Describe { reply: Some(reply), .. } => {
                     let _ = reply.send(Err(error()));

@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod call;
 mod connect;
 mod connection;
 mod driver;

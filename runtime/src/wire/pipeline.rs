@@ -9,7 +9,7 @@
 //! the pipeline is sent); a call that has nothing to send (another client, an encoding error,
 //! a dropped future) settles its slot empty. When the last slot settles, the pipeline is sent.
 
-use super::connection::{encode_call, Connection, Prepared};
+use super::connection::{encode_call, Connection, Prepared, CALL_BYTES};
 use super::row::RowStream;
 use super::units::{Request, Shared, Unit};
 use crate::error::Error;
@@ -23,12 +23,14 @@ use std::sync::{Arc, Mutex};
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
+// Unboxed: a slot is filled once per call, and a box would be one more allocation per call.
+#[allow(clippy::large_enum_variant)]
 enum Slot {
     Open,
     Empty,
     /// The call's messages, its answer's unit, and its statement, held until the pipeline is
     /// queued (so that the statement's Close cannot overtake it).
-    Filled(Box<(BytesMut, Unit, Arc<Prepared>)>),
+    Filled(BytesMut, Unit, Arc<Prepared>),
 }
 
 struct Segment {
@@ -117,7 +119,7 @@ impl PipelineScope {
             return;
         }
         *entry = match filled {
-            Some(filled) => Slot::Filled(Box::new(filled)),
+            Some((bytes, unit, prepared)) => Slot::Filled(bytes, unit, prepared),
             None => Slot::Empty,
         };
         segment.open -= 1;
@@ -137,8 +139,7 @@ fn send(segment: &mut Segment) {
     let mut units = Vec::with_capacity(segment.slots.len() + 1);
     let mut statements = Vec::with_capacity(segment.slots.len());
     for slot in segment.slots.drain(..) {
-        if let Slot::Filled(filled) = slot {
-            let (call, unit, prepared) = *filled;
+        if let Slot::Filled(call, unit, prepared) = slot {
             bytes.unsplit(call);
             units.push(unit);
             statements.push(prepared);
@@ -241,7 +242,7 @@ impl<'s, C: GenericClient + ?Sized> Piped<'s, C> {
             Ok(prepared) => prepared,
             Err(error) => return Some(Err(error)),
         };
-        let mut bytes = BytesMut::new();
+        let mut bytes = BytesMut::with_capacity(CALL_BYTES);
         let (unit, events) = match encode_call(&mut bytes, query, &prepared, params, slot) {
             Ok(encoded) => encoded,
             Err(error) => return Some(Err(error)),

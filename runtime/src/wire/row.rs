@@ -1,12 +1,12 @@
 //! Rows as quarry's driver reads them: [`Row`] borrows its values from the message it came in,
 //! [`RowStream`] hands them over as they arrive.
 
+use super::call::CallReceiver;
 use super::units::Event;
 use crate::error::Error;
 use crate::query::Query;
 use crate::types::BoxError;
 use fallible_iterator::FallibleIterator;
-use futures_channel::mpsc;
 use futures_util::{Stream, StreamExt};
 use postgres_protocol::message::backend::DataRowBody;
 use postgres_types::{FromSql, Type};
@@ -104,7 +104,7 @@ impl Row {
 /// rolled this one back, is this call's error too.
 #[must_use = "streams do nothing unless polled"]
 pub struct RowStream {
-    events: mpsc::Receiver<Event>,
+    events: CallReceiver,
     columns: Arc<[Column]>,
     query: &'static Query,
     rows: std::vec::IntoIter<DataRowBody>,
@@ -114,7 +114,7 @@ pub struct RowStream {
 }
 
 impl RowStream {
-    pub(crate) fn new(events: mpsc::Receiver<Event>, columns: Arc<[Column]>, query: &'static Query) -> Self {
+    pub(crate) fn new(events: CallReceiver, columns: Arc<[Column]>, query: &'static Query) -> Self {
         RowStream {
             events,
             columns,

@@ -1,10 +1,10 @@
 //! What the connection task and the calls exchange: requests (messages plus the answers they
 //! ask for, as *units*), and what each call hears back.
 
+use super::call::CallSender;
 use super::server_error::ServerError;
 use crate::error::Error;
 use bytes::BytesMut;
-use futures_channel::mpsc;
 use postgres_protocol::message::backend::DataRowBody;
 use std::sync::atomic::{AtomicBool, AtomicU8};
 use std::sync::Mutex;
@@ -53,7 +53,7 @@ pub(crate) enum Unit {
     },
     /// [Parse] + Bind + Execute: rows until CommandComplete.
     Exec {
-        events: mpsc::Sender<Event>,
+        events: CallSender,
         label: Label,
         rows: Vec<DataRowBody>,
     },
