@@ -33,11 +33,15 @@ pub(crate) async fn traced<T>(
         cache_hit = tracing::field::Empty,
         elapsed_us = tracing::field::Empty,
     );
-    let started = std::time::Instant::now();
+    // The clock is read only when someone takes the time: a span subscriber or the metrics.
+    let timed = cfg!(feature = "metrics") || !span.is_disabled();
+    let started = timed.then(std::time::Instant::now);
     let result = work.instrument(span.clone()).await;
-    let elapsed = started.elapsed();
-    span.record("elapsed_us", elapsed.as_micros() as u64);
-    crate::metrics::query_finished(query, elapsed, result.is_ok());
+    if let Some(started) = started {
+        let elapsed = started.elapsed();
+        span.record("elapsed_us", elapsed.as_micros() as u64);
+        crate::metrics::query_finished(query, elapsed, result.is_ok());
+    }
     match &result {
         Ok(value) => {
             span.record("rows", rows(value));

@@ -13,6 +13,8 @@ const CAPACITY: usize = 16;
 
 #[derive(Default)]
 struct State {
+    /// The first event waiting, then the rest: most calls get one event, and need no queue.
+    first: Option<Event>,
     events: VecDeque<Event>,
     /// The call waiting for an event.
     reader: Option<Waker>,
@@ -50,7 +52,7 @@ impl CallSender {
         if state.gone {
             return Poll::Ready(Err(()));
         }
-        if state.events.len() < CAPACITY {
+        if state.events.len() + 1 < CAPACITY {
             return Poll::Ready(Ok(()));
         }
         state.writer = Some(cx.waker().clone());
@@ -65,7 +67,11 @@ impl CallSender {
             if state.gone {
                 return;
             }
-            state.events.push_back(event);
+            if state.first.is_none() && state.events.is_empty() {
+                state.first = Some(event);
+            } else {
+                state.events.push_back(event);
+            }
             state.reader.take()
         };
         if let Some(reader) = reader {
@@ -96,7 +102,7 @@ impl futures_util::Stream for CallReceiver {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         let (event, writer) = {
             let mut state = self.0.lock();
-            match state.events.pop_front() {
+            match state.first.take().or_else(|| state.events.pop_front()) {
                 Some(event) => (Poll::Ready(Some(event)), state.writer.take()),
                 None if state.closed => (Poll::Ready(None), None),
                 None => {
@@ -119,6 +125,7 @@ impl Drop for CallReceiver {
         let writer = {
             let mut state = self.0.lock();
             state.gone = true;
+            state.first = None;
             state.events.clear();
             state.writer.take()
         };

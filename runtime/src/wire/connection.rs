@@ -5,7 +5,7 @@ pub(crate) use super::connect::Tls;
 use super::connect::{self, Session};
 use super::driver::Driver;
 use super::row::{Column, RowStream};
-use super::units::{Label, Request, Shared, Unit};
+use super::units::{Label, Request, RowBuf, Shared, Unit};
 use crate::cache::{key, Key};
 use crate::error::Error;
 use crate::execute::StatementMode;
@@ -370,7 +370,7 @@ pub(crate) fn encode_call(
             query: query.name,
             call,
         },
-        rows: Vec::new(),
+        rows: RowBuf::Empty,
     };
     Ok((unit, events))
 }

@@ -16,7 +16,7 @@
 use super::call::CallSender;
 use super::server_error::ServerError;
 use super::socket::Socket;
-use super::units::{Description, Event, Fields, Label, Request, Shared, SyncFailure, Unit};
+use super::units::{Description, Event, Fields, Label, Request, RowBuf, Shared, SyncFailure, Unit};
 use crate::error::Error;
 use bytes::{Buf, BytesMut};
 use fallible_iterator::FallibleIterator;
@@ -40,7 +40,7 @@ const ROWS_PER_EVENT: usize = 256;
 /// A call whose statement completed, waiting for its pipeline's Sync.
 struct Completed {
     events: CallSender,
-    rows: Vec<DataRowBody>,
+    rows: RowBuf,
     affected: u64,
 }
 
@@ -123,7 +123,12 @@ impl Driver {
         while !self.requests_done && self.write.len() < WRITE_HIGH_WATER {
             match self.requests.poll_recv(cx) {
                 Poll::Ready(Some(request)) => {
-                    self.write.extend_from_slice(&request.bytes);
+                    // Most requests find the buffer empty: they become it, uncopied.
+                    if self.write.is_empty() {
+                        self.write = request.bytes;
+                    } else {
+                        self.write.extend_from_slice(&request.bytes);
+                    }
                     self.units.extend(request.units);
                     progress = true;
                 }
@@ -315,7 +320,7 @@ impl Driver {
                             events.send(Event::Rows(std::mem::take(rows)));
                         }
                         // The caller is gone (dropped its future): its rows are dropped.
-                        Poll::Ready(Err(_)) => rows.clear(),
+                        Poll::Ready(Err(_)) => *rows = RowBuf::Empty,
                     }
                 }
                 rows.push(row);

@@ -2,7 +2,7 @@
 //! [`RowStream`] hands them over as they arrive.
 
 use super::call::CallReceiver;
-use super::units::Event;
+use super::units::{Event, RowBuf};
 use crate::error::Error;
 use crate::query::Query;
 use crate::types::BoxError;
@@ -39,15 +39,56 @@ impl Column {
 pub struct Row {
     columns: Arc<[Column]>,
     body: DataRowBody,
-    ranges: Vec<Option<Range<usize>>>,
+    ranges: Ranges,
+}
+
+/// Where each column's value lies in the message: inline for rows of up to
+/// [`INLINE_COLUMNS`] columns (no allocation per row), on the heap beyond.
+#[derive(Debug)]
+enum Ranges {
+    Inline([Option<(u32, u32)>; INLINE_COLUMNS], usize),
+    Heap(Vec<Option<(u32, u32)>>),
+}
+
+const INLINE_COLUMNS: usize = 12;
+
+impl Ranges {
+    fn get(&self, index: usize) -> Option<(u32, u32)> {
+        match self {
+            Ranges::Inline(ranges, _) => ranges[index],
+            Ranges::Heap(ranges) => ranges[index],
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Ranges::Inline(_, len) => *len,
+            Ranges::Heap(ranges) => ranges.len(),
+        }
+    }
 }
 
 impl Row {
     pub(crate) fn new(columns: Arc<[Column]>, body: DataRowBody) -> Result<Self, Error> {
-        let ranges: Vec<_> = body
+        let malformed = |e: std::io::Error| Error::connection(format!("malformed row from the server: {e}"));
+        let mut found = body
             .ranges()
-            .collect()
-            .map_err(|e| Error::connection(format!("malformed row from the server: {e}")))?;
+            .map(|r| Ok(r.map(|r: Range<usize>| (r.start as u32, r.end as u32))));
+        let ranges = if columns.len() <= INLINE_COLUMNS {
+            let mut inline = [None; INLINE_COLUMNS];
+            let mut len = 0;
+            while let Some(range) = found.next().map_err(malformed)? {
+                if len == INLINE_COLUMNS {
+                    len += 1;
+                    break;
+                }
+                inline[len] = range;
+                len += 1;
+            }
+            Ranges::Inline(inline, len)
+        } else {
+            Ranges::Heap(found.collect().map_err(malformed)?)
+        };
         if ranges.len() != columns.len() {
             return Err(Error::io(format!(
                 "the server sent {} columns where the statement has {} (was the table altered?)",
@@ -86,7 +127,10 @@ impl Row {
             )
             .into());
         }
-        let raw = self.ranges[index].clone().map(|r| &self.body.buffer()[r]);
+        let raw = self
+            .ranges
+            .get(index)
+            .map(|(start, end)| &self.body.buffer()[start as usize..end as usize]);
         T::from_sql_nullable(&column.ty, raw)
     }
 
@@ -107,7 +151,7 @@ pub struct RowStream {
     events: CallReceiver,
     columns: Arc<[Column]>,
     query: &'static Query,
-    rows: std::vec::IntoIter<DataRowBody>,
+    rows: RowBuf,
     peeked: Option<Event>,
     affected: Option<u64>,
     failed: bool,
@@ -119,7 +163,7 @@ impl RowStream {
             events,
             columns,
             query,
-            rows: Vec::new().into_iter(),
+            rows: RowBuf::Empty,
             peeked: None,
             affected: None,
             failed: false,
@@ -155,7 +199,7 @@ impl Stream for RowStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
-            if let Some(body) = self.rows.next() {
+            if let Some(body) = self.rows.pop_front() {
                 return match Row::new(self.columns.clone(), body) {
                     Ok(row) => Poll::Ready(Some(Ok(row))),
                     Err(error) => self.fail(error),
@@ -169,9 +213,9 @@ impl Stream for RowStream {
                 None => ready!(self.events.poll_next_unpin(cx)),
             };
             match event {
-                Some(Event::Rows(rows)) => self.rows = rows.into_iter(),
+                Some(Event::Rows(rows)) => self.rows = rows,
                 Some(Event::Finished { rows, affected }) => {
-                    self.rows = rows.into_iter();
+                    self.rows = rows;
                     self.affected = Some(affected);
                 }
                 Some(Event::Failed(error)) => return self.fail(error),

@@ -29,16 +29,58 @@ pub(crate) struct Description {
     pub(crate) columns: Fields,
 }
 
+/// A call's rows on their way: most calls return one row or none, which need no allocation.
+#[derive(Debug, Default)]
+pub(crate) enum RowBuf {
+    #[default]
+    Empty,
+    One(DataRowBody),
+    Many(std::collections::VecDeque<DataRowBody>),
+}
+
+impl RowBuf {
+    pub(crate) fn push(&mut self, row: DataRowBody) {
+        match std::mem::take(self) {
+            RowBuf::Empty => *self = RowBuf::One(row),
+            RowBuf::One(first) => *self = RowBuf::Many([first, row].into()),
+            RowBuf::Many(mut rows) => {
+                rows.push_back(row);
+                *self = RowBuf::Many(rows);
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            RowBuf::Empty => 0,
+            RowBuf::One(_) => 1,
+            RowBuf::Many(rows) => rows.len(),
+        }
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<DataRowBody> {
+        match std::mem::take(self) {
+            RowBuf::Empty => None,
+            RowBuf::One(row) => Some(row),
+            RowBuf::Many(mut rows) => {
+                let row = rows.pop_front();
+                *self = RowBuf::Many(rows);
+                row
+            }
+        }
+    }
+}
+
 /// What one statement's execution sends its caller. A call that returns few rows hears once:
 /// `Finished`, sent when its pipeline's Sync is answered (so that a failure after it — the
 /// implicit commit, a later call rolling the implicit transaction back — is its failure too).
 #[derive(Debug)]
 pub(crate) enum Event {
     /// Rows streamed ahead of the end, for large results.
-    Rows(Vec<DataRowBody>),
+    Rows(RowBuf),
     /// The last rows and the count of rows affected.
     Finished {
-        rows: Vec<DataRowBody>,
+        rows: RowBuf,
         affected: u64,
     },
     Failed(Error),
@@ -55,7 +97,7 @@ pub(crate) enum Unit {
     Exec {
         events: CallSender,
         label: Label,
-        rows: Vec<DataRowBody>,
+        rows: RowBuf,
     },
     /// Sync: ReadyForQuery; `error` is a failure at the implicit commit.
     Sync { error: Option<ServerError> },
