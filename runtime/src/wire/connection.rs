@@ -240,12 +240,19 @@ impl Connection {
 
     /// `query`'s statement on this connection: from the cache, or described (and, in prepared
     /// mode, prepared by name) in one round trip of its own and cached.
+    ///
+    /// The round trip is boxed: a call's future (moved into every pipeline's join) then carries
+    /// a pointer, not the describing state, on the path every call after the first takes.
     pub(crate) async fn prepared(&self, query: &'static Query) -> Result<Arc<Prepared>, Error> {
         if let Some(prepared) = self.cache().get(&key(query)) {
             tracing::Span::current().record("cache_hit", true);
             return Ok(prepared.clone());
         }
         tracing::Span::current().record("cache_hit", false);
+        Box::pin(self.describe(query)).await
+    }
+
+    async fn describe(&self, query: &'static Query) -> Result<Arc<Prepared>, Error> {
         let name = match self.mode {
             StatementMode::Prepared => format!("quarry_{}", self.names.fetch_add(1, Ordering::Relaxed)),
             StatementMode::Unnamed => String::new(),
@@ -311,17 +318,23 @@ impl Connection {
         match rows.first_error().await {
             None => Ok(rows),
             Some(error) if is_stale(&error) && self.mode == StatementMode::Prepared => {
-                tracing::debug!(query = query.name, code = ?error.code(), "cached statement invalidated by the server");
-                self.forget(query);
-                if self.in_transaction() {
-                    return Err(error.in_query(query));
-                }
-                crate::metrics::reprepared(query);
-                let prepared = self.prepared(query).await?;
-                self.send_one(query, &prepared, params)
+                Box::pin(self.retry_stale(query, params, error)).await
             }
             Some(error) => Err(error.in_query(query)),
         }
+    }
+
+    /// The server invalidated the cached statement: forgotten, and outside a transaction
+    /// prepared again and the call sent again.
+    async fn retry_stale(&self, query: &'static Query, params: Params<'_>, error: Error) -> Result<RowStream, Error> {
+        tracing::debug!(query = query.name, code = ?error.code(), "cached statement invalidated by the server");
+        self.forget(query);
+        if self.in_transaction() {
+            return Err(error.in_query(query));
+        }
+        crate::metrics::reprepared(query);
+        let prepared = self.prepared(query).await?;
+        self.send_one(query, &prepared, params)
     }
 
     fn send_one(&self, query: &'static Query, prepared: &Prepared, params: Params<'_>) -> Result<RowStream, Error> {

@@ -46,16 +46,19 @@ pub struct Row {
 /// [`INLINE_COLUMNS`] columns (no allocation per row), on the heap beyond.
 #[derive(Debug)]
 enum Ranges {
-    Inline([Option<(u32, u32)>; INLINE_COLUMNS], usize),
+    /// `(start, end)`, with `start == NULL` for SQL `NULL` (a row is far shorter than 4 GiB).
+    Inline([(u32, u32); INLINE_COLUMNS], usize),
     Heap(Vec<Option<(u32, u32)>>),
 }
 
-const INLINE_COLUMNS: usize = 12;
+/// Up to this many columns a row's value positions live in the row itself (64 bytes).
+const INLINE_COLUMNS: usize = 8;
+const NULL: u32 = u32::MAX;
 
 impl Ranges {
     fn get(&self, index: usize) -> Option<(u32, u32)> {
         match self {
-            Ranges::Inline(ranges, _) => ranges[index],
+            Ranges::Inline(ranges, _) => Some(ranges[index]).filter(|(start, _)| *start != NULL),
             Ranges::Heap(ranges) => ranges[index],
         }
     }
@@ -75,14 +78,14 @@ impl Row {
             .ranges()
             .map(|r| Ok(r.map(|r: Range<usize>| (r.start as u32, r.end as u32))));
         let ranges = if columns.len() <= INLINE_COLUMNS {
-            let mut inline = [None; INLINE_COLUMNS];
+            let mut inline = [(NULL, NULL); INLINE_COLUMNS];
             let mut len = 0;
             while let Some(range) = found.next().map_err(malformed)? {
                 if len == INLINE_COLUMNS {
                     len += 1;
                     break;
                 }
-                inline[len] = range;
+                inline[len] = range.unwrap_or((NULL, NULL));
                 len += 1;
             }
             Ranges::Inline(inline, len)
