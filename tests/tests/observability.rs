@@ -70,12 +70,55 @@ async fn every_call_is_a_span_with_name_rows_cache_outcome_and_time() {
     assert!(log.contains("query failed") && log.contains("RowCount"), "{log}");
 }
 
+/// The same spans from quarry's own driver (`quarry::wire`), pipelined calls included.
+#[tokio::test]
+async fn the_own_driver_traces_the_same_spans() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let conn = quarry::wire::Connection::connect(&fresh_database()).await.unwrap();
+    tasks::add_task(&conn, "traced", "").await.unwrap();
+    let (listed, title) = quarry::pipeline!(tasks::list_tasks(&conn), tasks::task_title(&conn, -1));
+    listed.unwrap();
+    title.unwrap_err();
+    tasks::list_tasks(&conn).await.unwrap();
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let spans: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("quarry.query") && l.contains("close"))
+        .collect();
+    assert_eq!(spans.len(), 4, "{log}");
+    assert!(
+        spans[0].contains("query=\"add_task\"") && spans[0].contains("cache_hit=false") && spans[0].contains("rows=1"),
+        "{}",
+        spans[0]
+    );
+    let last = spans[3];
+    assert!(
+        last.contains("query=\"list_tasks\"")
+            && last.contains("cache_hit=true")
+            && last.contains("rows=1")
+            && last.contains("elapsed_us="),
+        "{last}"
+    );
+    assert!(log.contains("query failed") && log.contains("RowCount"), "{log}");
+}
+
 #[tokio::test]
 async fn health_checks_answer_within_their_deadline() {
     let url = fresh_database();
     let client = quarry::Client::connect(&url).await.unwrap();
     let took = quarry::health_check(&client, Duration::from_secs(5)).await.unwrap();
     assert!(took < Duration::from_secs(5));
+    let conn = quarry::wire::Connection::connect(&url).await.unwrap();
+    quarry::health_check(&conn, Duration::from_secs(5)).await.unwrap();
 
     let pool = quarry::Pool::connect(&url, quarry::PoolOptions::default())
         .await

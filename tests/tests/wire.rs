@@ -223,6 +223,16 @@ async fn a_timeout_cancels_the_statement_and_the_connection_goes_on() {
     let error = bounded(ops::sleep(&conn, 30.0)).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::QueryCanceled, "{error}");
     canceller.await.unwrap();
+
+    // A call dropped while it runs is canceled on the server: the next call does not wait
+    // the 300 s out (`bounded` would fail it after 60).
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(200),
+        quarry::cancel_on_drop(&conn, ops::sleep(&conn, 300.0)),
+    )
+    .await;
+    assert!(dropped.is_err(), "the sleep was still running");
+    assert_eq!(bounded(tasks::count_tasks(&conn, None)).await.unwrap(), 0);
 }
 
 #[tokio::test]
