@@ -281,12 +281,12 @@ impl Driver {
                 }
                 Message::ErrorResponse(body) => {
                     let parsed = ServerError::parse(body.fields()).map_err(|e| e.to_string())?;
-                    error.get_or_insert(parsed);
+                    error.get_or_insert(Box::new(parsed));
                 }
                 Message::ReadyForQuery(body) => {
                     self.shared.status.store(body.status(), Ordering::Release);
                     let result = match error.take() {
-                        Some(error) => Err(Error::server(None, error)),
+                        Some(error) => Err(Error::server(None, *error)),
                         None => Ok(std::mem::take(rows)),
                     };
                     if let Some(reply) = reply.take() {
@@ -359,7 +359,7 @@ impl Driver {
         };
         let status = match &message {
             Message::ErrorResponse(body) => {
-                *error = Some(ServerError::parse(body.fields()).map_err(|e| e.to_string())?);
+                *error = Some(Box::new(ServerError::parse(body.fields()).map_err(|e| e.to_string())?));
                 return Ok(None);
             }
             Message::ReadyForQuery(body) => body.status(),
@@ -368,7 +368,7 @@ impl Driver {
         if self.sync_outcome.is_none() {
             self.shared.status.store(status, Ordering::Release);
             self.sync_outcome = Some(match (error.take(), self.failed.take()) {
-                (Some(error), _) => Err(SyncFailure::Server(Box::new(error))),
+                (Some(error), _) => Err(SyncFailure::Server(error)),
                 // Outside a transaction the failure rolled back the calls before it.
                 (None, Some(label)) if status == b'I' => Err(SyncFailure::RolledBack(label)),
                 _ => Ok(()),

@@ -270,7 +270,9 @@ impl<C: GenericClient + ?Sized> GenericClient for Piped<'_, C> {
                 self.scope().settle(slot, None);
             }
         }
-        self.client.__query(query, params).await
+        // Boxed: the calls that take this way are the rare ones, and every call's future would
+        // otherwise be as large as the client's own call (moved into the batch's join).
+        Box::pin(self.client.__query(query, params)).await
     }
 
     fn __raw(&self) -> Result<&tokio_postgres::Client, Error> {

@@ -86,7 +86,8 @@ pub(crate) enum Event {
     Failed(Error),
 }
 
-/// One answer the server owes, in the order the messages were written.
+/// One answer the server owes, in the order the messages were written. Kept small (errors
+/// boxed): a pipeline moves one per call.
 pub(crate) enum Unit {
     /// Parse + Describe statement: ParseComplete, ParameterDescription, RowDescription | NoData.
     Describe {
@@ -100,14 +101,14 @@ pub(crate) enum Unit {
         rows: RowBuf,
     },
     /// Sync: ReadyForQuery; `error` is a failure at the implicit commit.
-    Sync { error: Option<ServerError> },
+    Sync { error: Option<Box<ServerError>> },
     /// Close statement: CloseComplete.
     Close,
     /// A simple-protocol `Query`: everything up to ReadyForQuery; text rows are kept.
     Simple {
         reply: Option<oneshot::Sender<Result<TextRows, Error>>>,
         rows: TextRows,
-        error: Option<ServerError>,
+        error: Option<Box<ServerError>>,
     },
 }
 
