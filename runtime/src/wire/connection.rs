@@ -92,7 +92,7 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// Connects (TLS only when the `tls` feature is used through
-    /// [`connect_tls`](Connection::connect_tls)) and drives the session on a spawned tokio task.
+    /// `connect_tls`, feature `tls`) and drives the session on a spawned tokio task.
     /// `config` is a libpq-style string or a `postgres://` URL, as for [`crate::Client`].
     pub async fn connect(config: &str) -> Result<Self, Error> {
         Connection::connect_with(config, ClientOptions::default()).await
