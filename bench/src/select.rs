@@ -16,6 +16,21 @@ pub fn id(i: i64) -> i64 {
     (i * 7919) % crate::PEOPLE + 1
 }
 
+/// `SELECTS` sequential selects with hand-written tokio-postgres (the baseline of figures 1 and
+/// 13b): median time.
+pub async fn hand_sequential(bench: &Bench) -> std::time::Duration {
+    let raw = bench.raw().await;
+    let statement = raw.prepare(SQL).await.unwrap();
+    median(bench.runs, || async {
+        for i in 0..SELECTS {
+            let row = raw.query_one(&statement, &[&id(i)]).await.unwrap();
+            let person: Person = (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+            black_box(person);
+        }
+    })
+    .await
+}
+
 pub async fn sequential(bench: &Bench) {
     header(
         &format!(
@@ -24,16 +39,7 @@ pub async fn sequential(bench: &Bench) {
         ),
         "selects/s",
     );
-    let raw = bench.raw().await;
-    let statement = raw.prepare(SQL).await.unwrap();
-    let hand = median(bench.runs, || async {
-        for i in 0..SELECTS {
-            let row = raw.query_one(&statement, &[&id(i)]).await.unwrap();
-            let person: Person = (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
-            black_box(person);
-        }
-    })
-    .await;
+    let hand = hand_sequential(bench).await;
     let client = bench.quarry().await;
     let generated = median(bench.runs, || async {
         for i in 0..SELECTS {

@@ -6,7 +6,7 @@ use crate::common::{header, median, median_with_setup, rate_row, Bench};
 use crate::counting;
 use crate::generated::people::{self, GetPeopleParams, InsertPeopleLoggedParams, InsertPeopleParams};
 use crate::insert::person;
-use crate::select::{id, pgbench_pipeline, SELECTS, SQL};
+use crate::select::{id, pgbench_pipeline, SELECTS};
 use std::hint::black_box;
 
 const INSERTS: i64 = 20_000;
@@ -70,17 +70,7 @@ async fn sequential_selects(bench: &Bench) {
         ),
         "selects/s",
     );
-    let raw = bench.raw().await;
-    let statement = raw.prepare(SQL).await.unwrap();
-    let hand = median(bench.runs, || async {
-        for i in 0..SELECTS {
-            let row = raw.query_one(&statement, &[&id(i)]).await.unwrap();
-            let person: (i64, String, String, i32, chrono::DateTime<chrono::Utc>) =
-                (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
-            black_box(person);
-        }
-    })
-    .await;
+    let hand = crate::select::hand_sequential(bench).await;
     let client = bench.quarry().await;
     let today = median(bench.runs, || async {
         for i in 0..SELECTS {

@@ -28,8 +28,8 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
-#[tokio::test]
-async fn every_call_is_a_span_with_name_rows_cache_outcome_and_time() {
+/// Every span and event at DEBUG, written to a buffer, while the guard lives.
+fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(captured.clone())
@@ -37,7 +37,12 @@ async fn every_call_is_a_span_with_name_rows_cache_outcome_and_time() {
         .with_span_events(FmtSpan::CLOSE)
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn every_call_is_a_span_with_name_rows_cache_outcome_and_time() {
+    let (captured, _guard) = capture();
 
     let client = quarry::Client::connect(&fresh_database()).await.unwrap();
     tasks::add_task(&client, "traced", "").await.unwrap();
@@ -73,14 +78,7 @@ async fn every_call_is_a_span_with_name_rows_cache_outcome_and_time() {
 /// The same spans from quarry's own driver (`quarry::wire`), pipelined calls included.
 #[tokio::test]
 async fn the_own_driver_traces_the_same_spans() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture();
 
     let conn = quarry::wire::Connection::connect(&fresh_database()).await.unwrap();
     tasks::add_task(&conn, "traced", "").await.unwrap();
