@@ -422,3 +422,42 @@ async fn large_results_stream_with_backpressure() {
     assert_eq!(many.unwrap().len(), 50_000);
     assert_eq!(count.unwrap(), 50_000);
 }
+
+/// Many tasks on a multi-threaded runtime share one connection: whichever call can take the
+/// driver drives it, the others are answered by it or by the background task; nothing hangs
+/// and every answer reaches its own call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_on_several_threads_share_one_connection() {
+    let conn = std::sync::Arc::new(connect().await);
+    let work = (0..8).map(|n| {
+        let conn = conn.clone();
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..100 {
+                ids.push(tasks::add_task(&*conn, &format!("t{n} {i}"), "").await.unwrap());
+            }
+            let titles: Vec<String> = (0..300).map(|i| format!("b{n} {i}")).collect();
+            // Collected first: a spawned future holding the mapping closure trips rustc's
+            // "FnOnce is not general enough" (the same with quarry::Client).
+            let params: Vec<AddTasksParams<'_>> = titles
+                .iter()
+                .map(|t| AddTasksParams {
+                    title: t,
+                    description: "",
+                })
+                .collect();
+            let batch = tasks::add_tasks(&*conn, params).await.unwrap();
+            assert!(batch.windows(2).all(|w| w[0] < w[1]));
+            let (title, found) =
+                quarry::pipeline!(tasks::task_title(&*conn, ids[0]), tasks::find_task(&*conn, batch[299]));
+            assert_eq!(title.unwrap(), format!("t{n} 0"));
+            assert_eq!(found.unwrap().unwrap().title, format!("b{n} 299"));
+            // A call dropped half-way hands the connection back.
+            let _ = tokio::time::timeout(Duration::from_micros(50), tasks::list_tasks(&*conn)).await;
+        })
+    });
+    for task in bounded(futures_util::future::join_all(work)).await {
+        task.unwrap();
+    }
+    assert_eq!(tasks::count_tasks(&*conn, None).await.unwrap(), 8 * 400);
+}

@@ -96,6 +96,14 @@ impl Drop for CallSender {
 /// The call's end: a stream of events that ends when the task lets go.
 pub(crate) struct CallReceiver(Arc<Shared>);
 
+impl CallReceiver {
+    /// The call is about to drive the connection itself: what it receives meanwhile needs no
+    /// wake-up (it polls right after).
+    pub(crate) fn forget_waker(&self) {
+        self.0.lock().reader = None;
+    }
+}
+
 impl futures_util::Stream for CallReceiver {
     type Item = Event;
 

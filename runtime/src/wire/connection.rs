@@ -3,7 +3,7 @@
 use super::call::{self, CallReceiver};
 pub(crate) use super::connect::Tls;
 use super::connect::{self, Session};
-use super::driver::Driver;
+use super::driver::{Background, Driver, DriverCell};
 use super::row::{Column, RowStream};
 use super::units::{Label, Request, RowBuf, Shared, Unit};
 use crate::cache::{key, Key};
@@ -37,7 +37,7 @@ pub(crate) struct Prepared {
     params: Vec<Type>,
     param_oids: Vec<u32>,
     pub(crate) columns: Arc<[Column]>,
-    closer: tokio::sync::mpsc::UnboundedSender<Request>,
+    closer: Arc<DriverCell>,
 }
 
 impl Drop for Prepared {
@@ -49,10 +49,11 @@ impl Drop for Prepared {
         if frontend::close(b'S', &self.name, &mut bytes).is_ok() {
             frontend::sync(&mut bytes);
             // A closed connection has nothing left to close.
-            let _ = self.closer.send(Request {
+            let request = Request {
                 bytes,
                 units: vec![Unit::Close, Unit::Sync { error: None }],
-            });
+            };
+            let _ = self.closer.send(request, true);
         }
     }
 }
@@ -72,13 +73,21 @@ impl Drop for Prepared {
 ///
 /// Dropping the connection ends the session once the calls already sent are answered.
 pub struct Connection {
-    pub(super) requests: tokio::sync::mpsc::UnboundedSender<Request>,
+    pub(super) cell: Arc<DriverCell>,
     pub(super) shared: Arc<Shared>,
     session: Session,
     statements: Mutex<LruCache<Key, Arc<Prepared>>>,
     types: Mutex<HashMap<u32, Type>>,
     mode: StatementMode,
     names: AtomicU64,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // The statements' Closes are queued first, then Terminate once every answer is in.
+        self.cache().clear();
+        self.cell.finish();
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -134,12 +143,13 @@ impl Connection {
             None => opening.await,
         }
         .map_err(|e| Error::connection(format!("cannot connect: {e}")))?;
-        let (requests, receiver) = tokio::sync::mpsc::unbounded_channel();
+
         let shared = Arc::new(Shared::default());
-        let task = tokio::spawn(Driver::new(opened.socket, opened.leftover, receiver, shared.clone()));
+        let cell = DriverCell::new(Driver::new(opened.socket, opened.leftover, shared.clone()));
+        let task = tokio::spawn(Background(cell.clone()));
         let capacity = NonZeroUsize::new(options.statement_cache_capacity).unwrap_or(NonZeroUsize::MIN);
         let connection = Connection {
-            requests,
+            cell,
             shared,
             session: opened.session,
             statements: Mutex::new(LruCache::new(capacity)),
@@ -213,8 +223,9 @@ impl Connection {
         })
     }
 
+    /// Queues a request the background task writes (no call will drive it).
     pub(crate) fn send(&self, request: Request) -> Result<(), Error> {
-        self.requests.send(request).map_err(|_| self.lost())
+        self.cell.send(request, true).map_err(|()| self.lost())
     }
 
     pub(crate) fn lost(&self) -> Error {
@@ -292,7 +303,7 @@ impl Connection {
             params,
             param_oids: description.params,
             columns: columns.into(),
-            closer: self.requests.clone(),
+            closer: self.cell.clone(),
         });
         let mut cache = self.cache();
         // Two first calls described it at once: the first to finish is kept (the other's
@@ -342,11 +353,18 @@ impl Connection {
         let (unit, events) = encode_call(&mut bytes, query, prepared, params, 0)?;
         frontend::sync(&mut bytes);
         // `prepared` outlives the send: a Close of its statement is queued after this Bind.
-        self.send(Request {
+        let request = Request {
             bytes,
             units: vec![unit, Unit::Sync { error: None }],
-        })?;
-        Ok(RowStream::new(events, prepared.columns.clone(), query))
+        };
+        // Written by the call itself, which drives the connection while it waits.
+        self.cell.send(request, false).map_err(|()| self.lost())?;
+        Ok(RowStream::new(
+            events,
+            prepared.columns.clone(),
+            self.cell.clone(),
+            query,
+        ))
     }
 }
 

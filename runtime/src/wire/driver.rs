@@ -1,5 +1,11 @@
-//! The task that owns a [`super::Connection`]'s socket: it writes the requests callers queue,
-//! reads the server's messages and hands each to the call waiting for it.
+//! What drives a [`super::Connection`]'s socket: it writes the requests callers queue, reads
+//! the server's messages and hands each to the call waiting for it.
+//!
+//! Who drives: the call waiting for an answer, when it can take the driver (`try_lock`) — the
+//! answer then reaches its task straight from the socket, without a hop through another task;
+//! otherwise, and whenever no call is waiting, a background task. A call that stops driving
+//! while work is left (it finished, or its future was dropped) wakes the background task,
+//! which takes the socket's wake-ups back.
 //!
 //! Every request is a run of *units* ending with a Sync (or a simple `Query`), so the server
 //! answers each unit in order and the task matches answers to units first-in, first-out. A
@@ -9,9 +15,9 @@
 //! failed — nothing waits for answers that will never come. A call that completed hears so only
 //! when its Sync is answered: outside a transaction a later failure rolls it back.
 //!
-//! Backpressure both ways: requests are taken only while the write buffer is under
-//! [`WRITE_HIGH_WATER`], and a call's rows go through a bounded channel; when the caller is
-//! slow to read, the task stops reading the socket, and the server stops sending.
+//! Backpressure: a call's rows go through a bounded channel; when the caller is slow to read,
+//! the driver stops reading the socket, and the server stops sending. (How much is queued for
+//! writing is bounded by the callers: a batch keeps one chunk in flight.)
 
 use super::call::CallSender;
 use super::server_error::ServerError;
@@ -20,18 +26,17 @@ use super::units::{Description, Event, Fields, Label, Request, RowBuf, Shared, S
 use crate::error::Error;
 use bytes::{Buf, BytesMut};
 use fallible_iterator::FallibleIterator;
+use futures_util::task::AtomicWaker;
 use postgres_protocol::message::backend::{DataRowBody, Message};
 use postgres_protocol::message::frontend;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Requests are taken from the queue only while fewer bytes than this wait to be written.
-const WRITE_HIGH_WATER: usize = 256 * 1024;
 /// How much one read takes from the socket at most.
 const READ_CHUNK: usize = 64 * 1024;
 /// Rows a call receives at once while its statement still runs (a large result).
@@ -44,11 +49,90 @@ struct Completed {
     affected: u64,
 }
 
-/// The connection task.
+/// The driver, shared by the calls that drive it and the background task.
+pub(crate) struct DriverCell {
+    driver: Mutex<Driver>,
+    background: AtomicWaker,
+}
+
+impl DriverCell {
+    pub(crate) fn new(driver: Driver) -> Arc<Self> {
+        Arc::new(DriverCell {
+            driver: Mutex::new(driver),
+            background: AtomicWaker::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Driver> {
+        self.driver.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues `request`; `background` wakes the background task to write it (for requests no
+    /// call will drive: descriptions, simple queries, closes). `Err` once the connection ended.
+    pub(crate) fn send(&self, request: Request, background: bool) -> Result<(), ()> {
+        {
+            let mut driver = self.lock();
+            if driver.finished {
+                return Err(());
+            }
+            driver.queue(request);
+        }
+        if background {
+            self.background.wake();
+        }
+        Ok(())
+    }
+
+    /// Drives the connection from a waiting call's task, unless someone else is driving it.
+    pub(crate) fn drive(&self, cx: &mut Context<'_>) {
+        if let Ok(mut driver) = self.driver.try_lock() {
+            driver.advance(cx);
+        }
+    }
+
+    /// A call stops driving: the background task takes over if work is left.
+    pub(crate) fn hand_back(&self) {
+        let idle = self.driver.try_lock().is_ok_and(|driver| driver.idle());
+        if !idle {
+            self.background.wake();
+        }
+    }
+
+    /// No more requests will come (the connection was dropped): Terminate once idle.
+    pub(crate) fn finish(&self) {
+        self.lock().requests_done = true;
+        self.background.wake();
+    }
+}
+
+impl std::fmt::Debug for DriverCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriverCell").finish_non_exhaustive()
+    }
+}
+
+/// The background task: drives the connection whenever woken, until it ends.
+pub(crate) struct Background(pub(crate) Arc<DriverCell>);
+
+impl Future for Background {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.background.register(cx.waker());
+        match self.0.lock().advance(cx) {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        }
+    }
+}
+
+/// The connection's protocol state and buffers.
 pub(crate) struct Driver {
     socket: Socket,
-    requests: tokio::sync::mpsc::UnboundedReceiver<Request>,
+    /// No more requests will be queued.
     requests_done: bool,
+    /// The connection ended; calls fail at once.
+    finished: bool,
     units: VecDeque<Unit>,
     /// Calls completed since the last Sync, told at the Sync.
     completed: VecDeque<Completed>,
@@ -67,16 +151,11 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    pub(crate) fn new(
-        socket: Socket,
-        leftover: BytesMut,
-        requests: tokio::sync::mpsc::UnboundedReceiver<Request>,
-        shared: Arc<Shared>,
-    ) -> Self {
+    pub(crate) fn new(socket: Socket, leftover: BytesMut, shared: Arc<Shared>) -> Self {
         Driver {
             socket,
-            requests,
             requests_done: false,
+            finished: false,
             units: VecDeque::new(),
             completed: VecDeque::new(),
             sync_outcome: None,
@@ -91,10 +170,42 @@ impl Driver {
         }
     }
 
+    /// Adds a request's messages and units.
+    fn queue(&mut self, request: Request) {
+        // Most requests find the buffer empty: they become it, uncopied.
+        if self.write.is_empty() {
+            self.write = request.bytes;
+        } else {
+            self.write.extend_from_slice(&request.bytes);
+        }
+        self.units.extend(request.units);
+    }
+
+    /// Nothing to write, nothing awaited.
+    fn idle(&self) -> bool {
+        self.finished || (self.units.is_empty() && self.write.is_empty() && !self.requests_done)
+    }
+
+    /// Moves what it can, wakers registered for `cx`; `true` once the connection has ended.
+    fn advance(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.finished {
+            return true;
+        }
+        match self.step(cx) {
+            Ok(false) => return false,
+            Ok(true) => self.close("the connection was closed".into()),
+            Err(reason) => {
+                tracing::debug!(%reason, "quarry connection ended");
+                self.close(reason);
+            }
+        }
+        true
+    }
+
     /// Moves every byte and message it can; `Ok(true)` once the connection is finished.
     fn step(&mut self, cx: &mut Context<'_>) -> Result<bool, String> {
         loop {
-            let mut progress = self.take_requests(cx);
+            let mut progress = self.terminate_when_done();
             progress |= self.write_out(cx)?;
             if self.terminating && self.write.is_empty() && !self.unflushed {
                 let _ = Pin::new(&mut self.socket).poll_shutdown(cx);
@@ -118,30 +229,14 @@ impl Driver {
         }
     }
 
-    fn take_requests(&mut self, cx: &mut Context<'_>) -> bool {
-        let mut progress = false;
-        while !self.requests_done && self.write.len() < WRITE_HIGH_WATER {
-            match self.requests.poll_recv(cx) {
-                Poll::Ready(Some(request)) => {
-                    // Most requests find the buffer empty: they become it, uncopied.
-                    if self.write.is_empty() {
-                        self.write = request.bytes;
-                    } else {
-                        self.write.extend_from_slice(&request.bytes);
-                    }
-                    self.units.extend(request.units);
-                    progress = true;
-                }
-                Poll::Ready(None) => self.requests_done = true,
-                Poll::Pending => break,
-            }
-        }
+    /// Once the connection was dropped and every answer is in: Terminate.
+    fn terminate_when_done(&mut self) -> bool {
         if self.requests_done && self.units.is_empty() && !self.terminating {
             frontend::terminate(&mut self.write);
             self.terminating = true;
-            progress = true;
+            return true;
         }
-        progress
+        false
     }
 
     fn write_out(&mut self, cx: &mut Context<'_>) -> Result<bool, String> {
@@ -425,12 +520,9 @@ impl Driver {
 
     /// Fails every call waiting or queued with the reason the connection ended.
     fn close(&mut self, reason: String) {
+        self.finished = true;
         self.shared.closed.store(true, Ordering::Release);
         *self.shared.closed_because.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.clone());
-        self.requests.close();
-        while let Ok(request) = self.requests.try_recv() {
-            self.units.extend(request.units);
-        }
         let error = || Error::connection(format!("connection lost: {reason}"));
         // A full channel cannot take the error: the dropped sender ends the caller's stream,
         // which reports the connection lost (see `RowStream`).
@@ -449,25 +541,6 @@ impl Driver {
                     let _ = reply.send(Err(error()));
                 }
                 _ => {}
-            }
-        }
-    }
-}
-
-impl Future for Driver {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match self.step(cx) {
-            Ok(false) => Poll::Pending,
-            Ok(true) => {
-                self.close("the connection was closed".into());
-                Poll::Ready(())
-            }
-            Err(reason) => {
-                tracing::debug!(%reason, "quarry connection ended");
-                self.close(reason);
-                Poll::Ready(())
             }
         }
     }

@@ -10,6 +10,7 @@
 //! a dropped future) settles its slot empty. When the last slot settles, the pipeline is sent.
 
 use super::connection::{encode_call, Connection, Prepared, CALL_BYTES};
+use super::driver::DriverCell;
 use super::row::RowStream;
 use super::units::{Request, Shared, Unit};
 use crate::error::Error;
@@ -41,7 +42,7 @@ struct Segment {
     next: usize,
     open: usize,
     /// Where the finished request goes.
-    sender: Option<tokio::sync::mpsc::UnboundedSender<Request>>,
+    sender: Option<Arc<DriverCell>>,
 }
 
 impl Segment {
@@ -103,7 +104,7 @@ impl PipelineScope {
             Some(_) => {}
             None => {
                 segment.target = Some(connection.shared.clone());
-                segment.sender = Some(connection.requests.clone());
+                segment.sender = Some(connection.cell.clone());
             }
         }
         Some(slot)
@@ -150,8 +151,9 @@ fn send(segment: &mut Segment) {
     };
     frontend::sync(&mut bytes);
     units.push(Unit::Sync { error: None });
-    // A closed connection fails each call through its dropped channel.
-    let _ = sender.send(Request { bytes, units });
+    // Written by the calls themselves, which drive the connection while they wait; a closed
+    // connection fails each call through its dropped channel.
+    let _ = sender.send(Request { bytes, units }, false);
     drop(statements);
 }
 
@@ -250,7 +252,7 @@ impl<'s, C: GenericClient + ?Sized> Piped<'s, C> {
         claim.settled = true;
         let columns = prepared.columns.clone();
         self.scope().settle(slot, Some((bytes, unit, prepared)));
-        let rows = RowStream::new(events, columns, query);
+        let rows = RowStream::new(events, columns, connection.cell.clone(), query);
         Some(Ok(Rows::Wire { rows }))
     }
 }

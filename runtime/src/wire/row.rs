@@ -2,6 +2,7 @@
 //! [`RowStream`] hands them over as they arrive.
 
 use super::call::CallReceiver;
+use super::driver::DriverCell;
 use super::units::{Event, RowBuf};
 use crate::error::Error;
 use crate::query::Query;
@@ -153,6 +154,10 @@ impl Row {
 pub struct RowStream {
     events: CallReceiver,
     columns: Arc<[Column]>,
+    /// The connection, which this call drives while it waits.
+    driver: Arc<DriverCell>,
+    /// Whether the call has stopped driving (its last event came).
+    released: bool,
     query: &'static Query,
     rows: RowBuf,
     peeked: Option<Event>,
@@ -161,10 +166,17 @@ pub struct RowStream {
 }
 
 impl RowStream {
-    pub(crate) fn new(events: CallReceiver, columns: Arc<[Column]>, query: &'static Query) -> Self {
+    pub(crate) fn new(
+        events: CallReceiver,
+        columns: Arc<[Column]>,
+        driver: Arc<DriverCell>,
+        query: &'static Query,
+    ) -> Self {
         RowStream {
             events,
             columns,
+            driver,
+            released: false,
             query,
             rows: RowBuf::Empty,
             peeked: None,
@@ -176,7 +188,7 @@ impl RowStream {
     /// Waits for the first event, so a failure before any row (a stale statement) can be
     /// retried before the stream is handed out.
     pub(crate) async fn first_error(&mut self) -> Option<Error> {
-        match self.events.next().await {
+        match std::future::poll_fn(|cx| self.next_event(cx)).await {
             Some(Event::Failed(error)) => Some(error),
             Some(event) => {
                 self.peeked = Some(event);
@@ -189,6 +201,29 @@ impl RowStream {
     /// The rows affected, once the stream has ended.
     pub fn rows_affected(&self) -> Option<u64> {
         self.affected
+    }
+
+    /// The next event: the call drives the connection first (the answer then comes straight
+    /// from the socket to this task), then reads its channel.
+    fn next_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        if let Some(event) = self.peeked.take() {
+            return Poll::Ready(Some(event));
+        }
+        self.events.forget_waker();
+        self.driver.drive(cx);
+        let event = ready!(self.events.poll_next_unpin(cx));
+        if !matches!(event, Some(Event::Rows(_))) {
+            self.release();
+        }
+        Poll::Ready(event)
+    }
+
+    /// Stops driving: the background task takes over whatever work is left.
+    fn release(&mut self) {
+        if !self.released {
+            self.released = true;
+            self.driver.hand_back();
+        }
     }
 
     fn fail(&mut self, error: Error) -> Poll<Option<Result<Row, Error>>> {
@@ -211,11 +246,7 @@ impl Stream for RowStream {
             if self.failed || self.affected.is_some() {
                 return Poll::Ready(None);
             }
-            let event = match self.peeked.take() {
-                Some(event) => Some(event),
-                None => ready!(self.events.poll_next_unpin(cx)),
-            };
-            match event {
+            match ready!(self.next_event(cx)) {
                 Some(Event::Rows(rows)) => self.rows = rows,
                 Some(Event::Finished { rows, affected }) => {
                     self.rows = rows;
@@ -225,6 +256,12 @@ impl Stream for RowStream {
                 None => return self.fail(Error::connection("connection lost before the call finished".into())),
             }
         }
+    }
+}
+
+impl Drop for RowStream {
+    fn drop(&mut self) {
+        self.release();
     }
 }
 
