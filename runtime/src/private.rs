@@ -400,7 +400,7 @@ where
     };
     out.push(call(first).await.map_err(|e| e.in_batch(0))?);
     loop {
-        let chunk: Vec<Fut> = items.by_ref().take(BATCH_CHUNK).map(&mut call).collect();
+        let chunk: Vec<P> = items.by_ref().take(BATCH_CHUNK).collect();
         if chunk.is_empty() {
             return Ok(out);
         }
@@ -409,7 +409,7 @@ where
             pipeline.scope().begin(chunk.len());
         }
         let base = out.len();
-        let results = futures_util::future::join_all(chunk).await;
+        let results = join_in_order(chunk, &mut call).await;
         // The call that failed, rather than the calls its failure aborted or rolled back.
         let failed = results
             .iter()
@@ -421,6 +421,32 @@ where
         }
         out.extend(results.into_iter().map_while(Result::ok));
     }
+}
+
+/// Calls joined in groups small enough for `join_all`'s polling of a whole group on each
+/// wake-up (in order), the groups joined together: one allocation per group rather than a task
+/// per call, and calls first polled in the order they were created.
+async fn join_in_order<P, T, F, Fut>(params: Vec<P>, call: &mut F) -> Vec<Result<T, Error>>
+where
+    F: FnMut(P) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    const GROUP: usize = 30;
+    let mut params = params.into_iter();
+    let mut groups = Vec::new();
+    loop {
+        let group = futures_util::future::join_all(params.by_ref().take(GROUP).map(&mut *call));
+        if params.len() == 0 {
+            groups.push(group);
+            break;
+        }
+        groups.push(group);
+    }
+    futures_util::future::join_all(groups)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 pub use futures_util::join;
