@@ -306,14 +306,9 @@ impl Driver {
                 return Ok(None);
             }
             Message::NotificationResponse(body) => {
-                let notification = crate::Notification {
-                    process_id: body.process_id(),
-                    channel: body.channel().map_err(|e| e.to_string())?.to_string(),
-                    payload: body.message().map_err(|e| e.to_string())?.to_string(),
-                };
-                if let Some(sender) = &*self.shared.notifications.lock().unwrap_or_else(|e| e.into_inner()) {
-                    let _ = sender.send(notification);
-                }
+                // No LISTEN on this driver yet (docs/pipelines.md): a NOTIFY for a channel
+                // someone LISTENed to through `batch_execute` is logged, not delivered.
+                tracing::debug!(channel = body.channel().unwrap_or(""), "notification dropped");
                 return Ok(None);
             }
             Message::ParameterStatus(_) => return Ok(None),

@@ -151,8 +151,6 @@ pub(crate) struct Shared {
     pub(crate) closed: AtomicBool,
     /// The transaction status of the last ReadyForQuery: `I`, `T` or `E`.
     pub(crate) status: AtomicU8,
-    /// Where notifications go once someone listens.
-    pub(crate) notifications: Mutex<Option<tokio::sync::mpsc::UnboundedSender<crate::Notification>>>,
     /// Why the connection closed, for calls made after.
     pub(crate) closed_because: Mutex<Option<String>>,
 }
