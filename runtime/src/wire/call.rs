@@ -1,4 +1,4 @@
-//! The channel from the connection task to one call: one allocation per call (a general
+//! The channel from the connection's driver to one call: one allocation per call (a general
 //! channel costs a few, plus one per message), bounded for backpressure, and closed from
 //! either end.
 
@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-/// Events a call may have waiting before the task stops reading for it.
+/// Events a call may have waiting before the driver stops reading for it.
 const CAPACITY: usize = 16;
 
 #[derive(Default)]
@@ -18,9 +18,9 @@ struct State {
     events: VecDeque<Event>,
     /// The call waiting for an event.
     reader: Option<Waker>,
-    /// The task waiting for room.
+    /// The driver waiting for room.
     writer: Option<Waker>,
-    /// The task let go: no more events.
+    /// The driver let go: no more events.
     closed: bool,
     /// The call let go (its future was dropped): events are dropped.
     gone: bool,
@@ -35,18 +35,18 @@ impl Shared {
     }
 }
 
-/// A new channel: the task's end and the call's.
+/// A new channel: the driver's end and the call's.
 pub(crate) fn channel() -> (CallSender, CallReceiver) {
     let shared = Arc::new(Shared::default());
     (CallSender(shared.clone()), CallReceiver(shared))
 }
 
-/// The connection task's end.
+/// The driver's end.
 pub(crate) struct CallSender(Arc<Shared>);
 
 impl CallSender {
     /// Whether an event can be sent now: `Ready(Err(()))` once the call is gone (its events
-    /// would be dropped), `Pending` (the task woken later) while the call has a full buffer.
+    /// would be dropped), `Pending` (the driver woken later) while the call has a full buffer.
     pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ()>> {
         let mut state = self.0.lock();
         if state.gone {
@@ -93,7 +93,7 @@ impl Drop for CallSender {
     }
 }
 
-/// The call's end: a stream of events that ends when the task lets go.
+/// The call's end: a stream of events that ends when the driver lets go.
 pub(crate) struct CallReceiver(Arc<Shared>);
 
 impl CallReceiver {

@@ -100,8 +100,8 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects (TLS only when the `tls` feature is used through
-    /// `connect_tls`, feature `tls`) and drives the session on a spawned tokio task.
+    /// Connects without TLS (for TLS: `connect_tls`, feature `tls`); a spawned tokio task
+    /// drives the session whenever no call does.
     /// `config` is a libpq-style string or a `postgres://` URL, as for [`crate::Client`].
     pub async fn connect(config: &str) -> Result<Self, Error> {
         Connection::connect_with(config, ClientOptions::default()).await
@@ -237,7 +237,7 @@ impl Connection {
             .clone();
         Error::connection(format!(
             "connection lost: {}",
-            reason.unwrap_or_else(|| "the connection task ended".into())
+            reason.unwrap_or_else(|| "the connection ended".into())
         ))
     }
 
