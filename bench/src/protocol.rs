@@ -6,8 +6,8 @@
 //! client does comparable work. Against quarry `:batchone` and pgbench in the same run.
 
 use crate::common::{header, median, rate_row, Bench};
-use crate::generated::people::{self, GetPeopleParams};
-use crate::select::{id, pgbench_row, SELECTS, SQL};
+
+use crate::select::{batch_selects, id, pgbench_row, SELECTS, SQL};
 
 const INSERTS: i64 = 20_000;
 const INSERT: &str = "INSERT INTO people_load (id, name) VALUES ($1, $2)";
@@ -206,13 +206,7 @@ pub async fn run(bench: &Bench) {
         "selects/s",
     );
     let client = bench.quarry().await;
-    let batch = median(bench.runs, || async {
-        let rows = people::get_people(&client, (0..SELECTS).map(|i| GetPeopleParams { id: id(i) }))
-            .await
-            .unwrap();
-        black_box(rows);
-    })
-    .await;
+    let batch = batch_selects(bench, &client).await;
     let base = rate_row(
         "quarry `:batchone` today (tokio-postgres: a Sync per statement)",
         SELECTS as u64,

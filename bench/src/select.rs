@@ -16,6 +16,17 @@ pub fn id(i: i64) -> i64 {
     (i * 7919) % crate::PEOPLE + 1
 }
 
+/// `SELECTS` selects by one `:batchone` call on `client` (figures 2, 12 and 13a): median time.
+pub async fn batch_selects<C: quarry::GenericClient + ?Sized>(bench: &Bench, client: &C) -> std::time::Duration {
+    median(bench.runs, || async {
+        let rows = people::get_people(client, (0..SELECTS).map(|i| GetPeopleParams { id: id(i) }))
+            .await
+            .unwrap();
+        black_box(rows);
+    })
+    .await
+}
+
 /// `SELECTS` sequential selects with hand-written tokio-postgres (the baseline of figures 1 and
 /// 13b): median time.
 pub async fn hand_sequential(bench: &Bench) -> std::time::Duration {
@@ -116,13 +127,7 @@ pub async fn pipelined(bench: &Bench) {
         }
     })
     .await;
-    let batch = median(bench.runs, || async {
-        let rows = people::get_people(&client, (0..SELECTS).map(|i| GetPeopleParams { id: id(i) }))
-            .await
-            .unwrap();
-        black_box(rows);
-    })
-    .await;
+    let batch = batch_selects(bench, &client).await;
     let base = rate_row(
         "quarry, sequential (for the ×8 target)",
         SELECTS as u64,

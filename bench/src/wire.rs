@@ -6,7 +6,7 @@ use crate::common::{header, median, median_with_setup, rate_row, Bench};
 use crate::counting;
 use crate::generated::people::{self, GetPeopleParams, InsertPeopleLoggedParams, InsertPeopleParams};
 use crate::insert::person;
-use crate::select::{id, pgbench_pipeline, SELECTS};
+use crate::select::{batch_selects, id, pgbench_pipeline, SELECTS};
 use std::hint::black_box;
 
 const INSERTS: i64 = 20_000;
@@ -31,15 +31,8 @@ async fn pipelined_selects(bench: &Bench) {
     );
     let client = bench.quarry().await;
     let conn = wire(bench).await;
-    let params = || (0..SELECTS).map(|i| GetPeopleParams { id: id(i) });
-    let today = median(bench.runs, || async {
-        black_box(people::get_people(&client, params()).await.unwrap());
-    })
-    .await;
-    let own = median(bench.runs, || async {
-        black_box(people::get_people(&conn, params()).await.unwrap());
-    })
-    .await;
+    let today = batch_selects(bench, &client).await;
+    let own = batch_selects(bench, &conn).await;
     let base = rate_row(
         "quarry::Client `:batchone` (tokio-postgres: a Sync per call)",
         SELECTS as u64,
@@ -58,7 +51,10 @@ async fn pipelined_selects(bench: &Bench) {
             floor / 1e3,
             floor / base
         );
-        println!("\nquarry::wire `:batchone` ÷ pgbench pipeline: **{:.2}×**", rate / floor);
+        println!(
+            "\nquarry::wire `:batchone` ÷ pgbench pipeline: **{:.2}×**",
+            rate / floor
+        );
     }
 }
 
@@ -120,7 +116,12 @@ async fn inserts(bench: &Bench) {
         crate::pin_to_cpu0(&durable).await;
     }
     // Fewer rows: each sequential commit waits for the disk.
-    insert_rows(&durable, "a durable server (fsync=on, synchronous_commit=on: a commit waits for the disk)", INSERTS / 10).await;
+    insert_rows(
+        &durable,
+        "a durable server (fsync=on, synchronous_commit=on: a commit waits for the disk)",
+        INSERTS / 10,
+    )
+    .await;
 }
 
 async fn insert_rows(bench: &Bench, server: &str, count: i64) {
@@ -238,7 +239,10 @@ pub async fn profile(bench: &Bench) {
             .unwrap();
         calls += rows.len() as u64;
     }
-    println!("pipelined: {:.1} k/s", calls as f64 / started.elapsed().as_secs_f64() / 1e3);
+    println!(
+        "pipelined: {:.1} k/s",
+        calls as f64 / started.elapsed().as_secs_f64() / 1e3
+    );
     let started = std::time::Instant::now();
     let mut calls = 0u64;
     while started.elapsed() < std::time::Duration::from_secs(10) {
@@ -247,5 +251,8 @@ pub async fn profile(bench: &Bench) {
         }
         calls += 1000;
     }
-    println!("sequential: {:.1} k/s", calls as f64 / started.elapsed().as_secs_f64() / 1e3);
+    println!(
+        "sequential: {:.1} k/s",
+        calls as f64 / started.elapsed().as_secs_f64() / 1e3
+    );
 }

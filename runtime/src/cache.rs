@@ -100,11 +100,18 @@ impl StatementCache {
 /// dropped and re-created under a new OID (a migration re-creating an enum: XX000 "cache
 /// lookup failed for type"). Re-preparing fixes all three.
 pub(crate) fn is_stale(error: &tokio_postgres::Error) -> bool {
+    error
+        .as_db_error()
+        .is_some_and(|db| statement_invalidated(db.code(), db.message()))
+        || type_recreated(error)
+}
+
+/// The first two of [`is_stale`]'s causes, from an error's SQLSTATE and message: shared with
+/// quarry's own driver (`wire::ServerError::is_stale_statement`).
+pub(crate) fn statement_invalidated(code: &tokio_postgres::error::SqlState, message: &str) -> bool {
     use tokio_postgres::error::SqlState;
-    error.as_db_error().is_some_and(|db| {
-        *db.code() == SqlState::INVALID_SQL_STATEMENT_NAME
-            || (*db.code() == SqlState::FEATURE_NOT_SUPPORTED && db.message().contains("cached plan"))
-    }) || type_recreated(error)
+    *code == SqlState::INVALID_SQL_STATEMENT_NAME
+        || (*code == SqlState::FEATURE_NOT_SUPPORTED && message.contains("cached plan"))
 }
 
 /// A prepared statement is missing (SQLSTATE 26000): `DISCARD ALL` / `DEALLOCATE ALL` ran

@@ -434,13 +434,10 @@ where
     const GROUP: usize = 30;
     let mut params = params.into_iter();
     let mut groups = Vec::new();
-    loop {
-        let group = futures_util::future::join_all(params.by_ref().take(GROUP).map(&mut *call));
-        if params.len() == 0 {
-            groups.push(group);
-            break;
-        }
-        groups.push(group);
+    while params.len() > 0 {
+        groups.push(futures_util::future::join_all(
+            params.by_ref().take(GROUP).map(&mut *call),
+        ));
     }
     futures_util::future::join_all(groups)
         .await

@@ -28,6 +28,19 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// The `quarry.query` spans' close lines, in order.
+fn closed_query_spans(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.contains("quarry.query") && l.contains("close"))
+        .collect()
+}
+
 /// Every span and event at DEBUG, written to a buffer, while the guard lives.
 fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
@@ -50,11 +63,8 @@ async fn every_call_is_a_span_with_name_rows_cache_outcome_and_time() {
     tasks::list_tasks(&client).await.unwrap();
     tasks::task_title(&client, -1).await.unwrap_err();
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let spans: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("quarry.query") && l.contains("close"))
-        .collect();
+    let log = captured.text();
+    let spans = closed_query_spans(&log);
     assert_eq!(spans.len(), 4, "{log}");
     assert!(
         spans[0].contains("query=\"add_task\"") && spans[0].contains("cache_hit=false") && spans[0].contains("rows=1"),
@@ -87,11 +97,8 @@ async fn the_own_driver_traces_the_same_spans() {
     title.unwrap_err();
     tasks::list_tasks(&conn).await.unwrap();
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let spans: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("quarry.query") && l.contains("close"))
-        .collect();
+    let log = captured.text();
+    let spans = closed_query_spans(&log);
     assert_eq!(spans.len(), 4, "{log}");
     assert!(
         spans[0].contains("query=\"add_task\"") && spans[0].contains("cache_hit=false") && spans[0].contains("rows=1"),

@@ -20,10 +20,10 @@ enum Connection {
 /// The runtime that drives a [`Client`]'s connection, and for an own connection the task
 /// doing it. Dropped, it waits (briefly) for that task, so the server sees a Terminate rather
 /// than a dropped socket. A field after `connection`: fields drop in order, so the client has
-/// closed its channel by then.
-struct Driver {
-    task: Option<JoinHandle<()>>,
-    runtime: Blocker,
+/// closed its channel by then. Shared with the blocking [`super::wire::Connection`].
+pub(super) struct Driver {
+    pub(super) task: Option<JoinHandle<()>>,
+    pub(super) runtime: Blocker,
 }
 
 impl Drop for Driver {

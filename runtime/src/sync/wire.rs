@@ -2,20 +2,20 @@
 //! current-thread runtime it owns, so blocking pipelines and `:batch*` functions are true
 //! pipelines too (docs/pipelines.md).
 
+use super::client::Driver;
 use super::runtime::Blocker;
 use super::GenericClient;
 use crate::error::Error;
 use crate::generic::sealed;
 use crate::ClientOptions;
-use std::time::Duration;
-use tokio::task::JoinHandle;
 
 /// A blocking session on quarry's own driver. Pass `&conn` to generated blocking functions;
 /// `quarry::sync::pipeline!` and `:batch*` functions send one Sync per pipeline (per chunk).
 pub struct Connection {
-    inner: Option<crate::wire::Connection>,
-    task: Option<JoinHandle<()>>,
-    runtime: Blocker,
+    /// Dropped first (fields drop in order): the session's Terminate is queued, and `driver`
+    /// then waits for the task that writes it.
+    inner: crate::wire::Connection,
+    driver: Driver,
 }
 
 impl Connection {
@@ -34,20 +34,22 @@ impl Connection {
             Default::default(),
         ))?;
         Ok(Connection {
-            inner: Some(inner),
-            task: Some(task),
-            runtime,
+            inner,
+            driver: Driver {
+                task: Some(task),
+                runtime,
+            },
         })
     }
 
     /// The async connection underneath.
     pub fn as_async(&self) -> &crate::wire::Connection {
-        self.inner.as_ref().expect("the connection lives until dropped")
+        &self.inner
     }
 
     /// Runs any future on this connection's runtime, blocking until it completes.
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
+        self.driver.runtime.block_on(future)
     }
 
     /// Runs `sql` (one or more statements, no parameters) with the simple protocol.
@@ -57,10 +59,7 @@ impl Connection {
 
     /// Starts a transaction: [`commit`](Transaction::commit) it; dropped without, it rolls back.
     pub fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
-        let (inner, runtime) = (
-            self.inner.as_mut().expect("the connection lives until dropped"),
-            &self.runtime,
-        );
+        let (inner, runtime) = (&mut self.inner, &self.driver.runtime);
         let inner = runtime.block_on(inner.transaction())?;
         Ok(Transaction { inner, runtime })
     }
@@ -71,28 +70,13 @@ impl Connection {
     }
 }
 
-impl Drop for Connection {
-    fn drop(&mut self) {
-        // Closing the request channel lets the task send Terminate; it runs while blocked on.
-        drop(self.inner.take());
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return;
-        }
-        if let Some(task) = self.task.take() {
-            let _ = self
-                .runtime
-                .block_on(async { tokio::time::timeout(Duration::from_secs(1), task).await });
-        }
-    }
-}
-
 impl sealed::Sealed for Connection {}
 
 impl GenericClient for Connection {
     type Async = crate::wire::Connection;
 
     fn __split(&self) -> (&crate::wire::Connection, &Blocker) {
-        (self.as_async(), &self.runtime)
+        (self.as_async(), &self.driver.runtime)
     }
 }
 

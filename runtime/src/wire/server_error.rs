@@ -81,9 +81,7 @@ impl ServerError {
     /// Whether a cached statement went stale on the server (schema change, `DISCARD ALL`):
     /// re-preparing it and running the call again is safe outside a transaction.
     pub(crate) fn is_stale_statement(&self) -> bool {
-        self.code == SqlState::INVALID_SQL_STATEMENT_NAME
-            || (self.code == SqlState::FEATURE_NOT_SUPPORTED
-                && self.message.contains("cached plan must not change result type"))
+        crate::cache::statement_invalidated(&self.code, &self.message)
     }
 }
 
